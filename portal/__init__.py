@@ -1,0 +1,1 @@
+"""Guichet: a multichannel citizen-feedback portal for public services."""

@@ -1,0 +1,117 @@
+"""One frozen Settings object, read from the environment once and passed down."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+# Every setting: environment variable, attribute, default, one-line documentation.
+# deploy/portal.env.example must document each variable (a test checks it).
+SETTINGS_TABLE: tuple[tuple[str, str, str, str], ...] = (
+    ("PORTAL_DATA_DIR", "data_dir", "./var", "Folder for the SQLite file, prepared models and archives."),
+    ("PORTAL_DATABASE_URL", "database_url", "", "sqlite:///path/to/file.db or postgresql://user@host:5432/db; default: an SQLite file in PORTAL_DATA_DIR."),
+    ("PORTAL_SECRET_KEY", "secret_key", "", "Secret used to sign CSRF tokens, sessions and unsubscribe links. Required in production."),
+    ("PORTAL_BASE_URL", "base_url", "http://127.0.0.1:8000", "Public address of the portal, used in links sent by e-mail."),
+    ("PORTAL_SMTP_URL", "smtp_url", "", "smtp://user:pass@host:25 (plain), smtp+starttls://host:587, smtps://host:465; empty disables e-mail."),
+    ("PORTAL_MAIL_FROM", "mail_from", "Guichet <guichet@localhost>", "Sender address of e-mails."),
+    ("PORTAL_DB_POOL_SIZE", "db_pool_size", "10", "PostgreSQL connection pool size per process."),
+    ("PORTAL_RATE_LIMIT", "rate_limit", "20/60", "Public submissions allowed per client: COUNT/SECONDS."),
+    ("PORTAL_MAX_BODY_BYTES", "max_body_bytes", "65536", "Largest request body accepted, in bytes."),
+    ("PORTAL_SECURE_COOKIES", "secure_cookies", "false", "Mark cookies Secure (true behind HTTPS)."),
+    ("PORTAL_TRUSTED_PROXIES", "trusted_proxies", "", "Comma-separated proxy addresses whose X-Forwarded-For is trusted for rate limiting."),
+    ("PORTAL_MODEL_DIR", "model_dir", "", "A local Hugging Face encoder folder; default: the bundled multilingual-e5-small prepared in PORTAL_DATA_DIR."),
+    ("PORTAL_RUN_WORKER", "run_worker", "true", "Run the classification worker inside the web process (quick start); false when `portal worker` runs apart."),
+    ("PORTAL_RUN_SCHEDULER", "run_scheduler", "true", "Run the digest scheduler inside the web process; false when `portal scheduler` runs apart."),
+    ("PORTAL_LOG_LEVEL", "log_level", "INFO", "Logging level."),
+)
+
+
+def _as_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("./var")
+    database_url: str = ""
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    smtp_url: str = ""
+    mail_from: str = "Guichet <guichet@localhost>"
+    db_pool_size: int = 10
+    rate_limit: str = "20/60"
+    max_body_bytes: int = 65536
+    secure_cookies: bool = False
+    trusted_proxies: tuple[str, ...] = ()
+    model_dir: str = ""
+    run_worker: bool = True
+    run_scheduler: bool = True
+    log_level: str = "INFO"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for var, attr, default, _doc in SETTINGS_TABLE:
+            values[attr] = env.get(var, default)
+        values.update({k: v for k, v in overrides.items()})
+        return cls.build(**values)
+
+    @classmethod
+    def build(cls, **values) -> "Settings":
+        """Coerce raw strings into typed settings and fill derived defaults."""
+        types = {f.name: f.type for f in dataclasses.fields(cls)}
+        out: dict = {}
+        for name, value in values.items():
+            kind = types.get(name)
+            if kind is None:
+                raise TypeError(f"unknown setting {name!r}")
+            if isinstance(value, str):
+                if kind in ("bool", bool):
+                    value = _as_bool(value)
+                elif kind in ("int", int):
+                    value = int(value)
+                elif kind in ("Path", Path):
+                    value = Path(value)
+                elif name == "trusted_proxies":
+                    value = tuple(p.strip() for p in value.split(",") if p.strip())
+            out[name] = value
+        settings = cls(**out)
+        if not settings.database_url:
+            settings = dataclasses.replace(
+                settings, database_url=f"sqlite:///{(settings.data_dir / 'portal.db').resolve()}"
+            )
+        if not settings.secret_key:
+            settings = dataclasses.replace(settings, secret_key=_local_secret(settings.data_dir))
+        return settings
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def rate_limit_pair(self) -> tuple[int, int]:
+        count, _, seconds = self.rate_limit.partition("/")
+        return int(count), int(seconds or 60)
+
+
+def _local_secret(data_dir: Path) -> str:
+    """A per-installation secret kept in the data folder, so a quick start needs no setup."""
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        path.write_text(secret)
+        path.chmod(0o600)
+        return secret

@@ -1,0 +1,1 @@
+"""The shared store: Piccolo tables, engine set-up and migrations."""

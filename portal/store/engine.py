@@ -1,0 +1,176 @@
+"""Database engines: one kept-open SQLite connection per process, or a PostgreSQL pool."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any, Optional
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
+
+from portal.settings import Settings
+
+# Piccolo looks its engine up through this module (see piccolo_conf.py).
+os.environ.setdefault("PICCOLO_CONF", "portal.store.piccolo_conf")
+
+_bound: Engine | None = None
+
+
+class KeptOpenTransaction(SQLiteTransaction):
+    """A transaction on the engine's single connection, holding its write lock throughout."""
+
+    async def get_connection(self):
+        engine: KeptOpenSQLiteEngine = self.engine  # type: ignore[assignment]
+        await engine.lock.acquire()
+        try:
+            return await engine.connection()
+        except BaseException:
+            engine.lock.release()
+            raise
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            self.engine.lock.release()  # type: ignore[attr-defined]
+        return exception is None
+
+
+class KeptOpenSQLiteEngine(SQLiteEngine):
+    """SQLite through one long-lived connection with WAL, a busy timeout and serialized access.
+
+    Piccolo's stock engine opens a connection per query (5-8 ms an insert here) and lets
+    concurrent writers collide on "database is locked". aiosqlite runs the connection on its
+    own thread, so the event loop never blocks; an asyncio lock serializes statements and
+    transactions, so writers queue instead of failing.
+    """
+
+    __slots__ = ("_connection", "_lock", "_lock_loop")
+
+    def __init__(self, path: str, **kwargs: Any) -> None:
+        super().__init__(path=path, **kwargs)
+        self._connection: aiosqlite.Connection | None = None
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        return self._lock
+
+    async def connection(self) -> aiosqlite.Connection:
+        if self._connection is None:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(**self.connection_kwargs)
+            conn.row_factory = dict_factory  # type: ignore[assignment]
+            for pragma in (
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA synchronous=NORMAL",
+                "PRAGMA busy_timeout=10000",
+                "PRAGMA foreign_keys=ON",
+                "PRAGMA temp_store=MEMORY",
+                "PRAGMA cache_size=-65536",
+            ):
+                await conn.execute(pragma)
+            self._connection = conn
+        return self._connection
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        return await self.connection()
+
+    async def batch(self, query, batch_size: int = 100, node: Optional[str] = None):
+        raise NotImplementedError("batch iteration is not supported on the kept-open engine")
+
+    async def _execute(self, query: str, args: list) -> list[dict]:
+        conn = await self.connection()
+        async with conn.execute(query, args) as cursor:
+            return await cursor.fetchall()
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False):
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        if self.log_queries:
+            self.print_query(query_id=self.get_query_id(), query=str(querystring))
+        current = self.current_transaction.get()
+        if current:
+            return await self._execute(query, args)
+        async with self.lock:
+            return await self._execute(query, args)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False):
+        current = self.current_transaction.get()
+        if current:
+            return await self._execute(ddl, [])
+        async with self.lock:
+            return await self._execute(ddl, [])
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.immediate,
+        allow_nested: bool = True,
+    ) -> KeptOpenTransaction:
+        return KeptOpenTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
+
+
+def build_engine(settings: Settings) -> Engine:
+    if settings.is_postgres:
+        return PostgresEngine(
+            config={"dsn": settings.database_url},
+            extensions=(),
+        )
+    return KeptOpenSQLiteEngine(path=str(settings.sqlite_path), timeout=10)
+
+
+def bind_engine(engine: Engine) -> Engine:
+    """Make every table (and Piccolo's migration machinery) use this engine."""
+    global _bound
+    from piccolo.apps.migrations.tables import Migration
+
+    from portal.store.piccolo_app import APP_CONFIG
+
+    for table in (*APP_CONFIG.table_classes, Migration):
+        table._meta.db = engine
+    _bound = engine
+    return engine
+
+
+def current_engine() -> Engine:
+    if _bound is None:
+        return bind_engine(build_engine(Settings.from_env()))
+    return _bound
+
+
+async def open_engine(engine: Engine, pool_size: int = 10) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=pool_size)
+    elif isinstance(engine, KeptOpenSQLiteEngine):
+        await engine.connection()
+
+
+async def close_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+    elif isinstance(engine, KeptOpenSQLiteEngine):
+        await engine.close()
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.engine_type == "postgres"

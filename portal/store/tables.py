@@ -1,0 +1,157 @@
+"""Piccolo tables of the shared store: every channel writes here, every feature reads here."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Bytea,
+    Float,
+    ForeignKey,
+    Integer,
+    Serial,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+CHANNELS = ("web", "counter", "kiosk", "api")
+STATUSES = ("received", "in_review", "answered", "closed")
+SENTIMENTS = ("negative", "neutral", "positive")
+ROLES = ("admin", "owner", "agent", "clerk")
+
+
+class Service(Table, tablename="service"):
+    """A named public service that citizens give feedback on."""
+
+    id = Serial(primary_key=True)
+    code = Varchar(length=64, unique=True)
+    name_fr = Varchar(length=200)
+    name_en = Varchar(length=200)
+    description_fr = Text()
+    description_en = Text()
+    owner_emails = Text()  # comma-separated; accounts come with the staff workspace
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Office(Table, tablename="office"):
+    """A physical place with counters, serving some services."""
+
+    id = Serial(primary_key=True)
+    code = Varchar(length=64, unique=True)
+    name = Varchar(length=200)
+    address = Text()
+    opening_hours = Text()
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class OfficeService(Table, tablename="office_service"):
+    """Which services an office serves."""
+
+    id = Serial(primary_key=True)
+    office = ForeignKey(references=Office, index=True)
+    service = ForeignKey(references=Service, index=True)
+
+
+class StaffUser(Table, tablename="staff_user"):
+    """A person working with the portal: administrator, service owner, agent or clerk."""
+
+    id = Serial(primary_key=True)
+    email = Varchar(length=254, unique=True)
+    name = Varchar(length=200)
+    role = Varchar(length=16)
+    password_hash = Text()
+    office = ForeignKey(references=Office, null=True)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Feedback(Table, tablename="feedback"):
+    """One piece of feedback, whatever channel it came through."""
+
+    id = Serial(primary_key=True)
+    reference = Varchar(length=16, unique=True)
+    service = ForeignKey(references=Service, index=True)
+    channel = Varchar(length=16)
+    office = ForeignKey(references=Office, null=True)
+    rating = SmallInt(null=True, default=None)
+    text = Text()
+    redacted_text = Text()
+    language = Varchar(length=8)
+    submitted_at = Timestamptz()
+    received_at = Timestamptz(default=TimestamptzNow())
+    contact_email = Varchar(length=254, null=True, default=None)
+    contact_consent = Boolean(default=False)
+    status = Varchar(length=16, default="received")
+    public_answer = Text()
+    answered_at = Timestamptz(null=True, default=None)
+    # Who or what sent it: "web", "api", "kiosk:<id>", "clerk:<id>", "agent:<id>".
+    source = Varchar(length=64)
+    idempotency_key = Varchar(length=128, null=True, default=None)
+    given_as = Varchar(length=16)  # online, spoken, paper, kiosk, buttons
+    entered_by = ForeignKey(references=StaffUser, null=True)
+    flagged = Boolean(default=False)
+    # Effective labels: the staff label when there is one, else the current model label.
+    sentiment = Varchar(length=16, null=True, default=None)
+    urgent = Boolean(default=False)
+    topics = Text()  # comma-separated effective topics, for display; FeedbackTopic for queries
+    # Classification queue: pending -> claimed (with a lease) -> done.
+    classify_state = Varchar(length=16, default="pending")
+    classify_lease_until = Timestamptz(null=True, default=None)
+    classify_attempts = Integer(default=0)
+
+
+class FeedbackTopic(Table, tablename="feedback_topic"):
+    """The effective topics of a feedback, one row each, for aggregation in SQL."""
+
+    id = Serial(primary_key=True)
+    feedback = ForeignKey(references=Feedback)
+    topic = Varchar(length=64)
+    score = Float(default=1.0)
+
+
+class Classification(Table, tablename="classification"):
+    """What one model version said about one feedback."""
+
+    id = Serial(primary_key=True)
+    feedback = ForeignKey(references=Feedback, index=True)
+    model_version = Varchar(length=64)
+    sentiment = Varchar(length=16)
+    sentiment_scores = JSON()
+    topics = JSON()
+    topic_scores = JSON()
+    urgent = Boolean(default=False)
+    urgent_score = Float(default=0.0)
+    flags = JSON()
+    language = Varchar(length=8)
+    embedding = Bytea(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class StaffLabel(Table, tablename="staff_label"):
+    """A staff correction of the labels of one feedback; kept apart from model labels."""
+
+    id = Serial(primary_key=True)
+    feedback = ForeignKey(references=Feedback, index=True)
+    author = ForeignKey(references=StaffUser, null=True)
+    sentiment = Varchar(length=16, null=True, default=None)
+    topics = JSON(null=True, default=None)
+    urgent = Boolean(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES: tuple[type[Table], ...] = (
+    Service,
+    Office,
+    OfficeService,
+    StaffUser,
+    Feedback,
+    FeedbackTopic,
+    Classification,
+    StaffLabel,
+)
