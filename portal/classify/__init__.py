@@ -1,0 +1,1 @@
+"""Classification of feedback: model preparation, the multilingual encoder, label heads, training."""
