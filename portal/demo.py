@@ -269,7 +269,7 @@ async def load_demo(settings: Settings, *, feedback_count: int = 300, seed: int 
     from portal.store.migrate import apply_migrations
 
     started = time.perf_counter()
-    previous = store_engine._bound  # restored afterwards, so callers holding an engine keep it
+    previous = store_engine.bound_engine()  # restored afterwards, so callers holding an engine keep it
     await apply_migrations(settings)
     engine = store_engine.bind_engine(store_engine.build_engine(settings))
     await store_engine.open_engine(engine, pool_size=2)

@@ -152,6 +152,11 @@ def bind_engine(engine: Engine) -> Engine:
     return engine
 
 
+def bound_engine() -> Engine | None:
+    """The engine tables currently use, or None before any was bound."""
+    return _bound
+
+
 def current_engine() -> Engine:
     if _bound is None:
         return bind_engine(build_engine(Settings.from_env()))

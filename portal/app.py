@@ -1,0 +1,80 @@
+"""create_app(settings) -> Litestar: the composition root, wiring only."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+from jinja2 import Environment
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from portal.feedback.api import FeedbackApi
+from portal.feedback.pages import CitizenPages
+from portal.health import healthz, readyz
+from portal.settings import Settings
+from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
+from portal.web import i18n
+from portal.web.errors import EXCEPTION_HANDLERS
+from portal.web.ratelimit import RateLimiter
+from portal.web.security import security_headers_middleware
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def configure_templates(engine: JinjaTemplateEngine) -> None:
+    env: Environment = engine.engine
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["current_language"] = i18n.current_language.get
+    env.globals["LANGUAGES"] = i18n.LANGUAGES
+    env.policies["ext.i18n.trimmed"] = True
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    engine = bind_engine(build_engine(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await open_engine(engine, pool_size=settings.db_pool_size)
+        try:
+            yield
+        finally:
+            await close_engine(engine)
+
+    count, seconds = settings.rate_limit_pair
+    return Litestar(
+        route_handlers=[
+            CitizenPages,
+            FeedbackApi,
+            healthz,
+            readyz,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+        ],
+        lifespan=[lifespan],
+        state=State({"settings": settings, "rate_limiter": RateLimiter(count, seconds)}),
+        template_config=TemplateConfig(
+            directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure_templates
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[security_headers_middleware, i18n.language_middleware],
+        request_max_body_size=settings.max_body_bytes,
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
+        openapi_config=OpenAPIConfig(title="Guichet API", version="1.0.0", path="/schema"),
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            # 500s are logged by portal.web.errors; "always" would also log every 4xx as uncaught.
+            log_exceptions="never",
+        ),
+    )

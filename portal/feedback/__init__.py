@@ -1,0 +1,1 @@
+"""Feedback intake: validation, references, redaction, storage."""

@@ -1,0 +1,140 @@
+"""JSON API v1 for feedback: submit, track, list services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody, PathParameter
+
+from portal.feedback.intake import FeedbackInput, list_services, submit_feedback, track
+from portal.feedback.reference import normalise_reference
+from portal.web.ratelimit import client_key
+
+
+class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A feedback sent by an application on behalf of a citizen."""
+
+    service: Annotated[str, msgspec.Meta(min_length=1, max_length=64, description="Service code, see /api/v1/services")]
+    text: Annotated[str, msgspec.Meta(max_length=20000)] = ""
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
+    contact_email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
+    contact_consent: bool = False
+    idempotency_key: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+    submitted_at: dt.datetime | None = None
+
+
+class Accepted(msgspec.Struct):
+    reference: str
+    status_url: str
+    created: bool
+
+
+class FieldProblem(msgspec.Struct):
+    field: str
+    code: str
+    message: str
+
+
+class Problem(msgspec.Struct):
+    status: int
+    detail: str
+    errors: list[FieldProblem] = []
+
+
+class TrackedFeedback(msgspec.Struct):
+    reference: str
+    status: str
+    service: str
+    channel: str
+    rating: int | None
+    text: str
+    received_at: dt.datetime
+    public_answer: str | None
+    answered_at: dt.datetime | None
+
+
+class ServiceOut(msgspec.Struct):
+    code: str
+    name_fr: str
+    name_en: str
+    description_fr: str
+    description_en: str
+
+
+class TooManyRequests(HTTPException):
+    status_code = 429
+    detail = "Too many submissions from this client; try again later."
+
+
+def check_rate_limit(request: Request, state: State) -> None:
+    settings = state.settings
+    key = client_key(request.scope.get("client"), request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+    wait = state.rate_limiter.hit(key)
+    if wait:
+        raise TooManyRequests(headers={"Retry-After": str(wait)})
+
+
+class FeedbackApi(Controller):
+    path = "/api/v1"
+    tags = ["feedback"]
+
+    @post(
+        "/feedback",
+        status_code=201,
+        summary="Submit a feedback",
+        description="201 with the reference when stored; 200 with the same reference when the idempotency key "
+        "was already used; 422 with a list of field errors when nothing was stored.",
+        responses={
+            200: ResponseSpec(Accepted, description="The idempotency key was already used: the same reference."),
+            422: ResponseSpec(Problem, description="Field errors; nothing was stored."),
+        },
+        raises=[ValidationException, TooManyRequests],
+    )
+    async def submit(self, request: Request, state: State, data: JSONBody[FeedbackIn]) -> Response[Accepted]:
+        check_rate_limit(request, state)
+        key = data.idempotency_key or request.headers.get("idempotency-key") or None
+        submitted = await submit_feedback(
+            FeedbackInput(
+                service_code=data.service,
+                text=data.text,
+                rating=data.rating,
+                channel="api",
+                source="api",
+                contact_email=data.contact_email,
+                contact_consent=data.contact_consent,
+                idempotency_key=key,
+                submitted_at=data.submitted_at,
+            )
+        )
+        base = state.settings.base_url.rstrip("/")
+        body = Accepted(submitted.reference, f"{base}/api/v1/feedback/{submitted.reference}", submitted.created)
+        return Response(body, status_code=201 if submitted.created else 200)
+
+    @get("/feedback/{reference:str}", summary="Follow a feedback", raises=[NotFoundException])
+    async def status(self, reference: Annotated[str, PathParameter(max_length=40)]) -> TrackedFeedback:
+        canonical = normalise_reference(reference)
+        row = await track(canonical) if canonical else None
+        if row is None:
+            raise NotFoundException("No feedback has this reference.")
+        return TrackedFeedback(
+            reference=row["reference"],
+            status=row["status"],
+            service=row["service_code"],
+            channel=row["channel"],
+            rating=row["rating"],
+            text=row["redacted_text"],
+            received_at=row["received_at"],
+            public_answer=row["public_answer"] or None,
+            answered_at=row["answered_at"],
+        )
+
+    @get("/services", summary="Active services")
+    async def services(self) -> list[ServiceOut]:
+        return [ServiceOut(**row) for row in await list_services()]
+

@@ -1,0 +1,232 @@
+"""Submitting feedback from any channel: validate, redact, give a reference, store durably."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from portal.feedback.language import detect_language
+from portal.feedback.redact import redact
+from portal.feedback.reference import new_reference
+from portal.store.tables import CHANNELS, Feedback, Office, OfficeService, Service
+
+MAX_TEXT = 4000
+GIVEN_AS = ("online", "spoken", "paper", "kiosk", "buttons")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+@dataclass
+class FieldError:
+    field: str
+    code: str
+    message_fr: str
+    message_en: str
+
+    def message(self, lang: str) -> str:
+        return self.message_en if lang == "en" else self.message_fr
+
+
+class IntakeError(Exception):
+    """The submission is invalid; nothing was stored."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__("; ".join(e.message_en for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class FeedbackInput:
+    service_code: str
+    text: str = ""
+    rating: int | None = None
+    channel: str = "web"
+    source: str = "web"
+    given_as: str = "online"
+    contact_email: str | None = None
+    contact_consent: bool = False
+    idempotency_key: str | None = None
+    submitted_at: dt.datetime | None = None
+    office_id: int | None = None
+    entered_by: int | None = None
+    flagged: bool = False
+
+
+@dataclass
+class Submitted:
+    reference: str
+    created: bool
+    feedback_id: int
+    extra: dict = field(default_factory=dict)
+
+
+def validate(data: FeedbackInput) -> list[FieldError]:
+    errors: list[FieldError] = []
+    text = data.text.strip()
+    if data.rating is not None and not (1 <= data.rating <= 5):
+        errors.append(FieldError("rating", "out_of_range", "Choisissez une note de 1 à 5.", "Choose a rating from 1 to 5."))
+    if len(data.text) > MAX_TEXT:
+        errors.append(
+            FieldError(
+                "text",
+                "too_long",
+                f"Votre message dépasse {MAX_TEXT} caractères ({len(data.text)}). Raccourcissez-le.",
+                f"Your message is longer than {MAX_TEXT} characters ({len(data.text)}). Please shorten it.",
+            )
+        )
+    if not text and data.rating is None:
+        errors.append(
+            FieldError("text", "required", "Donnez une note ou écrivez un message.", "Give a rating or write a message.")
+        )
+    if data.contact_email:
+        if not _EMAIL.match(data.contact_email.strip()) or len(data.contact_email) > 254:
+            errors.append(
+                FieldError(
+                    "contact_email",
+                    "invalid",
+                    "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr.",
+                    "Enter a valid e-mail address, like name@example.com.",
+                )
+            )
+        elif not data.contact_consent:
+            errors.append(
+                FieldError(
+                    "contact_consent",
+                    "required",
+                    "Cochez la case pour accepter d'être recontacté, ou retirez votre adresse e-mail.",
+                    "Tick the box to agree to be contacted, or remove your e-mail address.",
+                )
+            )
+    if data.channel not in CHANNELS:
+        errors.append(FieldError("channel", "invalid", "Canal inconnu.", "Unknown channel."))
+    if data.given_as not in GIVEN_AS:
+        errors.append(FieldError("given_as", "invalid", "Mode de recueil inconnu.", "Unknown way of giving feedback."))
+    if data.idempotency_key is not None and not (1 <= len(data.idempotency_key) <= 128):
+        errors.append(
+            FieldError("idempotency_key", "invalid", "Clé d'idempotence invalide.", "Idempotency key must be 1 to 128 characters.")
+        )
+    return errors
+
+
+async def find_service(code: str) -> dict | None:
+    return await Service.select().where((Service.code == code) & (Service.active == True)).first()  # noqa: E712
+
+
+async def find_by_key(source: str, key: str) -> dict | None:
+    return (
+        await Feedback.select(Feedback.id, Feedback.reference)
+        .where((Feedback.source == source) & (Feedback.idempotency_key == key))
+        .first()
+    )
+
+
+async def submit_feedback(data: FeedbackInput) -> Submitted:
+    """Store one feedback and return its reference; the row is committed when this returns.
+
+    The same (source, idempotency key) twice gives the same reference and one row.
+    """
+    # A replay answers with the original reference, even if the service changed since.
+    if data.idempotency_key:
+        existing = await find_by_key(data.source, data.idempotency_key)
+        if existing:
+            return Submitted(existing["reference"], False, existing["id"])
+    errors = validate(data)
+    service = await find_service(data.service_code) if data.service_code else None
+    if service is None:
+        errors.insert(
+            0, FieldError("service", "unknown", "Choisissez un service dans la liste.", "Choose a service from the list.")
+        )
+    if data.office_id is not None and service is not None:
+        served = await OfficeService.exists().where(
+            (OfficeService.office == data.office_id) & (OfficeService.service == service["id"])
+        )
+        if not served:
+            errors.append(
+                FieldError("service", "not_served", "Ce service n'est pas proposé dans ce lieu.", "This office does not offer that service.")
+            )
+    if errors:
+        raise IntakeError(errors)
+
+    text = data.text.strip()
+    now = dt.datetime.now(dt.timezone.utc)
+    row = {
+        Feedback.service: service["id"],
+        Feedback.channel: data.channel,
+        Feedback.office: data.office_id,
+        Feedback.rating: data.rating,
+        Feedback.text: text,
+        Feedback.redacted_text: redact(text).text if text else "",
+        Feedback.language: detect_language(text) if text else "other",
+        Feedback.submitted_at: _aware(data.submitted_at) or now,
+        Feedback.received_at: now,
+        Feedback.contact_email: data.contact_email.strip() if data.contact_email else None,
+        Feedback.contact_consent: bool(data.contact_email and data.contact_consent),
+        Feedback.source: data.source,
+        Feedback.idempotency_key: data.idempotency_key,
+        Feedback.given_as: data.given_as,
+        Feedback.entered_by: data.entered_by,
+        Feedback.flagged: data.flagged,
+        # Nothing to classify in a rating alone.
+        Feedback.classify_state: "pending" if text else "done",
+    }
+    for attempt in range(5):
+        reference = new_reference()
+        try:
+            inserted = await Feedback.insert(Feedback(**{c._meta.name: v for c, v in row.items()}, reference=reference)).returning(
+                Feedback.id
+            )
+            return Submitted(reference, True, inserted[0]["id"])
+        except Exception as exc:  # unique violation: a concurrent duplicate key, or a reference clash
+            if not _is_unique_violation(exc):
+                raise
+            if data.idempotency_key:
+                existing = await find_by_key(data.source, data.idempotency_key)
+                if existing:
+                    return Submitted(existing["reference"], False, existing["id"])
+    raise RuntimeError("could not allocate a unique reference")
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _is_unique_violation(exc: Exception) -> bool:
+    text = f"{type(exc).__name__} {exc}".lower()
+    return "unique" in text
+
+
+async def track(reference: str) -> dict | None:
+    """What a citizen may see about their feedback: never the original text."""
+    row = (
+        await Feedback.select(
+            Feedback.reference,
+            Feedback.status,
+            Feedback.channel,
+            Feedback.rating,
+            Feedback.redacted_text,
+            Feedback.received_at,
+            Feedback.public_answer,
+            Feedback.answered_at,
+            Feedback.service.code.as_alias("service_code"),
+            Feedback.service.name_fr.as_alias("service_name_fr"),
+            Feedback.service.name_en.as_alias("service_name_en"),
+        )
+        .where(Feedback.reference == reference)
+        .first()
+    )
+    return row
+
+
+async def list_services(active_only: bool = True) -> list[dict]:
+    query = Service.select(
+        Service.code, Service.name_fr, Service.name_en, Service.description_fr, Service.description_en
+    ).order_by(Service.name_fr)
+    if active_only:
+        query = query.where(Service.active == True)  # noqa: E712
+    return await query
+
+
+async def office_exists(office_id: int) -> bool:
+    return await Office.exists().where(Office.id == office_id)

@@ -1,0 +1,186 @@
+"""Citizen pages: find a service, give feedback, get a reference, follow it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from portal.feedback.api import TooManyRequests, check_rate_limit
+from portal.feedback.intake import MAX_TEXT, FeedbackInput, FieldError, IntakeError, find_service, list_services, submit_feedback, track
+from portal.feedback.reference import normalise_reference
+from portal.web import csrf
+from portal.web.i18n import current_language
+
+RATINGS = (
+    (5, "Très satisfait", "Very satisfied"),
+    (4, "Satisfait", "Satisfied"),
+    (3, "Ni satisfait ni insatisfait", "Neither satisfied nor dissatisfied"),
+    (2, "Insatisfait", "Dissatisfied"),
+    (1, "Très insatisfait", "Very dissatisfied"),
+)
+
+
+def service_name(service: dict, prefix: str = "name") -> str:
+    lang = current_language.get()
+    return service.get(f"{prefix}_{lang}") or service.get(f"{prefix}_fr") or ""
+
+
+def _with_csrf(request: Request, state: State, template: str, context: dict, status: int = 200) -> Template:
+    cookie_value, token = csrf.form_token(state.settings.secret_key, request.cookies.get(csrf.COOKIE))
+    context = {**context, "csrf_token": token, "csrf_field": csrf.FIELD}
+    response = Template(template_name=template, context=context, status_code=status)
+    response.set_cookie(
+        csrf.COOKIE, cookie_value, httponly=True, samesite="lax", secure=state.settings.secure_cookies, path="/"
+    )
+    return response
+
+
+def _form_context(service: dict, values: dict, errors: list[FieldError]) -> dict[str, Any]:
+    lang = current_language.get()
+    return {
+        "service": service,
+        "service_name": service_name(service),
+        "service_description": service_name(service, "description"),
+        "values": values,
+        "errors": [{"field": e.field, "message": e.message(lang)} for e in errors],
+        "error_fields": {e.field: e.message(lang) for e in errors},
+        "ratings": [(value, en if lang == "en" else fr) for value, fr, en in RATINGS],
+        "max_text": MAX_TEXT,
+    }
+
+
+class CitizenPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/")
+    async def home(self, q: Annotated[str | None, QueryParameter(name="q", max_length=100)] = None) -> Template:
+        services = await list_services()
+        for service in services:
+            service["name"] = service_name(service)
+            service["description"] = service_name(service, "description")
+        query = (q or "").strip()
+        if query:
+            needle = _fold(query)
+            services = [s for s in services if needle in _fold(f"{s['name']} {s['description']} {s['code']}")]
+        return Template(template_name="citizen/home.html", context={"services": services, "q": query})
+
+    @get("/s/{code:str}")
+    async def form(self, request: Request, state: State, code: FromPath[str]) -> Template:
+        service = await find_service(code)
+        if service is None:
+            raise NotFoundException()
+        values = {"idempotency_key": str(uuid.uuid4()), "text": "", "rating": None, "contact_email": "", "contact_consent": False}
+        return _with_csrf(request, state, "citizen/form.html", _form_context(service, values, []))
+
+    @post("/s/{code:str}", status_code=303)
+    async def submit(
+        self,
+        request: Request,
+        state: State,
+        code: FromPath[str],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Response:
+        service = await find_service(code)
+        if service is None:
+            raise NotFoundException()
+        values = {
+            "text": data.get("text", ""),
+            "rating": data.get("rating") or None,
+            "contact_email": data.get("contact_email", "").strip(),
+            "contact_consent": data.get("contact_consent") == "yes",
+            "idempotency_key": data.get("idempotency_key") or str(uuid.uuid4()),
+        }
+        errors: list[FieldError] = []
+        if not csrf.is_valid(state.settings.secret_key, request.cookies.get(csrf.COOKIE), data.get(csrf.FIELD)):
+            errors.append(
+                FieldError(
+                    "text",
+                    "expired",
+                    "La page a expiré. Votre message est conservé : envoyez-le à nouveau.",
+                    "This page expired. Your message is kept: please send it again.",
+                )
+            )
+            return _with_csrf(request, state, "citizen/form.html", _form_context(service, values, errors), status=400)
+        rating: int | None = None
+        if values["rating"] is not None:
+            try:
+                rating = int(values["rating"])
+            except ValueError:
+                rating = -1
+        try:
+            check_rate_limit(request, state)
+        except TooManyRequests as exc:
+            errors.append(
+                FieldError(
+                    "text",
+                    "rate_limited",
+                    "Beaucoup d'avis ont été envoyés depuis votre connexion. Votre message est conservé : réessayez dans une minute.",
+                    "Many messages were sent from your connection. Your message is kept: try again in a minute.",
+                )
+            )
+            response = _with_csrf(request, state, "citizen/form.html", _form_context(service, values, errors), status=429)
+            response.headers.update(exc.headers or {})
+            return response
+        try:
+            submitted = await submit_feedback(
+                FeedbackInput(
+                    service_code=code,
+                    text=values["text"],
+                    rating=rating,
+                    channel="web",
+                    source="web",
+                    contact_email=values["contact_email"] or None,
+                    contact_consent=values["contact_consent"],
+                    idempotency_key=values["idempotency_key"],
+                    # Honeypot: people never see this field. Kept but flagged, in case a person did.
+                    flagged=bool(data.get("website")),
+                )
+            )
+        except IntakeError as exc:
+            return _with_csrf(request, state, "citizen/form.html", _form_context(service, values, exc.errors), status=422)
+        return Redirect(path=f"/merci/{submitted.reference}", status_code=303)
+
+    @get("/merci/{reference:str}")
+    async def thanks(self, reference: FromPath[str]) -> Template:
+        row = await _tracked_or_404(reference)
+        return Template(template_name="citizen/thanks.html", context={"item": row, "service_name": service_name(row, "service_name")})
+
+    @get("/track")
+    async def track_form(self, reference: Annotated[str | None, QueryParameter(name="reference", max_length=40)] = None) -> Response:
+        if reference:
+            canonical = normalise_reference(reference)
+            if canonical:
+                return Redirect(path=f"/track/{canonical}", status_code=303)
+            message = (
+                "This reference is not valid. It looks like GCH-7K3M-Q9PX."
+                if current_language.get() == "en"
+                else "Cette référence n'est pas valide. Elle ressemble à GCH-7K3M-Q9PX."
+            )
+            return Template(template_name="citizen/track_form.html", context={"reference": reference, "error": message}, status_code=400)
+        return Template(template_name="citizen/track_form.html", context={"reference": "", "error": None})
+
+    @get("/track/{reference:str}")
+    async def track_page(self, reference: FromPath[str]) -> Template:
+        row = await _tracked_or_404(reference)
+        return Template(template_name="citizen/track.html", context={"item": row, "service_name": service_name(row, "service_name")})
+
+
+async def _tracked_or_404(reference: str) -> dict:
+    canonical = normalise_reference(reference)
+    row = await track(canonical) if canonical else None
+    if row is None:
+        raise NotFoundException()
+    return row
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))

@@ -1,0 +1,1 @@
+"""Cross-cutting web concerns: languages, templates, security headers, errors, rate limits."""

@@ -1,0 +1,86 @@
+"""Errors mapped to responses in one place: JSON under /api, a page everywhere else."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from portal.feedback.intake import IntakeError
+from portal.web.i18n import current_language
+
+log = logging.getLogger("portal.errors")
+
+TITLES = {
+    400: ("Demande incorrecte", "Bad request"),
+    401: ("Connexion nécessaire", "Sign-in required"),
+    403: ("Accès refusé", "Access denied"),
+    404: ("Page introuvable", "Page not found"),
+    405: ("Méthode non autorisée", "Method not allowed"),
+    413: ("Envoi trop volumineux", "Request too large"),
+    429: ("Trop de demandes", "Too many requests"),
+    500: ("Erreur du service", "Service error"),
+    503: ("Service momentanément indisponible", "Service temporarily unavailable"),
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_page(request: Request, status: int, detail: str, headers: dict | None = None) -> Response:
+    lang = current_language.get()
+    title_fr, title_en = TITLES.get(status, TITLES[400 if status < 500 else 500])
+    return Template(
+        template_name=f"errors/{status}.html" if status in (404, 429) else "errors/error.html",
+        context={"status": status, "title": title_en if lang == "en" else title_fr, "detail": detail},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    if _is_api(request):
+        body = {"status": status, "detail": exc.detail}
+        if isinstance(exc, ValidationException) and exc.extra:
+            body["errors"] = [
+                {"field": _field_name(item), "code": "invalid", "message": item.get("message", "")}
+                for item in exc.extra
+                if isinstance(item, dict)
+            ]
+        return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+    return _error_page(request, status, "", headers)
+
+
+def _field_name(item: dict) -> str:
+    key = item.get("key") or ""
+    return key.removeprefix("$.") if isinstance(key, str) else str(key)
+
+
+def intake_error_handler(request: Request, exc: IntakeError) -> Response:
+    lang = current_language.get()
+    body = {
+        "status": 422,
+        "detail": "The feedback is not valid; nothing was stored.",
+        "errors": [{"field": e.field, "code": e.code, "message": e.message(lang)} for e in exc.errors],
+    }
+    return Response(body, status_code=422, media_type=MediaType.JSON)
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if _is_api(request):
+        return Response({"status": 500, "detail": "Internal server error"}, status_code=500, media_type=MediaType.JSON)
+    return _error_page(request, HTTP_500_INTERNAL_SERVER_ERROR, "")
+
+
+EXCEPTION_HANDLERS = {
+    HTTPException: http_exception_handler,
+    IntakeError: intake_error_handler,
+    HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
+}

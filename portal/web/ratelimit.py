@@ -1,0 +1,41 @@
+"""Per-client rate limit for public submissions (sliding window, in process memory)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+
+
+class RateLimiter:
+    """Allows `count` hits per `seconds` per client key; answers how long to wait otherwise."""
+
+    def __init__(self, count: int, seconds: int, max_clients: int = 100_000):
+        self.count, self.seconds, self.max_clients = count, seconds, max_clients
+        self._hits: dict[str, deque[float]] = {}
+
+    def hit(self, key: str, now: float | None = None) -> int:
+        """Record a hit; return 0 when allowed, else the seconds to wait (for Retry-After)."""
+        now = time.monotonic() if now is None else now
+        hits = self._hits.get(key)
+        if hits is None:
+            if len(self._hits) >= self.max_clients:
+                self._forget_idle(now)
+            hits = self._hits[key] = deque()
+        while hits and hits[0] <= now - self.seconds:
+            hits.popleft()
+        if len(hits) >= self.count:
+            return max(1, math.ceil(hits[0] + self.seconds - now))
+        hits.append(now)
+        return 0
+
+    def _forget_idle(self, now: float) -> None:
+        for key in [k for k, h in self._hits.items() if not h or h[-1] <= now - self.seconds]:
+            del self._hits[key]
+
+
+def client_key(scope_client: tuple[str, int] | None, forwarded_for: str | None, trusted: tuple[str, ...]) -> str:
+    host = scope_client[0] if scope_client else "unknown"
+    if forwarded_for and host in trusted:
+        return forwarded_for.split(",")[0].strip()
+    return host

@@ -1,0 +1,32 @@
+"""Keyword factories for test data, written straight to the store."""
+
+from __future__ import annotations
+
+import itertools
+
+from portal.feedback.intake import FeedbackInput, submit_feedback
+from portal.store.tables import Office, OfficeService, Service
+
+_counter = itertools.count(1)
+
+
+async def create_service(code: str | None = None, name_fr: str = "Service de test", name_en: str = "Test service", **kw) -> dict:
+    code = code or f"service-{next(_counter)}"
+    row = Service(code=code, name_fr=name_fr, name_en=name_en, description_fr=kw.pop("description_fr", ""),
+                  description_en=kw.pop("description_en", ""), owner_emails=kw.pop("owner_emails", ""),
+                  active=kw.pop("active", True), **kw)
+    await row.save()
+    return await Service.select().where(Service.id == row.id).first()
+
+
+async def create_office(name: str = "Bureau de test", services: list[dict] = (), **kw) -> dict:
+    code = kw.pop("code", f"office-{next(_counter)}")
+    row = Office(code=code, name=name, address=kw.pop("address", "1 rue de la Paix"), opening_hours=kw.pop("opening_hours", ""), **kw)
+    await row.save()
+    for service in services:
+        await OfficeService(office=row.id, service=service["id"]).save()
+    return await Office.select().where(Office.id == row.id).first()
+
+
+async def create_feedback(service: dict, text: str = "Très bon accueil, merci.", **kw):
+    return await submit_feedback(FeedbackInput(service_code=service["code"], text=text, **kw))
