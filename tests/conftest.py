@@ -108,8 +108,10 @@ def settings(base_settings) -> Settings:
 async def clean_tables() -> None:
     from piccolo.table import sort_table_classes
 
+    from portal.feedback.intake import forget_cached_services
     from portal.store.piccolo_app import APP_CONFIG
 
+    forget_cached_services()
     for table in reversed(sort_table_classes(list(APP_CONFIG.table_classes))):
         await table.delete(force=True)
 

@@ -102,8 +102,8 @@ class KeptOpenSQLiteEngine(SQLiteEngine):
 
     async def _execute(self, query: str, args: list) -> list[dict]:
         conn = await self.connection()
-        async with conn.execute(query, args) as cursor:
-            return await cursor.fetchall()
+        # One hop to the connection's thread for execute and fetch together.
+        return list(await conn.execute_fetchall(query, args))
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False):
         query, args = querystring.compile_string(engine_type=self.engine_type)
