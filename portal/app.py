@@ -17,6 +17,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from counters.api import CounterDeviceApi
+from counters.kiosk_pages import KioskPages
 from portal.feedback.api import FeedbackApi
 from portal.feedback.pages import CitizenPages
 from portal.health import healthz, readyz
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             CitizenPages,
             FeedbackApi,
+            CounterDeviceApi,
+            KioskPages,
             healthz,
             readyz,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),

@@ -1,0 +1,192 @@
+"""Submitting many feedback items at once, with the same checks as submit_feedback and one INSERT."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from portal.feedback.intake import FeedbackInput, FieldError, validate
+from portal.feedback.language import detect_language
+from portal.feedback.redact import redact
+from portal.feedback.reference import new_reference
+from portal.store.tables import Feedback, OfficeService, Service
+
+# Placeholders per statement stay well under SQLite's and PostgreSQL's limit of 32,766.
+CHUNK = 500
+COLUMNS = (
+    "reference", "service", "channel", "office", "rating", "text", "redacted_text", "language",
+    "submitted_at", "received_at", "contact_email", "contact_consent", "status", "public_answer",
+    "source", "idempotency_key", "given_as", "entered_by", "flagged", "sentiment", "urgent",
+    "topics", "classify_state", "classify_attempts",
+)
+
+
+@dataclass
+class ItemResult:
+    """What happened to one item: accepted (stored now), duplicate (stored before) or rejected."""
+
+    status: str
+    reference: str | None = None
+    feedback_id: int | None = None
+    errors: list[FieldError] | None = None
+
+    @property
+    def reason(self) -> str | None:
+        return ", ".join(f"{e.field}:{e.code}" for e in self.errors) if self.errors else None
+
+
+async def submit_feedback_batch(items: list[FeedbackInput], office_id: int | None = None) -> list[ItemResult]:
+    """Store each valid item at most once per (source, idempotency key); one result per item, in order.
+
+    Every item needs an idempotency key: a batch is always replayed whole after a lost answer.
+    Validation, redaction, language and references are those of submit_feedback.
+    """
+    results: list[ItemResult | None] = [None] * len(items)
+    first_of: dict[tuple[str, str], int] = {}
+    for i, item in enumerate(items):
+        if not item.idempotency_key:
+            results[i] = ItemResult("rejected", errors=[_error("idempotency_key", "required", "Clé d'idempotence manquante.", "An idempotency key is required.")])
+            continue
+        key = (item.source, item.idempotency_key)
+        if key in first_of:  # the same item twice in one batch: stored once
+            results[i] = ItemResult("duplicate")
+        else:
+            first_of[key] = i
+
+    stored = await _stored_keys(list(first_of))
+    for key, i in first_of.items():
+        if key in stored:
+            results[i] = ItemResult("duplicate", *stored[key])
+
+    pending = [i for i in first_of.values() if results[i] is None]
+    services = await _active_services({items[i].service_code for i in pending})
+    served = await _served_by(office_id, {s["id"] for s in services.values()}) if office_id is not None else None
+    now = dt.datetime.now(dt.timezone.utc)
+    rows: dict[int, list] = {}
+    for i in pending:
+        item = items[i]
+        errors = validate(item)
+        service = services.get(item.service_code)
+        if service is None:
+            errors.insert(0, _error("service", "unknown", "Choisissez un service dans la liste.", "Choose a service from the list."))
+        elif served is not None and service["id"] not in served:
+            errors.append(_error("service", "not_served", "Ce service n'est pas proposé dans ce lieu.", "This office does not offer that service."))
+        if errors:
+            results[i] = ItemResult("rejected", errors=errors)
+        else:
+            rows[i] = _row(item, service["id"], office_id, now)
+
+    await _insert(rows, results)
+    # A repeat within the batch gets its first copy's outcome: its reference, or the same rejection.
+    for i, item in enumerate(items):
+        result = results[i]
+        if result is not None and result.status == "duplicate" and result.reference is None and item.idempotency_key:
+            first = results[first_of[(item.source, item.idempotency_key)]]
+            if first is not None and first.status == "rejected":
+                results[i] = ItemResult("rejected", errors=first.errors)
+            elif first is not None:
+                result.reference, result.feedback_id = first.reference, first.feedback_id
+    return [r if r is not None else ItemResult("rejected") for r in results]
+
+
+def _error(field: str, code: str, fr: str, en: str) -> FieldError:
+    return FieldError(field, code, fr, en)
+
+
+def _row(item: FeedbackInput, service_id: int, office_id: int | None, now: dt.datetime) -> list:
+    text = item.text.strip()
+    submitted = item.submitted_at or now
+    if submitted.tzinfo is None:
+        submitted = submitted.replace(tzinfo=dt.timezone.utc)
+    return [
+        None,  # reference, drawn at insert time
+        service_id, item.channel, item.office_id if item.office_id is not None else office_id, item.rating,
+        text, redact(text).text if text else "", detect_language(text) if text else "other",
+        submitted, now,
+        item.contact_email.strip() if item.contact_email else None, bool(item.contact_email and item.contact_consent),
+        "received", "", item.source, item.idempotency_key, item.given_as, item.entered_by, item.flagged,
+        None, False, "",
+        "pending" if text else "done",  # nothing to classify in a rating alone
+        0,
+    ]
+
+
+async def _stored_keys(keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, int]]:
+    found: dict[tuple[str, str], tuple[str, int]] = {}
+    by_source: dict[str, list[str]] = {}
+    for source, key in keys:
+        by_source.setdefault(source, []).append(key)
+    for source, source_keys in by_source.items():
+        for start in range(0, len(source_keys), CHUNK):
+            chunk = source_keys[start : start + CHUNK]
+            rows = await Feedback.select(Feedback.id, Feedback.reference, Feedback.idempotency_key).where(
+                (Feedback.source == source) & Feedback.idempotency_key.is_in(chunk)
+            )
+            for row in rows:
+                found[(source, row["idempotency_key"])] = (row["reference"], row["id"])
+    return found
+
+
+async def _active_services(codes: set[str]) -> dict[str, dict]:
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    rows = await Service.select(Service.id, Service.code).where(Service.code.is_in(list(codes)) & (Service.active == True))  # noqa: E712
+    return {row["code"]: row for row in rows}
+
+
+async def _served_by(office_id: int, service_ids: set[int]) -> set[int]:
+    if not service_ids:
+        return set()
+    rows = await OfficeService.select(OfficeService.service).where(
+        (OfficeService.office == office_id) & OfficeService.service.is_in(list(service_ids))
+    )
+    return {row["service"] for row in rows}
+
+
+async def _insert(rows: dict[int, list], results: list[ItemResult | None]) -> None:
+    """Insert rows, skipping any that a concurrent sync stored first; redraw clashing references."""
+    waiting = dict(rows)
+    for _attempt in range(5):
+        if not waiting:
+            return
+        indexes = list(waiting)
+        for start in range(0, len(indexes), CHUNK):
+            chunk = indexes[start : start + CHUNK]
+            values: list = []
+            by_key: dict[tuple[str, str], int] = {}
+            for i in chunk:
+                row = waiting[i]
+                row[0] = new_reference()
+                values.extend(row)
+                by_key[(row[14], row[15])] = i
+            inserted = await Feedback.raw(_insert_sql(len(chunk)), *values)
+            for found in inserted:
+                i = by_key.pop((found["source"], found["idempotency_key"]))
+                results[i] = ItemResult("accepted", found["reference"], found["id"])
+                del waiting[i]
+        if waiting:  # not inserted: stored meanwhile under the same key, or a reference clash
+            stored = await _stored_keys([(row[14], row[15]) for row in waiting.values()])
+            for i, row in list(waiting.items()):
+                if (row[14], row[15]) in stored:
+                    results[i] = ItemResult("duplicate", *stored[(row[14], row[15])])
+                    del waiting[i]
+    if waiting:
+        raise RuntimeError("could not allocate unique references")
+
+
+_sql_cache: dict[int, str] = {}
+
+
+def _insert_sql(count: int) -> str:
+    sql = _sql_cache.get(count)
+    if sql is None:
+        columns = ", ".join(f'"{c}"' for c in COLUMNS)
+        one = "(" + ", ".join("{}" for _ in COLUMNS) + ")"
+        # Plain SQL: building 500 Piccolo objects costs more than writing them.
+        sql = (
+            f'INSERT INTO "feedback" ({columns}) VALUES {", ".join([one] * count)} '
+            'ON CONFLICT DO NOTHING RETURNING "id", "reference", "source", "idempotency_key"'
+        )
+        _sql_cache[count] = sql
+    return sql

@@ -1,0 +1,301 @@
+// Kiosk: faces, optional chips and comment, thank-you; every entry queued in IndexedDB first,
+// then sent in batches when the network allows. Nothing a person pressed is ever dropped here.
+(function () {
+  "use strict";
+  var DB_NAME = "guichet-kiosk";
+  var BATCH = 200;
+  var MAX_BACKOFF_MS = 60000;
+  var THANKS_MS = 4000;
+  var CONFIG_REFRESH_MS = 10 * 60 * 1000;
+
+  var state = { device: null, token: null, current: null, lastPress: 0, presses: [], idleTimer: null,
+    syncTimer: null, syncing: false, backoff: 0, lastConfig: 0, seq: 0 };
+  var $ = function (id) { return document.getElementById(id); };
+
+  // ---- IndexedDB: one store for the device, one for the queue, one for what the server refused.
+  var dbPromise = null;
+  function db() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        var open = indexedDB.open(DB_NAME, 1);
+        open.onupgradeneeded = function () {
+          var d = open.result;
+          d.createObjectStore("device");
+          d.createObjectStore("queue", { keyPath: "id" }).createIndex("seq", "seq");
+          d.createObjectStore("rejected", { keyPath: "id" });
+        };
+        open.onsuccess = function () { resolve(open.result); };
+        open.onerror = function () { reject(open.error); };
+      });
+    }
+    return dbPromise;
+  }
+  function tx(store, mode, work) {
+    return db().then(function (d) {
+      return new Promise(function (resolve, reject) {
+        var t = d.transaction(store, mode);
+        var result;
+        t.oncomplete = function () { resolve(result); };
+        t.onerror = t.onabort = function () { reject(t.error); };
+        work(t.objectStore(store), function (value) { result = value; });
+      });
+    });
+  }
+  function request(req, set) { req.onsuccess = function () { set(req.result); }; }
+  function getDevice() { return tx("device", "readonly", function (s, set) { request(s.get("device"), set); }); }
+  function putDevice(value) { return tx("device", "readwrite", function (s) { s.put(value, "device"); }); }
+  function enqueue(item) {
+    state.seq += 1;
+    var record = { id: item.id, seq: Date.now() * 1000 + (state.seq % 1000), item: item };
+    return tx("queue", "readwrite", function (s) { s.put(record); });
+  }
+  function queued(limit) {
+    return tx("queue", "readonly", function (s, set) { request(s.index("seq").getAll(null, limit), set); });
+  }
+  function queueSize() { return tx("queue", "readonly", function (s, set) { request(s.count(), set); }); }
+  function settle(results) {
+    return db().then(function (d) {
+      return new Promise(function (resolve, reject) {
+        var t = d.transaction(["queue", "rejected"], "readwrite");
+        t.oncomplete = resolve;
+        t.onerror = t.onabort = function () { reject(t.error); };
+        results.forEach(function (r) {
+          // Rejected entries will never be accepted: kept aside for staff, out of the way of the rest.
+          if (r.status === "rejected") t.objectStore("rejected").put({ id: r.id, reason: r.reason, at: new Date().toISOString() });
+          t.objectStore("queue").delete(r.id);
+        });
+      });
+    });
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // ---- Screens
+  function show(name) {
+    ["loading", "enrol", "faces", "details", "thanks"].forEach(function (n) { $("screen-" + n).hidden = n !== name; });
+    document.querySelector("main").setAttribute("data-screen", name);
+    armIdle(name);
+  }
+  function setStatus(kind, text) {
+    var el = $("status");
+    el.setAttribute("data-state", kind);
+    el.textContent = text;
+  }
+  function updateStatus(kind) {
+    queueSize().then(function (n) {
+      var waiting = n ? " – " + n + (n > 1 ? " avis en attente d'envoi" : " avis en attente d'envoi") : "";
+      if (kind === "unauthorized") setStatus(kind, "Non connecté : borne à remettre en service" + waiting);
+      else if (kind === "offline") setStatus(kind, "Hors ligne" + waiting);
+      else setStatus(kind, n ? "Envoi en cours" + waiting : "");
+    });
+  }
+
+  function questions() { return (state.device && state.device.question_set) || {}; }
+
+  function renderDevice() {
+    var q = questions();
+    if (q.question_fr) $("question").textContent = q.question_fr;
+    if (q.topics_question_fr) $("topics-question").textContent = q.topics_question_fr;
+    $("service-name").textContent = state.device.service_name_fr || "";
+    // Four faces: no middle one, so people lean one way or the other.
+    var four = q.faces === 4;
+    document.querySelector(".face-3").hidden = four;
+    var chips = $("chips");
+    chips.textContent = "";
+    (q.topics || []).forEach(function (topic) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "chip";
+      b.setAttribute("aria-pressed", "false");
+      b.setAttribute("data-topic", topic.id);
+      b.textContent = topic.fr;
+      chips.appendChild(b);
+    });
+    $("comment-field").hidden = q.comment === false;
+  }
+
+  // ---- A person's visit: face, then details, then thanks.
+  function onFace(event) {
+    var button = event.target.closest(".face");
+    if (!button || state.current) return;
+    var now = Date.now();
+    var gap = state.device.min_gap_ms || 0;
+    if (now - state.lastPress < gap) return; // too soon after the last press: ignored
+    state.lastPress = now;
+    var q = questions();
+    var windowMs = q.burst_window_ms || 10000;
+    state.presses = state.presses.filter(function (t) { return now - t < windowMs; });
+    state.presses.push(now);
+    var rating = parseInt(button.getAttribute("data-rating"), 10);
+    state.current = {
+      id: uuid(),
+      device_time: new Date().toISOString(),
+      rating: rating,
+      service: q.service || null,
+      topics: [],
+      comment: "",
+      // Many presses in a short window: kept, but flagged so nobody can quietly stuff the results.
+      flagged: state.presses.length >= (q.burst_count || 4),
+      question: q.id || "visit"
+    };
+    if ((q.topics && q.topics.length) || q.comment !== false) {
+      Array.prototype.forEach.call($("chips").children, function (c) { c.setAttribute("aria-pressed", "false"); });
+      $("comment").value = "";
+      show("details");
+      var first = $("chips").firstElementChild || $("comment");
+      if (first) first.focus();
+    } else {
+      finish(false);
+    }
+  }
+
+  function finish(withDetails) {
+    var entry = state.current;
+    if (!entry) return Promise.resolve();
+    state.current = null;
+    if (withDetails) {
+      entry.topics = Array.prototype.filter.call($("chips").children, function (c) {
+        return c.getAttribute("aria-pressed") === "true";
+      }).map(function (c) { return c.getAttribute("data-topic"); });
+      entry.comment = $("comment").value.trim().slice(0, 500);
+    }
+    $("comment").value = "";
+    show("thanks");
+    return enqueue(entry).then(function () { updateStatus(navigator.onLine ? "online" : "offline"); scheduleSync(200); });
+  }
+
+  function reset() {
+    if (state.current) { finish(false).then(function () { show("faces"); }); return; }
+    show("faces");
+  }
+
+  function armIdle(screen) {
+    clearTimeout(state.idleTimer);
+    if (screen === "thanks") state.idleTimer = setTimeout(reset, THANKS_MS);
+    else if (screen === "details") state.idleTimer = setTimeout(reset, ((state.device && state.device.idle_reset_seconds) || 30) * 1000);
+  }
+  function touch() {
+    var screen = document.querySelector("main").getAttribute("data-screen");
+    if (screen === "details") armIdle(screen);
+  }
+
+  // ---- Sending: batches, per-item answers, exponential backoff with jitter.
+  function scheduleSync(delay) {
+    clearTimeout(state.syncTimer);
+    state.syncTimer = setTimeout(syncNow, delay);
+  }
+  function retryLater(kind) {
+    state.backoff = Math.min(state.backoff ? state.backoff * 2 : 1000, MAX_BACKOFF_MS);
+    updateStatus(kind);
+    scheduleSync(state.backoff * (0.75 + Math.random() / 2));
+  }
+  function syncNow() {
+    if (state.syncing || !state.token) return Promise.resolve();
+    state.syncing = true;
+    var step = function () {
+      return queued(BATCH).then(function (records) {
+        if (!records.length) { state.backoff = 0; updateStatus("online"); maybeRefreshConfig(); return null; }
+        return fetch("/api/v1/counters/sync", {
+          method: "POST",
+          cache: "no-store",
+          headers: { "Content-Type": "application/json", "Authorization": "Bearer " + state.token },
+          body: JSON.stringify({ items: records.map(function (r) { return r.item; }) })
+        }).then(function (response) {
+          if (response.status === 401) { retryLater("unauthorized"); return null; }
+          if (!response.ok) throw new Error("status " + response.status);
+          return response.json().then(function (body) { return settle(body.results); }).then(function () {
+            state.backoff = 0;
+            return step();
+          });
+        });
+      });
+    };
+    return step().catch(function () { retryLater("offline"); }).then(function () { state.syncing = false; });
+  }
+
+  function maybeRefreshConfig() {
+    if (Date.now() - state.lastConfig < CONFIG_REFRESH_MS) return;
+    state.lastConfig = Date.now();
+    fetch("/api/v1/counters/device", { cache: "no-store", headers: { "Authorization": "Bearer " + state.token } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (device) {
+        if (!device) return;
+        state.device = device;
+        putDevice({ token: state.token, device: device });
+        if (!state.current) renderDevice();
+      }).catch(function () {});
+  }
+
+  // ---- Enrolment: a one-time code becomes a device token kept on this tablet.
+  function onEnrol(event) {
+    event.preventDefault();
+    var code = $("enrol-code").value.trim();
+    $("enrol-error").textContent = "";
+    if (!code) { $("enrol-error").textContent = "Saisissez le code de mise en service."; $("enrol-code").focus(); return; }
+    fetch("/api/v1/counters/enrol", {
+      method: "POST", cache: "no-store", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code: code })
+    }).then(function (response) {
+      if (response.status === 201) return response.json();
+      throw new Error(response.status === 401 ? "Ce code est inconnu, déjà utilisé ou expiré. Demandez un nouveau code."
+        : response.status === 429 ? "Trop d'essais. Patientez une minute." : "La mise en service a échoué. Réessayez.");
+    }).then(function (body) {
+      return putDevice({ token: body.token, device: body.device }).then(function () { start(body.token, body.device); });
+    }).catch(function (error) {
+      $("enrol-error").textContent = error.message && error.message.indexOf(" ") > 0 ? error.message : "Pas de réseau : la mise en service demande une connexion.";
+      $("enrol-code").focus();
+    });
+  }
+
+  function start(token, device) {
+    state.token = token;
+    state.device = device;
+    state.lastConfig = Date.now();
+    renderDevice();
+    show("faces");
+    updateStatus(navigator.onLine ? "online" : "offline");
+    scheduleSync(500);
+  }
+
+  function boot() {
+    document.querySelector(".faces").addEventListener("click", onFace);
+    $("chips").addEventListener("click", function (e) {
+      var chip = e.target.closest(".chip");
+      if (chip) chip.setAttribute("aria-pressed", chip.getAttribute("aria-pressed") === "true" ? "false" : "true");
+    });
+    $("send").addEventListener("click", function () { finish(true); });
+    $("skip").addEventListener("click", function () { finish(false); });
+    $("done").addEventListener("click", function () { show("faces"); });
+    $("enrol-form").addEventListener("submit", onEnrol);
+    ["pointerdown", "keydown", "input"].forEach(function (t) { document.addEventListener(t, touch, true); });
+    window.addEventListener("online", function () { state.backoff = 0; scheduleSync(0); });
+    window.addEventListener("offline", function () { updateStatus("offline"); });
+    // A slow heartbeat as well: navigator.onLine is not always right.
+    setInterval(function () { if (!state.syncing && !state.backoff) scheduleSync(0); }, 30000);
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register("/kiosk/sw.js", { scope: "/kiosk" }).catch(function () {});
+    }
+    getDevice().then(function (saved) {
+      if (saved && saved.token) start(saved.token, saved.device);
+      else { show("enrol"); $("enrol-code").focus(); }
+    }).catch(function () { show("enrol"); });
+    // For staff diagnosing a kiosk from the browser console, and for the end-to-end tests.
+    window.guichetKiosk = {
+      queueSize: queueSize,
+      syncNow: function () { state.backoff = 0; return syncNow(); },
+      rejected: function () { return tx("rejected", "readonly", function (s, set) { request(s.getAll(), set); }); },
+      record: function (rating) {
+        return enqueue({ id: uuid(), device_time: new Date().toISOString(), rating: rating, service: questions().service || null,
+          topics: [], comment: "", flagged: false, question: questions().id || "visit" });
+      }
+    };
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
+})();
