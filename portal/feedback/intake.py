@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
 from portal.feedback.reference import new_reference
+from portal.feedback.writer import in_transaction, writer_for
 from portal.store.tables import CHANNELS, Feedback, Office, OfficeService, Service
 
 MAX_TEXT = 4000
@@ -188,15 +189,19 @@ async def submit_feedback(data: FeedbackInput) -> Submitted:
         # Nothing to classify in a rating alone.
         Feedback.classify_state: "pending" if text else "done",
     }
-    names = [c._meta.db_column_name for c in row] + ["reference", "status", "public_answer", "sentiment", "urgent", "topics", "classify_attempts"]
+    names = tuple(c._meta.db_column_name for c in row) + ("reference", "status", "public_answer", "sentiment", "urgent", "topics", "classify_attempts")
     values = list(row.values()) + [None, "received", "", None, False, "", 0]
-    sql = _insert_sql(tuple(names))
+    ref_index = len(row)
+    engine = Feedback._meta.db
     for _attempt in range(5):
-        values[len(row)] = new_reference()
+        values[ref_index] = new_reference()
         try:
-            # A plain INSERT: Piccolo's query builder costs more than the write itself here.
-            inserted = await Feedback.raw(sql, *values)
-            return Submitted(values[len(row)], True, inserted[0]["id"])
+            if in_transaction(engine):
+                inserted = await Feedback.raw(_insert_sql(names), *values)
+                feedback_id = inserted[0]["id"]
+            else:
+                feedback_id = await writer_for(engine, names, ref_index).insert(list(values))
+            return Submitted(values[ref_index], True, feedback_id)
         except Exception as exc:  # unique violation: a concurrent duplicate key, or a reference clash
             if not _is_unique_violation(exc):
                 raise
