@@ -1,0 +1,73 @@
+"""Helpers for the counter tests: set up offices and kiosks in the test database, run the CLIs."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, server_env
+
+
+def run_in_store(settings, work):
+    """Run `await work()` with the store bound, from a synchronous (browser) test."""
+    from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
+
+    async def main():
+        engine = bind_engine(build_engine(settings))
+        await open_engine(engine, pool_size=2)
+        try:
+            return await work()
+        finally:
+            await close_engine(engine)
+
+    return asyncio.run(main())
+
+
+def run_cli(settings, *args: str, program: str = "portal") -> str:
+    env = server_env(settings)
+    result = subprocess.run([sys.executable, "-m", program, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def enrolment_code(output: str) -> tuple[int, str]:
+    first = output.splitlines()[0]  # "device 3: enrolment code ABCD-EFGH"
+    return int(first.split()[1].rstrip(":")), first.split()[-1]
+
+
+@pytest.fixture
+def office_with_kiosk(settings):
+    """A fresh service and office (unique codes), with a kiosk enrolled through `portal kiosk enrol`."""
+    import uuid
+
+    suffix = uuid.uuid4().hex[:8]
+
+    def make(*extra: str) -> dict:
+        from tests.factories import create_office, create_service
+
+        async def work():
+            service = await create_service(code=f"svc-{suffix}", name_fr="Accueil de la mairie")
+            other = await create_service(code=f"other-{suffix}")
+            office = await create_office(code=f"office-{suffix}", services=[service])
+            return service, other, office
+
+        service, other, office = run_in_store(settings, work)
+        kiosk_id, code = enrolment_code(run_cli(settings, "kiosk", "enrol", office["code"], *extra))
+        return {"service": service, "other_service": other, "office": office, "kiosk_id": kiosk_id, "code": code}
+
+    return make
+
+
+def count_rows(settings, source: str) -> tuple[int, int, int]:
+    """(rows, distinct keys, flagged rows) stored for a device source."""
+    from portal.store.tables import Feedback
+
+    async def work():
+        rows = await Feedback.select(Feedback.idempotency_key, Feedback.flagged).where(Feedback.source == source)
+        return len(rows), len({r["idempotency_key"] for r in rows}), sum(1 for r in rows if r["flagged"])
+
+    return run_in_store(settings, work)
+
