@@ -148,9 +148,12 @@ class CitizenPages(Controller):
         return Redirect(path=f"/merci/{submitted.reference}", status_code=303)
 
     @get("/merci/{reference:str}")
-    async def thanks(self, reference: FromPath[str]) -> Template:
+    async def thanks(self, state: State, reference: FromPath[str]) -> Template:
         row = await _tracked_or_404(reference)
-        return Template(template_name="citizen/thanks.html", context={"item": row, "service_name": service_name(row, "service_name")})
+        # Printed pages lose their links: the tracking address is written out in full.
+        tracking_url = f"{state.settings.base_url.rstrip('/')}/track/{row['reference']}"
+        context = {"item": row, "service_name": service_name(row, "service_name"), "tracking_url": tracking_url}
+        return Template(template_name="citizen/thanks.html", context=context)
 
     @get("/track")
     async def track_form(self, reference: Annotated[str | None, QueryParameter(name="reference", max_length=40)] = None) -> Response:

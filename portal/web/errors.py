@@ -10,7 +10,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from portal.feedback.intake import IntakeError
-from portal.web.i18n import current_language
+from portal.web.i18n import LANG_COOKIE, current_language, pick_language
 
 log = logging.getLogger("portal.errors")
 
@@ -32,6 +32,11 @@ def _is_api(request: Request) -> bool:
 
 
 def _error_page(request: Request, status: int, detail: str, headers: dict | None = None) -> Response:
+    if "lang" not in request.scope.get("state", {}):
+        # Unmatched paths never reach the app's middleware: choose the language here.
+        current_language.set(
+            pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+        )
     lang = current_language.get()
     title_fr, title_en = TITLES.get(status, TITLES[400 if status < 500 else 500])
     return Template(

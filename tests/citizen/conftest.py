@@ -1,0 +1,53 @@
+"""Fixtures for the citizen pages in a real browser: data in the live server's database."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.citizen.store import Store
+
+
+@pytest.fixture(autouse=True)
+def _database_before_browser(live_server):
+    """The test database is created with asyncio.run, which fails once Playwright's loop runs."""
+
+
+@pytest.fixture
+def store(base_settings, live_server):
+    """Factories on the live server's database (sync); every table emptied after the test."""
+    helper = Store(base_settings)
+    helper.empty()
+    yield helper
+    helper.empty()
+
+
+@pytest.fixture
+def town_hall(store) -> dict:
+    return store.service(
+        code="mairie",
+        name_fr="Accueil de la mairie",
+        name_en="Town hall reception",
+        description_fr="État civil, attestations et orientation vers les services municipaux.",
+        description_en="Civil records, certificates and directions to municipal services.",
+    )
+
+
+@pytest.fixture
+def new_context(browser):
+    """A fresh browser context per call (viewport, JavaScript, locale), all closed after the test."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    """A French-speaking visitor (Chromium otherwise sends Accept-Language: en-US)."""
+    return new_context(locale="fr-FR")
