@@ -7,6 +7,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from portal.classify.worker import notify_new_feedback
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
 from portal.feedback.reference import new_reference
@@ -201,6 +202,8 @@ async def submit_feedback(data: FeedbackInput) -> Submitted:
                 feedback_id = inserted[0]["id"]
             else:
                 feedback_id = await writer_for(engine, names, ref_index).insert(list(values))
+            if text:
+                notify_new_feedback()
             return Submitted(values[ref_index], True, feedback_id)
         except Exception as exc:  # unique violation: a concurrent duplicate key, or a reference clash
             if not _is_unique_violation(exc):

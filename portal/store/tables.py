@@ -104,6 +104,7 @@ class Feedback(Table, tablename="feedback"):
     classify_state = Varchar(length=16, default="pending")
     classify_lease_until = Timestamptz(null=True, default=None)
     classify_attempts = Integer(default=0)
+    classify_claim = Varchar(length=36, null=True, default=None)  # the worker's claim token
 
 
 class FeedbackTopic(Table, tablename="feedback_topic"):

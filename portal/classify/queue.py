@@ -1,0 +1,124 @@
+"""The classification queue in the store: claim pending feedback with a lease, store labels once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import numpy as np
+
+from portal.store.engine import is_postgres
+from portal.store.tables import Classification, Feedback, FeedbackTopic, StaffLabel
+
+LEASE_SECONDS = 120
+
+
+@dataclass
+class Claimed:
+    claim: str
+    items: list[dict]  # {"id", "text"}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+async def claim_pending(batch_size: int = 32, lease_seconds: int = LEASE_SECONDS) -> Claimed:
+    """Claim up to batch_size feedback items to classify: pending ones, or claimed ones whose lease ran out.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED lets several workers claim disjoint batches at once.
+    SQLite: the statement is atomic under the single writer lock.
+    """
+    claim = str(uuid.uuid4())
+    now = _now()
+    lease_until = now + dt.timedelta(seconds=lease_seconds)
+    lock = "FOR UPDATE SKIP LOCKED" if is_postgres(Feedback._meta.db) else ""
+    rows = await Feedback.raw(
+        "UPDATE feedback SET classify_state = 'claimed', classify_claim = {}, classify_lease_until = {}, "
+        "classify_attempts = classify_attempts + 1 "
+        "WHERE id IN (SELECT id FROM feedback WHERE classify_state = 'pending' "
+        "OR (classify_state = 'claimed' AND classify_lease_until < {}) "
+        f"ORDER BY id LIMIT {int(batch_size)} {lock}) "
+        "RETURNING id, text",
+        claim,
+        lease_until,
+        now,
+    )
+    return Claimed(claim, sorted(rows, key=lambda r: r["id"]))
+
+
+async def release(claimed: Claimed) -> None:
+    """Give the items back (the worker is stopping or failed); they are claimable at once."""
+    if claimed.items:
+        await Feedback.update({Feedback.classify_state: "pending", Feedback.classify_claim: None}).where(
+            Feedback.id.is_in([i["id"] for i in claimed.items]) & (Feedback.classify_claim == claimed.claim)
+        )
+
+
+async def store_labels(claimed: Claimed, labels: list[dict], embeddings: np.ndarray, urgent_scores: list[float]) -> list[int]:
+    """Store the labels of the items this claim still holds; returns their ids.
+
+    Items whose lease was taken over by another worker are skipped, so nothing is labelled twice.
+    Staff labels, when present, stay the effective labels.
+    """
+    ids = [i["id"] for i in claimed.items]
+    engine = Feedback._meta.db
+    async with engine.transaction():
+        owned_rows = await Feedback.raw(
+            "UPDATE feedback SET classify_state = 'done', classify_claim = NULL, classify_lease_until = NULL "
+            f"WHERE classify_claim = {{}} AND id IN ({', '.join('{}' for _ in ids)}) RETURNING id",
+            claimed.claim,
+            *ids,
+        )
+        owned = {r["id"] for r in owned_rows}
+        if not owned:
+            return []
+        corrected = {
+            r["feedback"] for r in await StaffLabel.select(StaffLabel.feedback).where(StaffLabel.feedback.is_in(list(owned)))
+        }
+        rows = []
+        for item, label, vector, urgent_score in zip(claimed.items, labels, embeddings, urgent_scores):
+            if item["id"] not in owned:
+                continue
+            rows.append(
+                Classification(
+                    feedback=item["id"],
+                    model_version=label["model_version"],
+                    sentiment=label["sentiment"],
+                    sentiment_scores=label["sentiment_scores"],
+                    topics=label["topics"],
+                    topic_scores=label["topic_scores"],
+                    urgent=label["urgent"],
+                    urgent_score=float(urgent_score),
+                    flags=label["flags"],
+                    language=label["language"],
+                    embedding=np.asarray(vector, dtype=np.float32).tobytes(),
+                )
+            )
+            if item["id"] not in corrected:
+                await apply_effective_labels(item["id"], label["sentiment"], label["topics"], label["urgent"], label["topic_scores"])
+            if "spam" in label["flags"] or "abusive" in label["flags"]:
+                await Feedback.update({Feedback.flagged: True}).where(Feedback.id == item["id"])
+        if rows:
+            await Classification.insert(*rows)
+    return sorted(owned)
+
+
+async def apply_effective_labels(
+    feedback_id: int, sentiment: str | None, topics: list[str], urgent: bool, topic_scores: dict | None = None
+) -> None:
+    """Make these the labels dashboards, digests and the inbox read (FeedbackTopic rows included)."""
+    await Feedback.update(
+        {Feedback.sentiment: sentiment, Feedback.urgent: bool(urgent), Feedback.topics: ",".join(topics)}
+    ).where(Feedback.id == feedback_id)
+    await FeedbackTopic.delete().where(FeedbackTopic.feedback == feedback_id)
+    if topics:
+        scores = topic_scores or {}
+        await FeedbackTopic.insert(
+            *[FeedbackTopic(feedback=feedback_id, topic=t, score=float(scores.get(t, 1.0))) for t in topics]
+        )
+
+
+async def queue_depth() -> int:
+    return await Feedback.count().where(Feedback.classify_state != "done")

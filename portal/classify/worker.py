@@ -1,0 +1,82 @@
+"""The classification worker loop: claim a batch, classify it off the event loop, store the labels."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from portal.classify.queue import claim_pending, release, store_labels
+
+log = logging.getLogger("portal.classify.worker")
+
+# Set by intake in this process when feedback arrives, so an in-process worker wakes at once.
+_wake: dict[int, asyncio.Event] = {}
+
+
+def notify_new_feedback() -> None:
+    event = _wake.get(id(asyncio.get_running_loop()))
+    if event is not None:
+        event.set()
+
+
+@dataclass
+class WorkerStats:
+    batches: int = 0
+    labelled: int = 0
+    failures: int = 0
+    state: str = "starting"
+    errors: list[str] = field(default_factory=list)
+
+
+def classify_batch(classifier, texts: list[str]):
+    """The CPU part, run in a thread: labels, embeddings and urgency scores for a batch."""
+    encoded = classifier.encoder.encode(texts)
+    labels = classifier.label(texts, encoded.features, encoded.embeddings)
+    urgent_scores = classifier.heads.urgent.scores(encoded.features)[:, 0].tolist()
+    return labels, encoded.embeddings, urgent_scores
+
+
+async def run_once(classifier, batch_size: int = 32) -> int:
+    """Claim and classify one batch; returns how many items were labelled."""
+    claimed = await claim_pending(batch_size)
+    if not claimed.items:
+        return 0
+    try:
+        labels, embeddings, urgent_scores = await asyncio.to_thread(
+            classify_batch, classifier, [i["text"] for i in claimed.items]
+        )
+    except BaseException:
+        await release(claimed)
+        raise
+    return len(await store_labels(claimed, labels, embeddings, urgent_scores))
+
+
+async def run_worker(classifier, stop: asyncio.Event, *, batch_size: int = 32, poll_seconds: float = 1.0,
+                     stats: WorkerStats | None = None) -> WorkerStats:
+    """Classify until `stop` is set. Polls the store, and wakes early when this process takes feedback."""
+    stats = stats or WorkerStats()
+    wake = _wake.setdefault(id(asyncio.get_running_loop()), asyncio.Event())
+    stats.state = "ready"
+    backoff = poll_seconds
+    while not stop.is_set():
+        try:
+            labelled = await run_once(classifier, batch_size)
+            backoff = poll_seconds
+        except Exception as exc:  # noqa: BLE001 - the worker must outlive a bad batch or a database blip
+            stats.failures += 1
+            stats.errors = (stats.errors + [f"{type(exc).__name__}: {exc}"])[-5:]
+            log.exception("classification batch failed")
+            labelled = 0
+            backoff = min(backoff * 2, 30.0)
+        if labelled:
+            stats.batches += 1
+            stats.labelled += labelled
+            continue
+        wake.clear()
+        waits = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
+        await asyncio.wait(waits, timeout=backoff, return_when=asyncio.FIRST_COMPLETED)
+        for w in waits:
+            w.cancel()
+    stats.state = "stopped"
+    return stats
