@@ -19,6 +19,7 @@ from litestar.template.config import TemplateConfig
 
 from counters.api import CounterDeviceApi
 from counters.kiosk_pages import KioskPages
+from portal.classify.service import worker_lifespan
 from portal.feedback.api import FeedbackApi
 from portal.feedback.pages import CitizenPages
 from portal.health import healthz, readyz
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             readyz,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
-        lifespan=[lifespan],
+        lifespan=[lifespan, worker_lifespan(settings)],
         state=State({"settings": settings, "rate_limiter": RateLimiter(count, seconds)}),
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure_templates
