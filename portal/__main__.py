@@ -13,6 +13,7 @@ from portal.settings import Settings
 FEATURE_CLIS = (
     "portal.store.cli",
     "portal.demo",
+    "portal.classify.cli",
     "counters.cli",
 )
 
