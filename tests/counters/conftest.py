@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import time
+from pathlib import Path
 import subprocess
 import sys
 
@@ -23,7 +26,9 @@ def run_in_store(settings, work):
         finally:
             await close_engine(engine)
 
-    return asyncio.run(main())
+    # Playwright's sync API keeps an event loop running in this thread: use another thread.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
 
 
 def run_cli(settings, *args: str, program: str = "portal") -> str:
@@ -71,3 +76,28 @@ def count_rows(settings, source: str) -> tuple[int, int, int]:
 
     return run_in_store(settings, work)
 
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """A function returning axe-core's violations on a page (script injected by evaluate: the CSP blocks tags)."""
+    import axe_playwright_python
+
+    script = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+
+    def run(page) -> list[dict]:
+        page.evaluate(script)
+        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]]
+
+    return run
+
+
+def wait_until(condition, timeout: float = 30.0, interval: float = 0.2, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {message}")

@@ -88,8 +88,9 @@
     el.textContent = text;
   }
   function updateStatus(kind) {
+    $("reenrol").hidden = kind !== "unauthorized";
     queueSize().then(function (n) {
-      var waiting = n ? " – " + n + (n > 1 ? " avis en attente d'envoi" : " avis en attente d'envoi") : "";
+      var waiting = n ? " – " + n + " avis en attente d'envoi" : "";
       if (kind === "unauthorized") setStatus(kind, "Non connecté : borne à remettre en service" + waiting);
       else if (kind === "offline") setStatus(kind, "Hors ligne" + waiting);
       else setStatus(kind, n ? "Envoi en cours" + waiting : "");
@@ -178,11 +179,12 @@
   function armIdle(screen) {
     clearTimeout(state.idleTimer);
     if (screen === "thanks") state.idleTimer = setTimeout(reset, THANKS_MS);
+    else if (screen === "enrol" && state.token) state.idleTimer = setTimeout(reset, 120000);
     else if (screen === "details") state.idleTimer = setTimeout(reset, ((state.device && state.device.idle_reset_seconds) || 30) * 1000);
   }
   function touch() {
     var screen = document.querySelector("main").getAttribute("data-screen");
-    if (screen === "details") armIdle(screen);
+    if (screen === "details" || screen === "enrol") armIdle(screen);
   }
 
   // ---- Sending: batches, per-item answers, exponential backoff with jitter.
@@ -272,6 +274,13 @@
     $("skip").addEventListener("click", function () { finish(false); });
     $("done").addEventListener("click", function () { show("faces"); });
     $("enrol-form").addEventListener("submit", onEnrol);
+    // Staff only: after a revocation, a new code brings this kiosk back; its queue is kept meanwhile.
+    $("reenrol").addEventListener("click", function () {
+      $("enrol-cancel").hidden = false;
+      show("enrol");
+      $("enrol-code").focus();
+    });
+    $("enrol-cancel").addEventListener("click", function () { show("faces"); });
     ["pointerdown", "keydown", "input"].forEach(function (t) { document.addEventListener(t, touch, true); });
     window.addEventListener("online", function () { state.backoff = 0; scheduleSync(0); });
     window.addEventListener("offline", function () { updateStatus("offline"); });
