@@ -36,6 +36,8 @@ def register(sub) -> None:
     worker = sub.add_parser("worker", help="classify feedback from the store until stopped")
     worker.add_argument("--batch-size", type=int, default=32)
     worker.add_argument("--poll-seconds", type=float, default=1.0)
+    worker.add_argument("--lease-seconds", type=int, default=120,
+                        help="after this long, a batch claimed by a worker that died is claimed again")
     worker.set_defaults(func=cmd_worker)
 
 
@@ -123,7 +125,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         try:
-            stats = await run_worker(classifier, stop, batch_size=args.batch_size, poll_seconds=args.poll_seconds)
+            stats = await run_worker(classifier, stop, batch_size=args.batch_size,
+                                     poll_seconds=args.poll_seconds, lease_seconds=args.lease_seconds)
             print(f"worker stopped after labelling {stats.labelled} items", file=sys.stderr)
         finally:
             await close_engine(engine)

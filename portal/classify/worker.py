@@ -6,7 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from portal.classify.queue import claim_pending, release, store_labels
+from portal.classify.queue import LEASE_SECONDS, claim_pending, release, store_labels
 
 log = logging.getLogger("portal.classify.worker")
 
@@ -37,9 +37,9 @@ def classify_batch(classifier, texts: list[str]):
     return labels, encoded.embeddings, urgent_scores
 
 
-async def run_once(classifier, batch_size: int = 32) -> int:
+async def run_once(classifier, batch_size: int = 32, lease_seconds: int = LEASE_SECONDS) -> int:
     """Claim and classify one batch; returns how many items were labelled."""
-    claimed = await claim_pending(batch_size)
+    claimed = await claim_pending(batch_size, lease_seconds)
     if not claimed.items:
         return 0
     try:
@@ -53,7 +53,7 @@ async def run_once(classifier, batch_size: int = 32) -> int:
 
 
 async def run_worker(classifier, stop: asyncio.Event, *, batch_size: int = 32, poll_seconds: float = 1.0,
-                     stats: WorkerStats | None = None) -> WorkerStats:
+                     lease_seconds: int = LEASE_SECONDS, stats: WorkerStats | None = None) -> WorkerStats:
     """Classify until `stop` is set. Polls the store, and wakes early when this process takes feedback."""
     stats = stats or WorkerStats()
     wake = _wake.setdefault(id(asyncio.get_running_loop()), asyncio.Event())
@@ -61,7 +61,7 @@ async def run_worker(classifier, stop: asyncio.Event, *, batch_size: int = 32, p
     backoff = poll_seconds
     while not stop.is_set():
         try:
-            labelled = await run_once(classifier, batch_size)
+            labelled = await run_once(classifier, batch_size, lease_seconds)
             backoff = poll_seconds
         except Exception as exc:  # noqa: BLE001 - the worker must outlive a bad batch or a database blip
             stats.failures += 1
