@@ -9,6 +9,7 @@ from portal.feedback.intake import FeedbackInput, FieldError, validate
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
 from portal.feedback.reference import new_reference
+from portal.store.engine import is_postgres
 from portal.store.tables import Feedback, OfficeService, Service
 
 # Placeholders per statement stay well under SQLite's and PostgreSQL's limit of 32,766.
@@ -53,12 +54,8 @@ async def submit_feedback_batch(items: list[FeedbackInput], office_id: int | Non
         else:
             first_of[key] = i
 
-    stored = await _stored_keys(list(first_of))
-    for key, i in first_of.items():
-        if key in stored:
-            results[i] = ItemResult("duplicate", *stored[key])
-
-    pending = [i for i in first_of.values() if results[i] is None]
+    # No lookup first: the INSERT skips keys already stored, and only those are looked up after.
+    pending = list(first_of.values())
     services = await _active_services({items[i].service_code for i in pending})
     served = await _served_by(office_id, {s["id"] for s in services.values()}) if office_id is not None else None
     now = dt.datetime.now(dt.timezone.utc)
@@ -75,6 +72,11 @@ async def submit_feedback_batch(items: list[FeedbackInput], office_id: int | Non
             results[i] = ItemResult("rejected", errors=errors)
         else:
             rows[i] = _row(item, service["id"], office_id, now)
+    # As in submit_feedback, a key stored before answers with its reference even if the replay is now invalid.
+    refused = {(items[i].source, items[i].idempotency_key): i for i in pending if results[i] is not None}
+    if refused:
+        for key, found in (await _stored_keys(list(refused))).items():
+            results[refused[key]] = ItemResult("duplicate", *found)
 
     await _insert(rows, results)
     # A repeat within the batch gets its first copy's outcome: its reference, or the same rejection.
@@ -116,12 +118,17 @@ async def _stored_keys(keys: list[tuple[str, str]]) -> dict[tuple[str, str], tup
     by_source: dict[str, list[str]] = {}
     for source, key in keys:
         by_source.setdefault(source, []).append(key)
+    engine = Feedback._meta.db
+    select = 'SELECT "id", "reference", "idempotency_key" FROM "feedback" WHERE "source" = '
     for source, source_keys in by_source.items():
         for start in range(0, len(source_keys), CHUNK):
             chunk = source_keys[start : start + CHUNK]
-            rows = await Feedback.select(Feedback.id, Feedback.reference, Feedback.idempotency_key).where(
-                (Feedback.source == source) & Feedback.idempotency_key.is_in(chunk)
-            )
+            # Served by the unique (source, idempotency_key) index.
+            if is_postgres(engine):
+                rows = await run_on_driver(engine, select + '$1 AND "idempotency_key" = ANY($2::varchar[])', [source, chunk])
+            else:
+                marks = ", ".join("?" for _ in chunk)
+                rows = await run_on_driver(engine, select + f'? AND "idempotency_key" IN ({marks})', [source, *chunk])
             for row in rows:
                 found[(source, row["idempotency_key"])] = (row["reference"], row["id"])
     return found
@@ -153,14 +160,12 @@ async def _insert(rows: dict[int, list], results: list[ItemResult | None]) -> No
         indexes = list(waiting)
         for start in range(0, len(indexes), CHUNK):
             chunk = indexes[start : start + CHUNK]
-            values: list = []
             by_key: dict[tuple[str, str], int] = {}
             for i in chunk:
                 row = waiting[i]
                 row[0] = new_reference()
-                values.extend(row)
                 by_key[(row[14], row[15])] = i
-            inserted = await Feedback.raw(_insert_sql(len(chunk)), *values)
+            inserted = await _insert_rows([waiting[i] for i in chunk])
             for found in inserted:
                 i = by_key.pop((found["source"], found["idempotency_key"]))
                 results[i] = ItemResult("accepted", found["reference"], found["id"])
@@ -175,18 +180,40 @@ async def _insert(rows: dict[int, list], results: list[ItemResult | None]) -> No
         raise RuntimeError("could not allocate unique references")
 
 
-_sql_cache: dict[int, str] = {}
+# PostgreSQL: one statement whatever the batch size, each column sent as one array.
+PG_TYPES = (
+    "varchar", "int4", "varchar", "int4", "int2", "text", "text", "varchar", "timestamptz", "timestamptz", "varchar", "bool",
+    "varchar", "text", "varchar", "varchar", "varchar", "int4", "bool", "varchar", "bool", "text", "varchar", "int4",
+)
+RETURNING = 'ON CONFLICT DO NOTHING RETURNING "id", "reference", "source", "idempotency_key"'
+_sqlite_sql: dict[int, str] = {}
 
 
-def _insert_sql(count: int) -> str:
-    sql = _sql_cache.get(count)
+async def _insert_rows(rows: list[list]) -> list[dict]:
+    """One INSERT for many rows, straight to the driver: Piccolo's query builder costs more than the write."""
+    engine = Feedback._meta.db
+    columns = ", ".join(f'"{c}"' for c in COLUMNS)
+    if is_postgres(engine):
+        unnest = ", ".join(f"${i + 1}::{t}[]" for i, t in enumerate(PG_TYPES))
+        sql = f'INSERT INTO "feedback" ({columns}) SELECT * FROM unnest({unnest}) {RETURNING}'
+        arrays = [list(column) for column in zip(*rows)]
+        return await run_on_driver(engine, sql, arrays)
+    sql = _sqlite_sql.get(len(rows))
     if sql is None:
-        columns = ", ".join(f'"{c}"' for c in COLUMNS)
-        one = "(" + ", ".join("{}" for _ in COLUMNS) + ")"
-        # Plain SQL: building 500 Piccolo objects costs more than writing them.
-        sql = (
-            f'INSERT INTO "feedback" ({columns}) VALUES {", ".join([one] * count)} '
-            'ON CONFLICT DO NOTHING RETURNING "id", "reference", "source", "idempotency_key"'
-        )
-        _sql_cache[count] = sql
-    return sql
+        one = "(" + ", ".join("?" for _ in COLUMNS) + ")"
+        sql = _sqlite_sql[len(rows)] = f'INSERT INTO "feedback" ({columns}) VALUES {", ".join([one] * len(rows))} {RETURNING}'
+    return await run_on_driver(engine, sql, [value for row in rows for value in row])
+
+
+async def run_on_driver(engine, sql: str, args: list) -> list[dict]:
+    """Run SQL written for the engine's own driver, inside the current transaction when there is one."""
+    transaction = engine.current_transaction.get()
+    if is_postgres(engine):
+        if transaction is not None:
+            return [dict(r) for r in await transaction.connection.fetch(sql, *args)]
+        async with engine.pool.acquire() as conn:
+            return [dict(r) for r in await conn.fetch(sql, *args)]
+    if transaction is not None:
+        return await engine._execute(sql, args)
+    async with engine.lock:
+        return await engine._execute(sql, args)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass, field
 
-from counters.batch import ItemResult, submit_feedback_batch
+from counters.batch import ItemResult, run_on_driver, submit_feedback_batch
 from counters.devices import mark_seen
 from counters.tables import KioskChoice
 from portal.feedback.intake import FeedbackInput, FieldError
-from portal.store.engine import current_engine
+from portal.store.engine import current_engine, is_postgres
 
 # A device clock this far ahead is wrong; the entry is kept but flagged for a person to look at.
 CLOCK_AHEAD = dt.timedelta(hours=1)
@@ -65,12 +66,12 @@ async def receive_entries(device: dict, entries: list[DeviceEntry]) -> list[Item
         for i in bad_ids:
             results[i] = ItemResult("rejected", errors=[FieldError("id", "invalid", "Identifiant invalide.", "The id must be a UUID.")])
         choices = [
-            KioskChoice(feedback=r.feedback_id, kiosk=device["id"], topics=entries[i].topics, question=entries[i].question[:64])
+            [r.feedback_id, device["id"], json.dumps(entries[i].topics), entries[i].question[:64]]
             for i, r in enumerate(results)
             if r.status == "accepted" and entries[i].topics
         ]
         if choices:
-            await KioskChoice.insert(*choices)
+            await _insert_choices(choices)
     await mark_seen(device["id"])
     return results
 
@@ -81,3 +82,16 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return len(value) == 36
+
+
+async def _insert_choices(rows: list[list]) -> None:
+    engine = KioskChoice._meta.db
+    if is_postgres(engine):
+        sql = 'INSERT INTO "kiosk_choice" ("feedback", "kiosk", "topics", "question") SELECT * FROM unnest($1::int4[], $2::int4[], $3::json[], $4::varchar[])'
+        await run_on_driver(engine, sql, [list(column) for column in zip(*rows)])
+    else:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            values = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
+            sql = f'INSERT INTO "kiosk_choice" ("feedback", "kiosk", "topics", "question") VALUES {values}'
+            await run_on_driver(engine, sql, [v for row in chunk for v in row])

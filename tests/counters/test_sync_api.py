@@ -164,3 +164,12 @@ async def test_batch_intake_redacts_and_detects_language_exactly_like_submit_fee
     single_row = await Feedback.select().where(Feedback.reference == single.reference).first()
     for column in ("text", "redacted_text", "language", "classify_state", "status", "contact_consent", "urgent", "topics"):
         assert batch_row[column] == single_row[column], column
+
+
+async def test_a_replay_answers_duplicate_even_if_the_item_would_now_be_refused(client):
+    setup = await enrolled(client)
+    item = entry()
+    first = (await client.post("/api/v1/counters/sync", json={"items": [item]}, headers=setup["headers"])).json()["results"][0]
+    replay = (await client.post("/api/v1/counters/sync", json={"items": [{**item, "rating": 9}]}, headers=setup["headers"])).json()["results"][0]
+    assert (replay["status"], replay["reference"]) == ("duplicate", first["reference"])
+    assert await Feedback.count() == 1
