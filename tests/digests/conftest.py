@@ -1,0 +1,103 @@
+"""Digest fixtures: a real aiosmtpd SMTP server that returns what it received, and labelled feedback."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import email
+import email.policy
+import threading
+
+import numpy as np
+import pytest
+from aiosmtpd.controller import Controller
+
+from portal.store.tables import Feedback, FeedbackTopic, Classification
+from tests.conftest import free_port
+from tests.factories import create_feedback
+
+
+class RecordingHandler:
+    """Keeps every accepted message; can refuse the next N deliveries with a temporary error."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.refuse_remaining = 0
+        self.refused = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            if self.refuse_remaining:
+                self.refuse_remaining -= 1
+                self.refused += 1
+                return "451 4.3.0 Temporary failure, try again later"
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    def __init__(self, controller: Controller, handler: RecordingHandler):
+        self.controller, self.handler = controller, handler
+        self.url = f"smtp://127.0.0.1:{controller.port}"
+
+    @property
+    def messages(self) -> list[email.message.EmailMessage]:
+        return list(self.handler.messages)
+
+    def refuse_next(self, count: int) -> None:
+        self.handler.refuse_remaining = count
+
+
+@pytest.fixture
+def smtp_server():
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield SmtpServer(controller, handler)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mail_settings(db, smtp_server):
+    """Settings of the test database with e-mail going to the test SMTP server."""
+    return dataclasses.replace(db, smtp_url=smtp_server.url, base_url="https://guichet.example.fr")
+
+
+def unit_vector(seed: int, near: np.ndarray | None = None, spread: float = 0.0) -> np.ndarray:
+    """A normalised 384-dim vector: random, or close to `near` (cosine about 1 - spread²/2)."""
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal(384).astype(np.float32)
+    v /= np.linalg.norm(v)
+    if near is not None:
+        v = near + spread * v
+        v /= np.linalg.norm(v)
+    return v.astype(np.float32)
+
+
+async def labelled_feedback(service: dict, at: dt.datetime, *, text: str = "Accueil correct, rien à signaler.",
+                            rating: int | None = 4, channel: str = "web", sentiment: str = "neutral",
+                            topics: tuple[str, ...] = (), urgent: bool = False, status: str = "received",
+                            embedding: np.ndarray | None = None, answered_at: dt.datetime | None = None,
+                            office_id: int | None = None) -> int:
+    """Feedback through intake, then the labels the classification worker would write."""
+    given_as = {"counter": "spoken", "kiosk": "kiosk"}.get(channel, "online")
+    submitted = await create_feedback(service, text=text, rating=rating, channel=channel, source=channel,
+                                      given_as=given_as, office_id=office_id)
+    fid = submitted.feedback_id
+    await Feedback.update({
+        Feedback.received_at: at, Feedback.submitted_at: at, Feedback.sentiment: sentiment,
+        Feedback.urgent: urgent, Feedback.topics: ",".join(topics), Feedback.status: status,
+        Feedback.answered_at: answered_at, Feedback.classify_state: "done",
+    }).where(Feedback.id == fid)
+    for topic in topics:
+        await FeedbackTopic(feedback=fid, topic=topic, score=0.9).save()
+    if embedding is not None:
+        await Classification(feedback=fid, model_version="test-1", sentiment=sentiment, sentiment_scores={},
+                             topics=list(topics), topic_scores={}, urgent=urgent, flags=[], language="fr",
+                             embedding=embedding.astype(np.float32).tobytes()).save()
+    return fid
