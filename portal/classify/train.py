@@ -16,7 +16,9 @@ from portal.classify.labels import DEFAULT_TOPIC_NAMES, FLAGS, SENTIMENTS
 # Tuned by cross-validation on the Services Publics+ sample (1,152 features, a few hundred texts):
 # strong regularisation wins on frozen features.
 REGULARISATION_C = 0.003
-PROMOTE_TOLERANCE = 0.005  # held-out macro-F1 noise we accept as "not worse"
+# Urgency and flags are learned from the small seed set and corrections: fewer, clearer examples.
+SEED_HEAD_C = 0.05
+PROMOTE_TOLERANCE = 0.02  # held-out macro-F1 noise (a few hundred texts) we accept as "not worse"
 
 
 @dataclass
@@ -96,9 +98,11 @@ def fit_heads(examples: list[Example], features: np.ndarray, embeddings: np.ndar
                     lambda e, t=t: e.topics[t], tune_threshold=True)
         for t in topic_names
     ])
-    urgent = _fit_binary(features, examples, weights, rows(lambda e: e.urgent is not None), lambda e: e.urgent)
+    urgent = _fit_binary(features, examples, weights, rows(lambda e: e.urgent is not None), lambda e: e.urgent,
+                         C=SEED_HEAD_C)
     flags = _stack([
-        _fit_binary(features, examples, weights, rows(lambda e, f=f: f in e.flags), lambda e, f=f: e.flags[f])
+        _fit_binary(features, examples, weights, rows(lambda e, f=f: f in e.flags), lambda e, f=f: e.flags[f],
+                    C=SEED_HEAD_C)
         for f in FLAGS
     ])
     seed_rows = [i for i, e in enumerate(examples) if e.source.startswith("seed")]
@@ -139,7 +143,8 @@ def _fit_softmax(x, y, w, n_classes) -> LinearHead:
     return LinearHead(coef, bias, "softmax")
 
 
-def _fit_binary(features, examples, weights, mask, is_positive, tune_threshold=False) -> LinearHead:
+def _fit_binary(features, examples, weights, mask, is_positive, tune_threshold=False,
+                C: float = REGULARISATION_C) -> LinearHead:
     dim = features.shape[1]
     y = np.array([bool(is_positive(e)) if m else False for e, m in zip(examples, mask)])[mask].astype(int)
     x = features[mask]
@@ -149,7 +154,7 @@ def _fit_binary(features, examples, weights, mask, is_positive, tune_threshold=F
                           "sigmoid", np.array([0.5], np.float32))
     xs, mean, scale = _standardise(x)
     threshold = _f1_threshold(xs, y, weights[mask]) if tune_threshold else 0.5
-    model = _logistic().fit(xs, y, sample_weight=weights[mask])
+    model = _logistic(C).fit(xs, y, sample_weight=weights[mask])
     coef, bias = _fold(model, mean, scale)
     return LinearHead(coef, bias, "sigmoid", np.array([threshold], np.float32))
 

@@ -1,0 +1,72 @@
+"""Clear French and English feedback, typos included, gets the labels a person would give."""
+
+import numpy as np
+import pytest
+
+from portal.classify.labels import LABEL_KEYS, detect_language
+
+
+@pytest.mark.parametrize("text, language", [
+    ("a chaque foi j veut chatter avec une personne on me dit que cette fennetre n est pa faite pour sa", "fr"),
+    ("The online form keeps crashing when I upload my passport", "en"),
+    ("Mi hijo necesita una cita en la prefectura, nadie contesta el teléfono", "other"),
+    ("🙂", "other"),
+    ("ＤＯＳＳＩＥＲ bloqué depuis le mois dernier", "fr"),
+])
+def test_language(text, language):
+    assert detect_language(text) == language
+
+
+def test_clear_examples(classifier):
+    texts = [
+        "le site plante a chaque foi que je valide le formulaire, impossible de me conecter depuis 1 semaine",
+        "Tres bon acceuil, l'agent a été super gentil et patient avec moi, merci beaucoup",
+        "The staff were really helpful and friendly, thank you so much",
+        "ive been waiting 4 months for my refund and nobody answers my emails, this is a disgrace",
+        "mon titre de séjour expire dans 3 jours et je n'ai aucun rendez-vous, je vais perdre mon emploi",
+    ]
+    labels = classifier.classify(texts)
+
+    assert [set(label) for label in labels] == [set(LABEL_KEYS)] * len(texts)
+    assert [label["sentiment"] for label in labels] == ["negative", "positive", "positive", "negative", "negative"]
+    assert "digital" in labels[0]["topics"]
+    assert "relation" in labels[1]["topics"]
+    assert "responsiveness" in labels[3]["topics"]
+    assert labels[4]["urgent"] is True
+    assert labels[1]["urgent"] is False and labels[2]["urgent"] is False
+    assert [label["language"] for label in labels] == ["fr", "fr", "en", "en", "fr"]
+    for label in labels:
+        assert sum(label["sentiment_scores"].values()) == pytest.approx(1.0, abs=1e-3)
+        assert label["model_version"] == classifier.model_version
+
+
+def test_flags(classifier):
+    spam, abusive, plain = classifier.classify([
+        "GAGNEZ 500€ tout de suite !!! cliquez ici casino bonus gratuit www.promo.example",
+        "bande d'incapables et de fainéants, allez vous faire voir",
+        "J'ai renouvelé ma carte d'identité sans souci",
+    ])
+    assert "spam" in spam["flags"]
+    assert "abusive" in abusive["flags"]
+    assert plain["flags"] == []
+
+
+def test_topic_added_by_an_administrator_from_its_description(classifier):
+    classifier.add_topic("parking", "stationnement, places de parking, se garer devant le bâtiment; car park")
+    try:
+        about, unrelated = classifier.classify([
+            "Impossible de se garer devant la mairie, le parking est toujours plein",
+            "Merci pour la rapidité du traitement de mon dossier",
+        ])
+        assert "parking" in about["topics"]
+        assert "parking" not in unrelated["topics"]
+        assert about["topic_scores"]["parking"] > unrelated["topic_scores"]["parking"]
+    finally:
+        classifier.described_topics = []
+
+
+def test_batches_give_the_same_embeddings_as_one_by_one(encoder):
+    texts = ["court", "un texte un peu plus long sur la préfecture et les rendez-vous", ""]
+    together = encoder.embed(texts, batch_size=32)
+    alone = np.stack([encoder.embed([t])[0] for t in texts])
+    assert np.allclose(together, alone, atol=1e-4)
