@@ -1,0 +1,114 @@
+"""Digest e-mails: HTML with inline CSS and a CID chart, a plain-text part, signed unsubscribe links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from portal.digests.chart import trend_chart
+from portal.digests.content import DigestContent
+from portal.digests.wording import Words
+from portal.settings import Settings
+
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "email"
+CHART_CID = "trend-chart@guichet"
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    subject: str
+    html: str
+    text: str
+    chart_png: bytes
+
+
+def sign(secret: str, purpose: str, value: int | str) -> str:
+    """HMAC-SHA256 of purpose and value, so a link signed for one use is worthless for another."""
+    return hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def is_signed(secret: str, purpose: str, value: int | str, signature: str) -> bool:
+    return hmac.compare_digest(sign(secret, purpose, value), signature or "")
+
+
+def unsubscribe_url(settings: Settings, subscription_id: int) -> str:
+    return f"{settings.base_url.rstrip('/')}/digests/unsubscribe/{subscription_id}/{sign(settings.secret_key, 'unsubscribe', subscription_id)}"
+
+
+def archive_url(settings: Settings, run_id: int) -> str:
+    return f"{settings.base_url.rstrip('/')}/digests/{run_id}?sig={sign(settings.secret_key, 'archive', run_id)}"
+
+
+def _environment(html: bool) -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=html),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+_HTML, _TEXT = _environment(True), _environment(False)
+
+
+def render_digest(content: DigestContent, *, unsubscribe: str, archive: str | None, frequency: str) -> RenderedDigest:
+    w = Words(content.language)
+    period = content.period
+    first, last = period.local_start.date(), (period.local_end - dt.timedelta(days=1)).date()
+    overall = content.overall
+    chart = trend_chart([p.count for p in overall.trend], [p.mean_rating for p in overall.trend],
+                        [p.positive_share for p in overall.trend])
+    emerging = sum(len(s.emerging) for s in [overall, *content.services]) if content.services else len(overall.emerging)
+    subject = w("subject", frequency=w.frequency(frequency), start=w.date(first), end=w.date(last))
+    if emerging:
+        subject += w("subject_alert", n=emerging)
+    context = {
+        "w": w,
+        "d": content,
+        "o": overall,
+        "title": w("title", frequency=w.frequency(frequency)),
+        "period_text": w("period", start=w.date(first), end=w.date(last)),
+        "service_names": [s.name for s in content.services] or [overall.name],
+        "chart_src": f"cid:{CHART_CID}",
+        "unsubscribe_url": unsubscribe,
+        "archive_url": archive,
+        "language": w.language,
+    }
+    html = _HTML.get_template("digest.html").render(**context)
+    text = _TEXT.get_template("digest.txt").render(**context)
+    return RenderedDigest(subject, html, text, chart)
+
+
+def build_message(rendered: RenderedDigest, settings: Settings, *, to: str, unsubscribe: str, message_id: str | None = None) -> EmailMessage:
+    """multipart/alternative: text, then multipart/related (HTML + the chart by Content-ID)."""
+    message = EmailMessage()
+    message["Subject"] = rendered.subject
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = message_id or make_msgid(domain="guichet")
+    # RFC 8058 one-click: mail clients show an unsubscribe button that POSTs to this address.
+    message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    html_part = message.get_payload()[1]
+    html_part.add_related(rendered.chart_png, maintype="image", subtype="png", cid=f"<{CHART_CID}>",
+                          filename="tendance.png", disposition="inline")
+    return message
+
+
+def archived_html(html: str, chart_url: str) -> str:
+    """The archived e-mail as a page: the CID image served by the portal instead."""
+    return html.replace(f"cid:{CHART_CID}", chart_url)
+

@@ -1,0 +1,101 @@
+"""Digest subscriptions: subscribe, list, remove, unsubscribe, and a fingerprint of them all."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from portal.digests.periods import WEEKDAYS
+from portal.digests.tables import FREQUENCIES, DigestSubscription
+from portal.store.tables import Service
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class SubscriptionError(ValueError):
+    """A subscription request a person must correct; the message says how."""
+
+
+@dataclass(frozen=True)
+class SubscriptionRequest:
+    owner_email: str
+    services: tuple[str, ...] = ()
+    frequency: str = "weekly"
+    weekday: str | int = "mon"
+    send_time: str = "08:00"
+    time_zone: str = "Europe/Paris"
+    language: str = "fr"
+
+
+async def subscribe(request: SubscriptionRequest) -> dict:
+    """Store a subscription after checking every field; raises SubscriptionError."""
+    email = request.owner_email.strip().lower()
+    if not EMAIL.match(email):
+        raise SubscriptionError(f"{request.owner_email!r} is not an e-mail address")
+    if request.frequency not in FREQUENCIES:
+        raise SubscriptionError(f"frequency must be one of {', '.join(FREQUENCIES)}")
+    weekday = request.weekday
+    if isinstance(weekday, str):
+        if weekday.lower()[:3] not in WEEKDAYS:
+            raise SubscriptionError("weekday must be mon, tue, wed, thu, fri, sat or sun")
+        weekday = WEEKDAYS.index(weekday.lower()[:3])
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", request.send_time):
+        raise SubscriptionError("time must be HH:MM, for example 08:00")
+    try:
+        ZoneInfo(request.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SubscriptionError(f"unknown time zone {request.time_zone!r} (for example Europe/Paris)") from None
+    if request.language not in ("fr", "en"):
+        raise SubscriptionError("language must be fr or en")
+    codes = tuple(dict.fromkeys(c.strip() for c in request.services if c.strip()))
+    if codes:
+        known = {r["code"] for r in await Service.select(Service.code).where(Service.code.is_in(list(codes)))}
+        if missing := [c for c in codes if c not in known]:
+            raise SubscriptionError(f"unknown service code(s): {', '.join(missing)}")
+    now = dt.datetime.now(dt.timezone.utc)
+    row = DigestSubscription(owner_email=email, services=",".join(codes), frequency=request.frequency, weekday=weekday,
+                             send_time=request.send_time, time_zone=request.time_zone, language=request.language,
+                             active=True, created_at=now, updated_at=now)
+    await row.save()
+    return await get_subscription(row.id)
+
+
+async def get_subscription(subscription_id: int) -> dict | None:
+    return await DigestSubscription.select().where(DigestSubscription.id == subscription_id).first()
+
+
+async def list_subscriptions(owner_email: str | None = None, active_only: bool = False) -> list[dict]:
+    query = DigestSubscription.select().order_by(DigestSubscription.id)
+    if owner_email:
+        query = query.where(DigestSubscription.owner_email == owner_email.strip().lower())
+    if active_only:
+        query = query.where(DigestSubscription.active == True)  # noqa: E712
+    return await query
+
+
+async def remove_subscription(subscription_id: int) -> bool:
+    """Delete a subscription; the digests already sent stay in the archive."""
+    rows = await DigestSubscription.delete().where(DigestSubscription.id == subscription_id).returning(DigestSubscription.id)
+    return bool(rows)
+
+
+async def unsubscribe(subscription_id: int) -> bool:
+    """Stop sending; the row stays so the person can see what they left. True if it was active."""
+    now = dt.datetime.now(dt.timezone.utc)
+    rows = await DigestSubscription.update(
+        {DigestSubscription.active: False, DigestSubscription.unsubscribed_at: now, DigestSubscription.updated_at: now}
+    ).where((DigestSubscription.id == subscription_id) & (DigestSubscription.active == True)).returning(DigestSubscription.id)  # noqa: E712
+    return bool(rows)
+
+
+async def fingerprint() -> tuple:
+    """Changes whenever a subscription is added, removed or changed: the scheduler rebuilds on it."""
+    rows = await DigestSubscription.raw("SELECT COUNT(*) AS n, MAX(updated_at) AS changed, MAX(id) AS last FROM digest_subscription")
+    row = rows[0]
+    return (int(row["n"]), str(row["changed"]), row["last"])
+
+
+def service_codes(subscription: dict) -> list[str]:
+    return [c for c in (subscription.get("services") or "").split(",") if c]
