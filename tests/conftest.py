@@ -218,9 +218,13 @@ def live_server(base_settings):
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser).
+
+    Per module: Playwright's sync API keeps an event loop running in the main thread while it is
+    open, and the async tests of the next modules could not run their own loop.
+    """
     if not Path(CHROMIUM).exists():
         skip_or_fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

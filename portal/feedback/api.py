@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 import msgspec
@@ -12,7 +13,7 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 
-from portal.feedback.intake import FeedbackInput, list_services, submit_feedback, track
+from portal.feedback.intake import MAX_TEXT, FeedbackInput, list_services, submit_feedback, track
 from portal.feedback.reference import normalise_reference
 from portal.web.ratelimit import client_key
 
@@ -20,8 +21,11 @@ from portal.web.ratelimit import client_key
 class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
     """A feedback sent by an application on behalf of a citizen."""
 
-    service: Annotated[str, msgspec.Meta(min_length=1, max_length=64, description="Service code, see /api/v1/services")]
-    text: Annotated[str, msgspec.Meta(max_length=20000)] = ""
+    service: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=64, description="Service code, see /api/v1/services", examples=["accueil-mairie"])
+    ]
+    # The schema states the real limit, which also keeps any valid body under the request size limit.
+    text: Annotated[str, msgspec.Meta(max_length=MAX_TEXT, description=f"At most {MAX_TEXT} characters")] = ""
     rating: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
     contact_email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
     contact_consent: bool = False
@@ -67,9 +71,24 @@ class ServiceOut(msgspec.Struct):
     description_en: str
 
 
+# Errors are documented with the body portal.web.errors really sends, not Litestar's default shape.
+PROBLEM_400 = ResponseSpec(Problem, description="The request is malformed; errors lists the fields.", generate_examples=False)
+
+
 class TooManyRequests(HTTPException):
     status_code = 429
     detail = "Too many submissions from this client; try again later."
+
+
+def decode_strictly(body: bytes) -> FeedbackIn:
+    """The body exactly as the schema says: Litestar converts leniently ("5" -> 5, 0 -> 1970-01-01)."""
+    try:
+        return msgspec.json.decode(body, type=FeedbackIn)
+    except msgspec.ValidationError as exc:
+        where = re.search(r"at `(\$[^`]*)`", str(exc))
+        message = str(exc).split(" - at ")[0]
+        problem = {"key": where.group(1) if where else "$", "message": message}
+        raise ValidationException(detail="The feedback is not valid; nothing was stored.", extra=[problem]) from exc
 
 
 def check_rate_limit(request: Request, state: State) -> None:
@@ -92,12 +111,17 @@ class FeedbackApi(Controller):
         "was already used; 422 with a list of field errors when nothing was stored.",
         responses={
             200: ResponseSpec(Accepted, description="The idempotency key was already used: the same reference."),
-            422: ResponseSpec(Problem, description="Field errors; nothing was stored."),
+            400: PROBLEM_400,
+            422: ResponseSpec(Problem, description="Field errors; nothing was stored.", generate_examples=False),
+            413: ResponseSpec(Problem, description="The request body is larger than the server accepts.", generate_examples=False),
+            429: ResponseSpec(
+                Problem, description="Too many submissions from this client; see Retry-After.", generate_examples=False
+            ),
         },
-        raises=[ValidationException, TooManyRequests],
     )
     async def submit(self, request: Request, state: State, data: JSONBody[FeedbackIn]) -> Response[Accepted]:
         check_rate_limit(request, state)
+        data = decode_strictly(await request.body())
         key = data.idempotency_key or request.headers.get("idempotency-key") or None
         submitted = await submit_feedback(
             FeedbackInput(
@@ -116,7 +140,11 @@ class FeedbackApi(Controller):
         body = Accepted(submitted.reference, f"{base}/api/v1/feedback/{submitted.reference}", submitted.created)
         return Response(body, status_code=201 if submitted.created else 200)
 
-    @get("/feedback/{reference:str}", summary="Follow a feedback", raises=[NotFoundException])
+    @get(
+        "/feedback/{reference:str}",
+        summary="Follow a feedback",
+        responses={400: PROBLEM_400, 404: ResponseSpec(Problem, description="No feedback has this reference.", generate_examples=False)},
+    )
     async def status(self, reference: Annotated[str, PathParameter(max_length=40)]) -> TrackedFeedback:
         canonical = normalise_reference(reference)
         row = await track(canonical) if canonical else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.citizen.store import Store
@@ -23,8 +25,9 @@ def store(base_settings, live_server):
 
 @pytest.fixture
 def town_hall(store) -> dict:
+    # A new code each time: the live server caches services by code for a few seconds.
     return store.service(
-        code="mairie",
+        code=f"mairie-{uuid.uuid4().hex[:8]}",
         name_fr="Accueil de la mairie",
         name_en="Town hall reception",
         description_fr="État civil, attestations et orientation vers les services municipaux.",

@@ -46,8 +46,8 @@ def answered(store, town_hall) -> str:
     return reference
 
 
-def open_form_with_errors(page: Page, base: str) -> None:
-    page.goto(base + "/s/mairie")
+def open_form_with_errors(page: Page, form_url: str) -> None:
+    page.goto(form_url)
     page.fill("#text", "Trop long. " + "x" * 4000)
     page.fill("#contact_email", "jean@")
     page.click("button[type=submit]")
@@ -58,7 +58,7 @@ PAGES = {
     "home": "/",
     "search results": "/?q=mairie",
     "search without results": "/?q=zzzz",
-    "feedback form": "/s/mairie",
+    "feedback form": "/s/{code}",
     "form with errors": None,
     "confirmation": "/merci/{ref}",
     "tracking form": "/track",
@@ -70,12 +70,12 @@ PAGES = {
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_citizen_page_has_no_axe_violations(new_context, live_server, answered, name, lang):
+def test_citizen_page_has_no_axe_violations(new_context, live_server, town_hall, answered, name, lang):
     page = new_context(locale="fr-FR" if lang == "fr" else "en-GB")
     if PAGES[name] is None:
-        open_form_with_errors(page, live_server.url)
+        open_form_with_errors(page, f"{live_server.url}/s/{town_hall['code']}")
     else:
-        page.goto(live_server.url + PAGES[name].format(ref=answered))
+        page.goto(live_server.url + PAGES[name].format(ref=answered, code=town_hall["code"]))
     assert page.get_attribute("html", "lang") == lang
     assert_no_violations(page, f"{name} ({lang})")
 
@@ -83,15 +83,16 @@ def test_citizen_page_has_no_axe_violations(new_context, live_server, answered, 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_form_at_320px_has_no_axe_violations(new_context, live_server, town_hall, lang):
     page = new_context(viewport={"width": 320, "height": 640}, locale="fr-FR" if lang == "fr" else "en-GB")
-    page.goto(live_server.url + "/s/mairie")
+    form_url = f"{live_server.url}/s/{town_hall['code']}"
+    page.goto(form_url)
     assert_no_violations(page, f"feedback form at 320px ({lang})")
-    open_form_with_errors(page, live_server.url)
+    open_form_with_errors(page, form_url)
     assert_no_violations(page, f"form with errors at 320px ({lang})")
 
 
 def test_axe_does_report_a_broken_page(new_context, live_server, town_hall):
     # Guards against a silent axe: remove a label and the run must complain.
     page = new_context(locale="fr-FR")
-    page.goto(live_server.url + "/s/mairie")
+    page.goto(f"{live_server.url}/s/{town_hall['code']}")
     page.evaluate("document.querySelector('label[for=contact_email]').remove()")
     assert "label" in {v["id"] for v in axe_violations(page)}

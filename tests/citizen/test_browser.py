@@ -33,7 +33,7 @@ def test_full_submission_with_the_keyboard_only(page, live_server, town_hall, st
     page.keyboard.press("Enter")
     assert focused(page, "main#main")
 
-    tab_to(page, "a[href='/s/mairie']")
+    tab_to(page, f"a[href='/s/{town_hall['code']}']")
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Votre avis sur : Accueil de la mairie")
 
@@ -69,7 +69,7 @@ def test_full_submission_with_the_keyboard_only(page, live_server, town_hall, st
 
 
 def test_focus_is_always_visible(page, live_server, town_hall):
-    page.goto(live_server.url + "/s/mairie")
+    page.goto(f"{live_server.url}/s/{town_hall['code']}")
     for selector in ("a[href='/track']", "#rating-5", "#text", "button[type=submit]"):
         tab_to(page, selector)
         # Radios are drawn by their label; everything else outlines itself.
@@ -80,7 +80,7 @@ def test_focus_is_always_visible(page, live_server, town_hall):
 
 def test_the_form_works_without_javascript(new_context, live_server, town_hall, store):
     page = new_context(java_script_enabled=False, locale="fr-FR")
-    page.goto(live_server.url + "/s/mairie")
+    page.goto(f"{live_server.url}/s/{town_hall['code']}")
     # The counter is a script enhancement; without it the limit is still stated.
     expect(page.locator("#text-count")).to_have_text("4000 caractères au maximum.")
     page.fill("#text", "x" * 4001)
@@ -100,7 +100,7 @@ def test_the_form_works_without_javascript(new_context, live_server, town_hall, 
 
 
 def test_errors_show_a_summary_that_leads_to_each_field_and_keep_the_text(page, live_server, town_hall, store):
-    page.goto(live_server.url + "/s/mairie")
+    page.goto(f"{live_server.url}/s/{town_hall['code']}")
     long_text = "Le site <b>plante</b> à chaque fois. " + "x" * 4000
     page.fill("#text", long_text)
     page.fill("#contact_email", "jean@")
@@ -135,13 +135,13 @@ def test_no_horizontal_scrolling_at_320px_and_at_200_percent_zoom(new_context, l
     reference = store.feedback(town_hall, text="Un mot très long: " + "a" * 120, rating=3)
     store.answer(reference, "Merci, " + "b" * 120)
     page = new_context(viewport={"width": width, "height": 800}, locale="fr-FR")
-    paths = ["/", "/?q=mairie", "/s/mairie", "/track", "/track?reference=x", f"/track/{reference}", f"/merci/{reference}", "/nope"]
+    paths = ["/", "/?q=mairie", f"/s/{town_hall['code']}", "/track", "/track?reference=x", f"/track/{reference}", f"/merci/{reference}", "/nope"]
     for lang in ("fr", "en"):
         for path in paths:
             page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{path} ({lang}) scrolls sideways by {overflow}px at {width}px"
-    page.goto(live_server.url + "/s/mairie")
+    page.goto(f"{live_server.url}/s/{town_hall['code']}")
     page.fill("#text", "y" * 4001)
     page.click("button[type=submit]")
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
