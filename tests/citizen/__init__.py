@@ -1,0 +1,1 @@
+"""Citizen pages driven in a real browser, and their accessibility."""
