@@ -28,7 +28,7 @@ from portal.store.engine import bind_engine, build_engine, close_engine, open_en
 from portal.web import i18n
 from portal.web.errors import EXCEPTION_HANDLERS
 from portal.web.ratelimit import RateLimiter
-from portal.web.security import security_headers_middleware
+from portal.web.security import add_security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
@@ -73,7 +73,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[security_headers_middleware, i18n.language_middleware],
+        middleware=[i18n.language_middleware],
+        before_send=[add_security_headers],
         request_max_body_size=settings.max_body_bytes,
         compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
         openapi_config=OpenAPIConfig(title="Guichet API", version="1.0.0", path="/schema"),

@@ -98,3 +98,6 @@ async def test_probes_and_security_headers(client):
     assert "unsafe-inline" not in headers["content-security-policy"]
     assert headers["referrer-policy"] == "same-origin"
     assert headers["x-content-type-options"] == "nosniff"
+    # Unknown paths and API errors carry them too.
+    for response in (await client.get("/no/such/page"), await client.get("/api/v1/feedback/GCH-2222-2222")):
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
