@@ -1,0 +1,123 @@
+"""Clerk pages: `/counter`, a keyboard-first form for a stack of cards, and 24-hour corrections."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlencode
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from counters.clerk import CounterEntry, NotCorrectable, correct_entry, entry_for_correction, record_counter_entry, recent_entries, services_for_office
+from portal.feedback.intake import MAX_TEXT, FieldError, IntakeError
+from portal.feedback.pages import RATINGS
+from portal.review.auth_pages import csrf_ok, with_csrf
+from portal.review.sessions import current_staff, requires_role
+from portal.web.i18n import current_language
+
+EXPIRED = FieldError("text", "expired", "La page a expiré. La saisie est conservée : enregistrez à nouveau.",
+                     "This page expired. What you typed is kept: save again.")
+
+
+def _entry(data: dict) -> CounterEntry:
+    try:
+        rating = int(data["rating"]) if data.get("rating") else None
+    except ValueError:
+        rating = -1
+    return CounterEntry(
+        service_code=data.get("service", ""),
+        rating=rating,
+        text=data.get("text", ""),
+        given_as=data.get("given_as", ""),
+        contact_email=data.get("contact_email", "").strip(),
+        contact_consent=data.get("contact_consent") == "yes",
+    )
+
+
+async def _context(staff: dict, values: dict, errors: list[FieldError], **extra) -> dict:
+    lang = current_language.get()
+    own, others = await services_for_office(staff["office"])
+    return {
+        "staff": staff,
+        "own_services": own,
+        "other_services": others,
+        "values": values,
+        "errors": [{"field": e.field, "message": e.message(lang)} for e in errors],
+        "error_fields": {e.field: e.message(lang) for e in errors},
+        "ratings": [(value, en if lang == "en" else fr) for value, fr, en in RATINGS],
+        "max_text": MAX_TEXT,
+        **extra,
+    }
+
+
+def _values(data: dict, key: str) -> dict:
+    return {"service": data.get("service", ""), "rating": data.get("rating") or None, "text": data.get("text", ""),
+            "given_as": data.get("given_as", ""), "contact_email": data.get("contact_email", "").strip(),
+            "contact_consent": data.get("contact_consent") == "yes", "key": key}
+
+
+class ClerkPages(Controller):
+    path = "/counter"
+    include_in_schema = False
+    guards = [requires_role("clerk")]
+
+    @get("/")
+    async def form(self, request: Request, saved: Annotated[str | None, QueryParameter(max_length=20)] = None,
+                   corrected: Annotated[str | None, QueryParameter(max_length=20)] = None) -> Template:
+        staff = await current_staff(request)
+        # Keep the last service and way: a stack of cards is usually for one service.
+        values = {"service": request.query_params.get("service", ""), "rating": None, "text": "",
+                  "given_as": request.query_params.get("given_as", "paper"), "contact_email": "", "contact_consent": False,
+                  "key": str(uuid.uuid4())}
+        context = await _context(staff, values, [], saved=saved, corrected=corrected, recent=await recent_entries(staff))
+        return with_csrf(request, "counters/counter.html", context)
+
+    @post("/", status_code=303)
+    async def save(self, request: Request, data: URLEncodedBody[dict[str, str]]) -> Response:
+        staff = await current_staff(request)
+        values = _values(data, data.get("key") or str(uuid.uuid4()))
+        if not csrf_ok(request, data):
+            context = await _context(staff, values, [EXPIRED], recent=await recent_entries(staff))
+            return with_csrf(request, "counters/counter.html", context, status=400)
+        try:
+            submitted = await record_counter_entry(staff, _entry(data), values["key"])
+        except IntakeError as exc:
+            context = await _context(staff, values, exc.errors, recent=await recent_entries(staff))
+            return with_csrf(request, "counters/counter.html", context, status=422)
+        query = urlencode({"saved": submitted.reference, "service": values["service"], "given_as": values["given_as"]})
+        return Redirect(path=f"/counter?{query}", status_code=303)
+
+    @get("/entries/{reference:str}")
+    async def edit(self, request: Request, reference: FromPath[str]) -> Template:
+        staff = await current_staff(request)
+        current = await _own_entry(staff, reference)
+        values = {"service": current["service_code"], "rating": current["rating"], "text": current["text"],
+                  "given_as": current["given_as"], "contact_email": current["contact_email"] or "",
+                  "contact_consent": current["contact_consent"], "key": ""}
+        return with_csrf(request, "counters/correct.html", await _context(staff, values, [], entry=current))
+
+    @post("/entries/{reference:str}", status_code=303)
+    async def correct(self, request: Request, reference: FromPath[str], data: URLEncodedBody[dict[str, str]]) -> Response:
+        staff = await current_staff(request)
+        current = await _own_entry(staff, reference)
+        values = _values(data, "")
+        errors = [] if csrf_ok(request, data) else [EXPIRED]
+        if not errors:
+            try:
+                await correct_entry(staff, reference, _entry(data))
+            except IntakeError as exc:
+                errors = exc.errors
+        if errors:
+            context = await _context(staff, values, errors, entry=current)
+            return with_csrf(request, "counters/correct.html", context, status=400 if errors[0] is EXPIRED else 422)
+        return Redirect(path=f"/counter?corrected={reference}", status_code=303)
+
+
+async def _own_entry(staff: dict, reference: str) -> dict:
+    try:
+        return await entry_for_correction(staff, reference)
+    except NotCorrectable as exc:
+        raise NotFoundException() from exc
