@@ -14,6 +14,7 @@ FEATURE_CLIS = (
     "portal.store.cli",
     "portal.demo",
     "portal.classify.cli",
+    "portal.review.cli",
     "counters.cli",
 )
 

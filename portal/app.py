@@ -23,6 +23,7 @@ from portal.classify.service import worker_lifespan
 from portal.feedback.api import FeedbackApi
 from portal.feedback.pages import CitizenPages
 from portal.health import healthz, readyz
+from portal.review.auth_pages import STAFF_EXCEPTION_HANDLERS, StaffAuthPages
 from portal.settings import Settings
 from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
 from portal.web import i18n
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FeedbackApi,
             CounterDeviceApi,
             KioskPages,
+            StaffAuthPages,
             healthz,
             readyz,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
@@ -72,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, **STAFF_EXCEPTION_HANDLERS},
         middleware=[i18n.language_middleware],
         before_send=[add_security_headers],
         request_max_body_size=settings.max_body_bytes,

@@ -1,0 +1,1 @@
+"""Staff workspace: accounts, sessions, triage, corrections, answers, publication, audit."""

@@ -1,0 +1,145 @@
+"""Staff accounts: creation, argon2 passwords, roles and the services each person may act on."""
+
+from __future__ import annotations
+
+import re
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from portal.review.tables import StaffService
+from portal.store.engine import current_engine
+from portal.store.tables import ROLES, Office, OfficeService, Service, StaffUser
+
+ROLE_NAMES = {
+    "admin": ("Administrateur", "Administrator"),
+    "owner": ("Responsable de service", "Service owner"),
+    "agent": ("Agent", "Agent"),
+    "clerk": ("Agent d'accueil", "Clerk"),
+}
+MIN_PASSWORD = 12
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so both cases take the same time.
+_DUMMY_HASH = _hasher.hash("not a real password, only for constant-time refusals")
+
+
+class AccountError(ValueError):
+    """The account cannot be created or changed as asked; the message says why."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(password_hash: str | None, password: str) -> bool:
+    """True when the password matches; always spends the same argon2 work."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def create_user(
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    office_id: int | None = None,
+    services: list[str] | tuple[str, ...] = (),
+) -> dict:
+    """Create a staff account and return its StaffUser row (without the password hash).
+
+    `services` are service codes: the services an owner owns or an agent answers for.
+    A clerk must belong to an office; admins need neither.
+    """
+    email = normalise_email(email)
+    problems = []
+    if not _EMAIL.match(email) or len(email) > 254:
+        problems.append(f"not a valid e-mail address: {email!r}")
+    if not name.strip():
+        problems.append("a name is required")
+    if role not in ROLES:
+        problems.append(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        problems.append(f"the password must have at least {MIN_PASSWORD} characters")
+    if role == "clerk" and office_id is None:
+        problems.append("a clerk belongs to an office: give --office")
+    if role in ("owner", "agent") and not services:
+        problems.append(f"an {role} acts for services: give at least one --service")
+    if role in ("admin", "clerk") and services:
+        problems.append(f"an {role} is not assigned services")
+    if problems:
+        raise AccountError("; ".join(problems))
+    if office_id is not None and not await Office.exists().where(Office.id == office_id):
+        raise AccountError(f"no office with id {office_id}")
+    service_rows = []
+    for code in services:
+        row = await Service.select(Service.id).where(Service.code == code).first()
+        if row is None:
+            raise AccountError(f"no service with code {code!r}")
+        service_rows.append(row["id"])
+    if await StaffUser.exists().where(StaffUser.email == email):
+        raise AccountError(f"an account already exists for {email}")
+    async with current_engine().transaction():
+        inserted = await StaffUser.insert(
+            StaffUser(email=email, name=name.strip(), role=role, password_hash=hash_password(password), office=office_id)
+        ).returning(StaffUser.id)
+        user_id = inserted[0]["id"]
+        for service_id in dict.fromkeys(service_rows):
+            await StaffService.insert(StaffService(user=user_id, service=service_id, role=role))
+    return await get_user(user_id)
+
+
+async def get_user(user_id: int) -> dict | None:
+    return (
+        await StaffUser.select(*_PUBLIC_COLUMNS).where(StaffUser.id == user_id).first()
+    )
+
+
+async def find_login(email: str) -> dict | None:
+    """The active account for an e-mail, with its password hash, for signing in."""
+    return await StaffUser.select().where(
+        (StaffUser.email == normalise_email(email)) & (StaffUser.active == True)  # noqa: E712
+    ).first()
+
+
+async def set_password(user_id: int, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+    await StaffUser.update({StaffUser.password_hash: hash_password(password)}).where(StaffUser.id == user_id)
+
+
+async def identity(user: dict) -> dict:
+    """The StaffUser dict (no password hash) plus `services`: {service id: "owner" | "agent"}.
+
+    Owners and agents act on their assigned services; clerks on their office (`office`);
+    administrators on everything.
+    """
+    rows = await StaffService.select(StaffService.service, StaffService.role).where(StaffService.user == user["id"])
+    public = {k: user[k] for k in ("id", "email", "name", "role", "office", "active")}
+    public["services"] = {r["service"]: r["role"] for r in rows} if user["role"] in ("owner", "agent") else {}
+    return public
+
+
+async def office_service_ids(office_id: int) -> list[int]:
+    rows = await OfficeService.select(OfficeService.service).where(OfficeService.office == office_id)
+    return [r["service"] for r in rows]
+
+
+async def office_by_code(code: str) -> dict | None:
+    return await Office.select(Office.id, Office.code, Office.name).where(Office.code == code).first()
+
+
+_PUBLIC_COLUMNS = (
+    StaffUser.id,
+    StaffUser.email,
+    StaffUser.name,
+    StaffUser.role,
+    StaffUser.office,
+    StaffUser.active,
+    StaffUser.created_at,
+)

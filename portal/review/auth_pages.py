@@ -1,0 +1,122 @@
+"""Sign-in and sign-out pages of the staff workspace, and the redirect to sign in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from portal.review import sessions
+from portal.review.sessions import LoginRequired, current_staff, request_client
+from portal.web import csrf
+from portal.web.i18n import current_language
+
+HOME = "/staff"
+
+
+def safe_next(value: str | None) -> str:
+    """Only paths on this site: never an open redirect to another host."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")) or "\n" in value or "\r" in value:
+        return HOME
+    return value[:500]
+
+
+def with_csrf(request: Request, template: str, context: dict, status: int = 200, headers: dict | None = None) -> Template:
+    """Render a staff page carrying a fresh CSRF token (and its cookie) for its forms."""
+    settings = request.app.state.settings
+    cookie_value, token = csrf.form_token(settings.secret_key, request.cookies.get(csrf.COOKIE))
+    response = Template(
+        template_name=template,
+        context={**context, "csrf_token": token, "csrf_field": csrf.FIELD},
+        status_code=status,
+        headers=headers,
+    )
+    response.set_cookie(csrf.COOKIE, cookie_value, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/")
+    return response
+
+
+def csrf_ok(request: Request, data: dict) -> bool:
+    return csrf.is_valid(request.app.state.settings.secret_key, request.cookies.get(csrf.COOKIE), data.get(csrf.FIELD))
+
+
+def _message(fr: str, en: str) -> str:
+    return en if current_language.get() == "en" else fr
+
+
+class StaffAuthPages(Controller):
+    path = "/staff"
+    include_in_schema = False
+
+    @get("/")
+    async def home(self, request: Request) -> Template:
+        return Template(template_name="staff/home.html", context={"staff": await current_staff(request)})
+
+    @get("/login")
+    async def login_form(
+        self, request: Request, next_path: Annotated[str | None, QueryParameter(name="next", max_length=500)] = None
+    ) -> Template:
+        return with_csrf(request, "staff/login.html", {"email": "", "next": safe_next(next_path), "error": None})
+
+    @post("/login", status_code=303)
+    async def login(self, request: Request, data: URLEncodedBody[dict[str, str]]) -> Response:
+        email, next_path = data.get("email", "").strip(), safe_next(data.get("next"))
+        context = {"email": email, "next": next_path}
+        if not csrf_ok(request, data):
+            error = _message("La page a expiré. Saisissez à nouveau votre mot de passe.", "This page expired. Enter your password again.")
+            return with_csrf(request, "staff/login.html", {**context, "error": error}, status=400)
+        if not email or not data.get("password"):
+            error = _message("Saisissez votre adresse e-mail et votre mot de passe.", "Enter your e-mail address and password.")
+            return with_csrf(request, "staff/login.html", {**context, "error": error}, status=400)
+        result = await sessions.sign_in(email, data.get("password", ""), request_client(request), request.headers.get("user-agent", ""))
+        if result.wait_seconds:
+            minutes = max(1, round(result.wait_seconds / 60))
+            error = _message(
+                f"Trop de tentatives de connexion. Réessayez dans {minutes} minute(s).",
+                f"Too many sign-in attempts. Try again in {minutes} minute(s).",
+            )
+            return with_csrf(
+                request, "staff/login.html", {**context, "error": error}, status=429,
+                headers={"Retry-After": str(result.wait_seconds)},
+            )
+        if result.token is None:
+            error = _message("Adresse e-mail ou mot de passe incorrect.", "Wrong e-mail address or password.")
+            return with_csrf(request, "staff/login.html", {**context, "error": error}, status=400)
+        response = Redirect(path=next_path, status_code=303)
+        settings = request.app.state.settings
+        response.set_cookie(
+            sessions.COOKIE, result.token, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/",
+            max_age=sessions.SESSION_HOURS * 3600,
+        )
+        return response
+
+    @get("/logout")
+    async def logout_form(self, request: Request) -> Template:
+        staff = await current_staff(request)
+        return with_csrf(request, "staff/logout.html", {"staff": staff, "error": None})
+
+    @post("/logout", status_code=303)
+    async def logout(self, request: Request, data: URLEncodedBody[dict[str, str]]) -> Response:
+        staff = await current_staff(request)
+        if not csrf_ok(request, data):
+            error = _message("La page a expiré. Recommencez.", "This page expired. Please try again.")
+            return with_csrf(request, "staff/logout.html", {"staff": staff, "error": error}, status=400)
+        await sessions.sign_out(request.cookies.get(sessions.COOKIE), data.get("everywhere") == "yes", request_client(request))
+        response = Redirect(path="/staff/login", status_code=303)
+        response.delete_cookie(sessions.COOKIE, path="/")
+        return response
+
+
+def login_required_handler(request: Request, exc: LoginRequired) -> Response:
+    """Pages send the person to sign in and back; the JSON API answers 401."""
+    if request.url.path.startswith("/api/"):
+        return Response({"status": 401, "detail": exc.detail}, status_code=401)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query and request.method == "GET" else "")
+    response = Redirect(path="/staff/login", query_params={"next": target}, status_code=303)
+    response.delete_cookie(sessions.COOKIE, path="/")
+    return response
+
+
+STAFF_EXCEPTION_HANDLERS = {LoginRequired: login_required_handler}

@@ -1,0 +1,79 @@
+"""`portal create-user`: create a staff account (administrator, service owner, agent or clerk)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import secrets
+import sys
+
+from portal.settings import Settings
+from portal.store.tables import ROLES
+
+
+def register(sub) -> None:
+    create = sub.add_parser("create-user", help="create a staff account (admin, owner, agent or clerk)")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--office", metavar="CODE", help="office code (required for a clerk)")
+    create.add_argument("--service", metavar="CODE", action="append", default=[], help="service code (owner, agent); repeat for several")
+    create.add_argument(
+        "--password-stdin", action="store_true",
+        help="read the password from the first line of standard input; otherwise it is asked, or generated and printed",
+    )
+    create.set_defaults(func=cmd_create_user)
+
+
+def _password(args: argparse.Namespace) -> tuple[str, bool]:
+    """The password and whether it was generated (and so must be shown once)."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n"), False
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Same password again: "):
+            raise SystemExit("the two passwords differ")
+        return first, False
+    return secrets.token_urlsafe(15), True
+
+
+def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
+    password, generated = _password(args)
+    try:
+        user = asyncio.run(_create(settings, args, password))
+    except Exception as exc:  # noqa: BLE001 - AccountError and unknown office alike: say why, exit 2
+        from portal.review.accounts import AccountError
+
+        if not isinstance(exc, AccountError):
+            raise
+        print(f"portal create-user: {exc}", file=sys.stderr)
+        return 2
+    print(f"created {user['role']} {user['email']} (id {user['id']})")
+    if generated:
+        print(f"generated password (shown once): {password}")
+    return 0
+
+
+async def _create(settings: Settings, args: argparse.Namespace, password: str) -> dict:
+    from portal.review import audit
+    from portal.review.accounts import AccountError, create_user, office_by_code
+    from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
+
+    engine = bind_engine(build_engine(settings))
+    await open_engine(engine, pool_size=2)
+    try:
+        office_id = None
+        if args.office:
+            office = await office_by_code(args.office)
+            if office is None:
+                raise AccountError(f"no office with code {args.office!r}")
+            office_id = office["id"]
+        user = await create_user(args.email, args.name, args.role, password, office_id=office_id, services=args.service)
+        await audit.record(
+            "create_user", None, actor_email="command line",
+            detail={"email": user["email"], "role": user["role"], "office": args.office, "services": args.service},
+        )
+        return user
+    finally:
+        await close_engine(engine)

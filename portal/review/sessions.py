@@ -1,0 +1,217 @@
+"""Server-side staff sessions, login throttling, and the guards every staff page uses.
+
+Other features protect their pages with these two names (keep them stable):
+
+    from portal.review.sessions import current_staff, requires_role
+
+    class CounterPages(Controller):
+        path = "/counter"
+        guards = [requires_role("clerk", "admin")]
+
+        @get("/")
+        async def entry(self, request: Request) -> Template:
+            staff = await current_staff(request)   # cached: no second query
+            ...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any, Awaitable, Callable
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+
+from portal.review import audit
+from portal.review.accounts import check_password, find_login, identity, normalise_email
+from portal.review.tables import LoginAttempt, StaffSession
+from portal.web.ratelimit import client_key
+
+COOKIE = "guichet_staff"
+SESSION_HOURS = 12  # absolute lifetime: one working day, then sign in again
+IDLE_MINUTES = 120  # an unattended browser is signed out after two hours
+TOUCH_SECONDS = 60  # write last_seen at most once a minute, not on every request
+THROTTLE_MINUTES = 15
+MAX_ACCOUNT_FAILURES = 5  # per e-mail address, since its last successful sign-in
+MAX_CLIENT_FAILURES = 20  # per client address, whatever the e-mail
+_STATE_KEY = "guichet_staff"
+_USER_FIELDS = ("id", "email", "name", "role", "office", "active")
+
+
+class LoginRequired(NotAuthorizedException):
+    """No valid staff session: pages redirect to /staff/login, the API answers 401."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_client(connection: ASGIConnection) -> str:
+    settings = connection.app.state.settings
+    return client_key(connection.scope.get("client"), connection.headers.get("x-forwarded-for"), settings.trusted_proxies)[:64]
+
+
+async def open_session(user_id: int, client: str, user_agent: str) -> str:
+    """Start a session for a signed-in person; return the cookie token (stored only hashed)."""
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    await StaffSession.insert(
+        StaffSession(
+            token_hash=token_hash(token),
+            user=user_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + dt.timedelta(minutes=IDLE_MINUTES),
+            client=client[:64],
+            user_agent=user_agent[:200],
+        )
+    )
+    return token
+
+
+async def session_user(token: str | None) -> dict | None:
+    """The active person behind a session token, or None (unknown, expired or deactivated)."""
+    if not token or len(token) > 100:
+        return None
+    now = _now()
+    row = (
+        await StaffSession.select(
+            StaffSession.id,
+            StaffSession.user,
+            StaffSession.created_at,
+            StaffSession.last_seen_at,
+            *(getattr(StaffSession.user, name).as_alias(f"user_{name}") for name in _USER_FIELDS),
+        )
+        .where((StaffSession.token_hash == token_hash(token)) & (StaffSession.expires_at > now))
+        .first()
+    )
+    if row is None or not row["user_active"]:
+        return None
+    if (now - row["last_seen_at"]).total_seconds() > TOUCH_SECONDS:
+        hard_end = row["created_at"] + dt.timedelta(hours=SESSION_HOURS)
+        await StaffSession.update(
+            {StaffSession.last_seen_at: now, StaffSession.expires_at: min(hard_end, now + dt.timedelta(minutes=IDLE_MINUTES))}
+        ).where(StaffSession.id == row["id"])
+    user = {name: row[f"user_{name}"] for name in _USER_FIELDS}
+    staff = await identity(user)
+    staff["session_id"] = row["id"]
+    return staff
+
+
+async def close_session(token: str | None) -> None:
+    if token:
+        await StaffSession.delete().where(StaffSession.token_hash == token_hash(token))
+
+
+async def close_all_sessions(user_id: int) -> int:
+    """Sign a person out on every browser (also used when an account is deactivated)."""
+    rows = await StaffSession.delete().where(StaffSession.user == user_id).returning(StaffSession.id)
+    return len(rows)
+
+
+async def login_wait_seconds(email: str, client: str) -> int:
+    """0 when this e-mail and client may try to sign in, else how long they must wait."""
+    since = _now() - dt.timedelta(minutes=THROTTLE_MINUTES)
+    last_success = (
+        await LoginAttempt.select(LoginAttempt.at)
+        .where((LoginAttempt.email == email) & (LoginAttempt.succeeded == True) & (LoginAttempt.at > since))  # noqa: E712
+        .order_by(LoginAttempt.at, ascending=False)
+        .first()
+    )
+    account_since = max(since, last_success["at"]) if last_success else since
+    waits = []
+    for column, value, limit, start in (
+        (LoginAttempt.email, email, MAX_ACCOUNT_FAILURES, account_since),
+        (LoginAttempt.client, client, MAX_CLIENT_FAILURES, since),
+    ):
+        failures = (
+            await LoginAttempt.select(LoginAttempt.at)
+            .where((column == value) & (LoginAttempt.succeeded == False) & (LoginAttempt.at > start))  # noqa: E712
+            .order_by(LoginAttempt.at, ascending=False)
+            .limit(limit)
+        )
+        if len(failures) >= limit:
+            oldest = failures[-1]["at"]
+            waits.append(max(1, int((oldest + dt.timedelta(minutes=THROTTLE_MINUTES) - _now()).total_seconds()) + 1))
+    return max(waits, default=0)
+
+
+async def record_login_attempt(email: str, client: str, succeeded: bool) -> None:
+    await LoginAttempt.insert(LoginAttempt(email=email[:254], client=client[:64], succeeded=succeeded, at=_now()))
+
+
+async def current_staff(request: ASGIConnection) -> dict:
+    """The signed-in staff member, as a StaffUser dict; raises LoginRequired (401) otherwise.
+
+    Keys: id, email, name, role ("admin" | "owner" | "agent" | "clerk"), office (office id of a
+    clerk, else None), active, services ({service id: "owner" | "agent"} for owners and agents),
+    session_id. Looked up once per request and cached, so guards and handlers can both call it.
+    Usable directly (`await current_staff(request)`) or as a dependency
+    (`dependencies={"staff": Provide(current_staff)}`).
+    """
+    cached = request.scope.get(_STATE_KEY)  # type: ignore[call-overload]
+    if cached is None:
+        cached = await session_user(request.cookies.get(COOKIE))
+        if cached is None:
+            raise LoginRequired(detail="Sign in to continue.")
+        request.scope[_STATE_KEY] = cached  # type: ignore[typeddict-unknown-key]
+    return cached
+
+
+def requires_role(*roles: str) -> Callable[[ASGIConnection, Any], Awaitable[None]]:
+    """A Litestar guard: a signed-in person with one of these roles, else 401 (sign in) or 403.
+
+    `guards=[requires_role("clerk", "admin")]` on a controller, router or handler. Object-level
+    checks (which service, which office) remain the handler's domain function's job.
+    """
+    allowed = frozenset(roles)
+
+    async def guard(connection: ASGIConnection, _handler: Any) -> None:
+        staff = await current_staff(connection)
+        if staff["role"] not in allowed:
+            raise PermissionDeniedException(detail="Your role does not give access to this page.")
+
+    guard.__name__ = f"requires_role_{'_'.join(roles)}"
+    return guard
+
+
+class SignIn:
+    """The outcome of a sign-in attempt: a session token, or why not."""
+
+    def __init__(self, token: str | None = None, staff: dict | None = None, wait_seconds: int = 0):
+        self.token, self.staff, self.wait_seconds = token, staff, wait_seconds
+
+
+async def sign_in(email: str, password: str, client: str, user_agent: str) -> SignIn:
+    """Check the password unless throttled, record the attempt and the audit event, open a session."""
+    email = normalise_email(email)[:254]
+    wait = await login_wait_seconds(email, client)
+    if wait:
+        return SignIn(wait_seconds=wait)
+    user = await find_login(email)
+    if not check_password(user["password_hash"] if user else None, password) or user is None:
+        await record_login_attempt(email, client, False)
+        await audit.record("login_failed", None, actor_email=email, client=client)
+        return SignIn()
+    await record_login_attempt(email, client, True)
+    token = await open_session(user["id"], client, user_agent)
+    await audit.record("login", user, client=client)
+    return SignIn(token=token, staff=user)
+
+
+async def sign_out(token: str | None, everywhere: bool, client: str) -> None:
+    staff = await session_user(token)
+    if staff is None:
+        return
+    if everywhere:
+        closed = await close_all_sessions(staff["id"])
+        await audit.record("logout_everywhere", staff, client=client, detail={"sessions": closed})
+    else:
+        await close_session(token)
+        await audit.record("logout", staff, client=client)

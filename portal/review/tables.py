@@ -1,0 +1,79 @@
+"""Tables of the staff workspace: service assignments, sessions, login attempts, audit, answers."""
+
+from __future__ import annotations
+
+from piccolo.columns import JSON, Boolean, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from portal.store.tables import Feedback, Service, StaffUser
+
+
+class StaffService(Table, tablename="staff_service"):
+    """A service an owner owns or an agent answers for."""
+
+    id = Serial(primary_key=True)
+    user = ForeignKey(references=StaffUser, index=True)
+    service = ForeignKey(references=Service, index=True)
+    role = Varchar(length=16)  # owner or agent
+
+
+class StaffSession(Table, tablename="staff_session"):
+    """A signed-in browser: only the SHA-256 of its cookie token is stored."""
+
+    id = Serial(primary_key=True)
+    token_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(references=StaffUser, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    client = Varchar(length=64)
+    user_agent = Varchar(length=200)
+
+
+class LoginAttempt(Table, tablename="login_attempt"):
+    """One try at signing in, kept to slow down password guessing per account and per client."""
+
+    id = Serial(primary_key=True)
+    email = Varchar(length=254, index=True)
+    client = Varchar(length=64, index=True)
+    succeeded = Boolean(default=False)
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    """Append-only record of who did what with personal data and permissions."""
+
+    id = Serial(primary_key=True)
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    # Restrict: deleting a person or a feedback must not silently erase its trail.
+    actor = ForeignKey(references=StaffUser, null=True, index=True, on_delete=OnDelete.restrict)
+    actor_email = Varchar(length=254)
+    action = Varchar(length=32, index=True)
+    feedback = ForeignKey(references=Feedback, null=True, index=True, on_delete=OnDelete.restrict)
+    service = ForeignKey(references=Service, null=True, on_delete=OnDelete.restrict)
+    client = Varchar(length=64)
+    detail = JSON()
+
+
+class AnswerTemplate(Table, tablename="answer_template"):
+    """A reusable answer a service's staff start from."""
+
+    id = Serial(primary_key=True)
+    service = ForeignKey(references=Service, index=True)
+    title = Varchar(length=200)
+    body = Text()
+    updated_by = ForeignKey(references=StaffUser, null=True)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Publication(Table, tablename="publication"):
+    """A feedback staff chose to make public: a redacted snapshot, withdrawable."""
+
+    id = Serial(primary_key=True)
+    feedback = ForeignKey(references=Feedback, unique=True)
+    text = Text()  # redacted text as published, edited further by the moderator if needed
+    answer = Text()
+    published_by = ForeignKey(references=StaffUser, null=True)
+    published_at = Timestamptz(default=TimestamptzNow(), index=True)
+    withdrawn = Boolean(default=False)
