@@ -1,0 +1,1 @@
+"""Transparency pages: what staff chose to publish, always redacted."""

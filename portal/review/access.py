@@ -1,0 +1,81 @@
+"""Object-level authorisation: which services, offices and feedback a staff member may reach."""
+
+from __future__ import annotations
+
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+
+from portal.store.tables import Feedback, Office, Service
+
+TRIAGE_ROLES = ("admin", "owner", "agent")
+
+
+def service_scope(staff: dict) -> list[int] | None:
+    """Service ids this person triages; None means every service (administrators)."""
+    if staff["role"] == "admin":
+        return None
+    if staff["role"] in ("owner", "agent"):
+        return sorted(staff["services"])
+    return []
+
+
+def can_triage(staff: dict, service_id: int) -> bool:
+    scope = service_scope(staff)
+    return scope is None or service_id in scope
+
+
+def can_manage_templates(staff: dict, service_id: int) -> bool:
+    return staff["role"] == "admin" or staff["services"].get(service_id) == "owner"
+
+
+async def feedback_for(staff: dict, feedback_id: int) -> dict:
+    """The feedback row if this person may act on it; 404 otherwise, so existence does not leak."""
+    row = await Feedback.select(Feedback.id, Feedback.service).where(Feedback.id == feedback_id).first()
+    if row is None or not can_triage(staff, row["service"]):
+        raise NotFoundException()
+    return row
+
+
+async def service_for(staff: dict, code: str) -> dict:
+    row = await Service.select(Service.id, Service.code, Service.name_fr, Service.name_en).where(Service.code == code).first()
+    if row is None or not can_triage(staff, row["id"]):
+        raise NotFoundException()
+    return row
+
+
+async def office_for(staff: dict, code: str) -> dict:
+    """Office dashboards: administrators, and clerks of that office."""
+    row = await Office.select(Office.id, Office.code, Office.name).where(Office.code == code).first()
+    if row is None:
+        raise NotFoundException()
+    if staff["role"] == "admin" or (staff["role"] == "clerk" and staff["office"] == row["id"]):
+        return row
+    raise NotFoundException()
+
+
+def require_admin(staff: dict) -> None:
+    if staff["role"] != "admin":
+        raise PermissionDeniedException(detail="Administrators only.")
+
+
+async def visible_services(staff: dict) -> list[dict]:
+    query = Service.select(Service.id, Service.code, Service.name_fr, Service.name_en).order_by(Service.name_fr)
+    scope = service_scope(staff)
+    if scope is not None:
+        if not scope:
+            return []
+        query = query.where(Service.id.is_in(scope))
+    return await query
+
+
+async def visible_offices(staff: dict) -> list[dict]:
+    query = Office.select(Office.id, Office.code, Office.name).order_by(Office.name)
+    if staff["role"] == "admin":
+        return await query
+    if staff["role"] == "clerk" and staff["office"]:
+        return await query.where(Office.id == staff["office"])
+    return []
+
+
+async def all_offices() -> list[dict]:
+    """Office names for the inbox filter (not personal data; scoping is by service)."""
+    return await Office.select(Office.id, Office.name).order_by(Office.name)

@@ -1,0 +1,110 @@
+"""The status workflow, public answers (e-mailed when the citizen agreed) and answer templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from portal.review import audit
+from portal.review.access import can_manage_templates
+from portal.review.tables import AnswerTemplate
+from portal.settings import Settings
+from portal.store.tables import Feedback
+
+log = logging.getLogger(__name__)
+
+# received -> in_review -> answered -> closed; reopening goes back to in_review.
+# "answered" is reached only by writing an answer.
+ALLOWED_MOVES = {
+    "received": ("in_review", "closed"),
+    "in_review": ("received", "closed"),
+    "answered": ("in_review", "closed"),
+    "closed": ("in_review",),
+}
+MAX_ANSWER = 4000
+
+
+class AnswerError(ValueError):
+    """The answer or move is refused; the message is for the person."""
+
+
+async def change_status(staff: dict, item: dict, status: str, client: str = "") -> None:
+    current = (await Feedback.select(Feedback.status).where(Feedback.id == item["id"]).first())["status"]
+    if status not in ALLOWED_MOVES.get(current, ()):
+        raise AnswerError("Ce changement de statut n'est pas possible.")
+    await Feedback.update({Feedback.status: status}).where(Feedback.id == item["id"])
+    await audit.record("change_status", staff, feedback_id=item["id"], service_id=item["service"], client=client,
+                       detail={"from": current, "to": status})
+
+
+async def answer(staff: dict, item: dict, text: str, settings: Settings, client: str = "") -> bool:
+    """Store the public answer, mark it answered, e-mail the citizen if they agreed; True if e-mailed."""
+    text = text.strip()
+    if not text:
+        raise AnswerError("Écrivez une réponse.")
+    if len(text) > MAX_ANSWER:
+        raise AnswerError(f"La réponse dépasse {MAX_ANSWER} caractères.")
+    now = dt.datetime.now(dt.timezone.utc)
+    await Feedback.update({Feedback.public_answer: text, Feedback.status: "answered", Feedback.answered_at: now}).where(
+        Feedback.id == item["id"]
+    )
+    row = await Feedback.select(Feedback.reference, Feedback.contact_email, Feedback.contact_consent).where(
+        Feedback.id == item["id"]
+    ).first()
+    mailed = False
+    if row["contact_email"] and row["contact_consent"] and settings.smtp_url:
+        mailed = await _send_answer(settings, row["contact_email"], row["reference"], text)
+    await audit.record("answer", staff, feedback_id=item["id"], service_id=item["service"], client=client,
+                       detail={"emailed": mailed, "length": len(text)})
+    return mailed
+
+
+async def _send_answer(settings: Settings, to: str, reference: str, text: str) -> bool:
+    from portal.digests.mailer import MailError, send_email
+
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = f"Réponse à votre avis {reference}"
+    message["Message-ID"] = make_msgid(domain="guichet")
+    link = f"{settings.base_url.rstrip('/')}/track/{reference}"
+    message.set_content(
+        f"Bonjour,\n\nLe service a répondu à votre avis {reference} :\n\n{text}\n\n"
+        f"Suivre votre avis : {link}\n\n"
+        "Vous recevez ce message parce que vous avez accepté d'être recontacté au sujet de cet avis.\n"
+    )
+    try:
+        await send_email(settings, message)
+        return True
+    except MailError as exc:
+        # The answer is saved and shown on the tracking page either way; the log says why no e-mail.
+        log.warning("answer to %s not e-mailed: %s", reference, exc)
+        return False
+
+
+async def templates_for(service_id: int) -> list[dict]:
+    return await AnswerTemplate.select(AnswerTemplate.id, AnswerTemplate.title, AnswerTemplate.body).where(
+        AnswerTemplate.service == service_id
+    ).order_by(AnswerTemplate.title)
+
+
+async def save_template(staff: dict, service: dict, title: str, body: str, template_id: int | None = None, client: str = "") -> None:
+    if not can_manage_templates(staff, service["id"]):
+        raise AnswerError("Seuls les responsables du service modifient ses modèles de réponse.")
+    title, body = title.strip(), body.strip()
+    if not title or not body:
+        raise AnswerError("Donnez un titre et un texte au modèle.")
+    if len(title) > 200 or len(body) > MAX_ANSWER:
+        raise AnswerError("Le titre ou le texte est trop long.")
+    now = dt.datetime.now(dt.timezone.utc)
+    if template_id:
+        await AnswerTemplate.update(
+            {AnswerTemplate.title: title, AnswerTemplate.body: body, AnswerTemplate.updated_by: staff["id"], AnswerTemplate.updated_at: now}
+        ).where((AnswerTemplate.id == template_id) & (AnswerTemplate.service == service["id"]))
+    else:
+        await AnswerTemplate.insert(
+            AnswerTemplate(service=service["id"], title=title, body=body, updated_by=staff["id"], updated_at=now)
+        )
+    await audit.record("edit_template", staff, service_id=service["id"], client=client, detail={"title": title})

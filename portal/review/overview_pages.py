@@ -1,0 +1,106 @@
+"""Dashboards per service and per office, answer templates, and the administrators' audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from portal.review import answers, audit
+from portal.review.access import can_manage_templates, office_for, require_admin, service_for, visible_offices, visible_services
+from portal.review.auth_pages import csrf_ok, with_csrf
+from portal.review.dashboards import dashboard
+from portal.review.sessions import current_staff, request_client
+
+
+def _weeks(request: Request) -> int:
+    value = request.query_params.get("weeks", "12")
+    return min(max(int(value), 1), 104) if value.isdigit() else 12
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+class OverviewPages(Controller):
+    path = "/staff"
+    include_in_schema = False
+
+    @get("/dashboards")
+    async def dashboards(self, request: Request) -> Template:
+        staff = await current_staff(request)
+        return Template(
+            template_name="staff/dashboards.html",
+            context={"staff": staff, "services": await visible_services(staff), "offices": await visible_offices(staff)},
+        )
+
+    @get("/dashboards/services/{code:str}")
+    async def service_dashboard(self, request: Request, code: FromPath[str]) -> Template:
+        staff = await current_staff(request)
+        service = await service_for(staff, code)
+        figures = await dashboard(service_id=service["id"], weeks=_weeks(request))
+        name = service["name_en"] if request.scope.get("language") == "en" else service["name_fr"]
+        return Template(template_name="staff/dashboard.html", context={"staff": staff, "name": name, "d": figures})
+
+    @get("/dashboards/offices/{code:str}")
+    async def office_dashboard(self, request: Request, code: FromPath[str]) -> Template:
+        staff = await current_staff(request)
+        office = await office_for(staff, code)
+        figures = await dashboard(office_id=office["id"], weeks=_weeks(request))
+        return Template(template_name="staff/dashboard.html", context={"staff": staff, "name": office["name"], "d": figures})
+
+    @get("/services/{code:str}/templates")
+    async def templates(self, request: Request, code: FromPath[str]) -> Template:
+        staff = await current_staff(request)
+        service = await service_for(staff, code)
+        return await _templates_page(request, staff, service)
+
+    @post("/services/{code:str}/templates", status_code=303)
+    async def save_template(self, request: Request, code: FromPath[str], data: URLEncodedBody[dict[str, str]]) -> Response:
+        staff = await current_staff(request)
+        service = await service_for(staff, code)
+        values = {"title": data.get("title", ""), "body": data.get("body", "")}
+        if not csrf_ok(request, data):
+            return await _templates_page(request, staff, service, 400, "La page a expiré : recommencez.", values)
+        try:
+            template_id = int(data["id"]) if data.get("id", "").isdigit() else None
+            await answers.save_template(staff, service, values["title"], values["body"], template_id, request_client(request))
+        except answers.AnswerError as exc:
+            status = 403 if not can_manage_templates(staff, service["id"]) else 422
+            return await _templates_page(request, staff, service, status, str(exc), values)
+        return Redirect(path=f"/staff/services/{code}/templates", status_code=303)
+
+    @get("/audit")
+    async def audit_log(self, request: Request) -> Template:
+        staff = await current_staff(request)
+        require_admin(staff)
+        q = request.query_params
+        before = q.get("before", "")
+        f = audit.AuditFilter(
+            action=q.get("action") if q.get("action") in audit.ACTIONS else None,
+            actor_email=(q.get("actor") or "").strip()[:254] or None,
+            reference=(q.get("reference") or "").strip().upper()[:16] or None,
+            since=_date(q.get("since")), until=_date(q.get("until")),
+            before_id=int(before) if before.isdigit() else None,
+        )
+        events = await audit.list_events(f)
+        query = [(k, v) for k, v in q.items() if k != "before" and v]
+        return Template(
+            template_name="staff/audit.html",
+            context={"staff": staff, "events": events, "f": f, "actions": audit.ACTIONS, "query": query,
+                     "older": events[-1]["id"] if len(events) == f.limit else None},
+        )
+
+
+async def _templates_page(request: Request, staff: dict, service: dict, status: int = 200, error: str | None = None,
+                          values: dict | None = None) -> Template:
+    context = {
+        "staff": staff, "service": service, "error": error, "values": values or {"title": "", "body": ""},
+        "templates": await answers.templates_for(service["id"]), "can_edit": can_manage_templates(staff, service["id"]),
+    }
+    return with_csrf(request, "staff/templates.html", context, status=status)

@@ -1,0 +1,141 @@
+"""Inbox and item pages: filter, open, read the original, correct, move, answer, publish."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from portal.review import answers, items, publication
+from portal.review.access import TRIAGE_ROLES, all_offices, feedback_for, visible_services
+from portal.review.auth_pages import csrf_ok, with_csrf
+from portal.review.inbox import BULK_STATUSES, InboxFilter, bulk_set_status, list_inbox
+from portal.review.sessions import current_staff, request_client, requires_role
+from portal.store.tables import CHANNELS, SENTIMENTS, STATUSES
+
+EXPIRED = "La page a expiré : recommencez (votre saisie est conservée)."
+DONE = {
+    "labels": "Correction enregistrée.",
+    "status": "Statut modifié.",
+    "answer": "Réponse enregistrée ; elle est visible sur la page de suivi du citoyen.",
+    "answer_mailed": "Réponse enregistrée et envoyée par e-mail au citoyen.",
+    "published": "Avis publié (texte masqué).",
+    "withdrawn": "Publication retirée.",
+}
+
+
+async def _item_page(request: Request, staff: dict, item: dict, status: int = 200, **extra) -> Template:
+    context = await items.item_view(item)
+    template_id = request.query_params.get("template")
+    chosen = next((t for t in context["templates"] if str(t["id"]) == template_id), None)
+    context.update(
+        staff=staff, error=None, original=None, done=DONE.get(request.query_params.get("done", "")),
+        answer_text=chosen["body"] if chosen else (context["item"]["public_answer"] or ""),
+        publish_text=(context["publication"] or {}).get("text") or context["item"]["redacted_text"],
+    )
+    context.update(extra)
+    return with_csrf(request, "staff/item.html", context, status=status)
+
+
+class TriagePages(Controller):
+    path = "/staff"
+    include_in_schema = False
+    guards = [requires_role(*TRIAGE_ROLES)]
+
+    @get("/inbox")
+    async def inbox(self, request: Request) -> Template:
+        staff = await current_staff(request)
+        params = {key: request.query_params.getall(key) for key in request.query_params}
+        filters = InboxFilter.from_query(params)
+        page = await list_inbox(staff, filters, request.query_params.get("after"))
+        query = [(k, v) for k, values in params.items() if k not in ("after", "done") for v in values]
+        context = {
+            "staff": staff, "page": page, "filters": filters, "query": query,
+            "services": await visible_services(staff), "offices": await all_offices(),
+            "channels": CHANNELS, "sentiments": SENTIMENTS, "statuses": STATUSES, "topics": await items.topic_choices(),
+            "bulk_statuses": BULK_STATUSES, "moved": request.query_params.get("moved"), "first_page": not request.query_params.get("after"),
+        }
+        return with_csrf(request, "staff/inbox.html", context)
+
+    @post("/inbox/status", status_code=303)
+    async def bulk_status(self, request: Request) -> Response:
+        staff = await current_staff(request)
+        form = await request.form()
+        data = {k: form.get(k) for k in form}
+        if not csrf_ok(request, data):
+            return Redirect(path="/staff/inbox?moved=expired", status_code=303)
+        ids = [int(v) for v in form.getall("item") if str(v).isdigit()]
+        moved = await bulk_set_status(staff, ids, str(data.get("status") or ""), request_client(request))
+        back = str(data.get("back") or "")
+        return Redirect(path=f"/staff/inbox?moved={moved}" + (f"&{back}" if back and "\n" not in back else ""), status_code=303)
+
+    @get("/items/{feedback_id:int}")
+    async def item(self, request: Request, feedback_id: FromPath[int]) -> Template:
+        staff = await current_staff(request)
+        return await _item_page(request, staff, await feedback_for(staff, feedback_id))
+
+    @post("/items/{feedback_id:int}/original", status_code=200)
+    async def original(self, request: Request, feedback_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Template:
+        staff = await current_staff(request)
+        item = await feedback_for(staff, feedback_id)
+        if not csrf_ok(request, data):
+            return await _item_page(request, staff, item, status=400, error=EXPIRED)
+        text = await items.original_text(staff, item, request_client(request))
+        return await _item_page(request, staff, item, original=text)
+
+    @post("/items/{feedback_id:int}/labels", status_code=303)
+    async def labels(self, request: Request, feedback_id: FromPath[int]) -> Response:
+        staff = await current_staff(request)
+        item = await feedback_for(staff, feedback_id)
+        form = await request.form()
+        if not csrf_ok(request, {"csrf_token": form.get("csrf_token")}):
+            return await _item_page(request, staff, item, status=400, error=EXPIRED)
+        try:
+            await items.correct_labels(
+                staff, item, str(form.get("sentiment") or "") or None, [str(t) for t in form.getall("topic")],
+                form.get("urgent") == "yes", request_client(request),
+            )
+        except items.CorrectionError as exc:
+            return await _item_page(request, staff, item, status=422, error=str(exc))
+        return Redirect(path=f"/staff/items/{feedback_id}?done=labels", status_code=303)
+
+    @post("/items/{feedback_id:int}/status", status_code=303)
+    async def status(self, request: Request, feedback_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        staff = await current_staff(request)
+        item = await feedback_for(staff, feedback_id)
+        if not csrf_ok(request, data):
+            return await _item_page(request, staff, item, status=400, error=EXPIRED)
+        try:
+            await answers.change_status(staff, item, data.get("status", ""), request_client(request))
+        except answers.AnswerError as exc:
+            return await _item_page(request, staff, item, status=422, error=str(exc))
+        return Redirect(path=f"/staff/items/{feedback_id}?done=status", status_code=303)
+
+    @post("/items/{feedback_id:int}/answer", status_code=303)
+    async def answer(self, request: Request, feedback_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        staff = await current_staff(request)
+        item = await feedback_for(staff, feedback_id)
+        text = data.get("answer", "")
+        if not csrf_ok(request, data):
+            return await _item_page(request, staff, item, status=400, error=EXPIRED, answer_text=text)
+        try:
+            mailed = await answers.answer(staff, item, text, request.app.state.settings, request_client(request))
+        except answers.AnswerError as exc:
+            return await _item_page(request, staff, item, status=422, error=str(exc), answer_text=text)
+        return Redirect(path=f"/staff/items/{feedback_id}?done={'answer_mailed' if mailed else 'answer'}", status_code=303)
+
+    @post("/items/{feedback_id:int}/publication", status_code=303)
+    async def publication(self, request: Request, feedback_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        staff = await current_staff(request)
+        item = await feedback_for(staff, feedback_id)
+        text = data.get("text")
+        if not csrf_ok(request, data):
+            return await _item_page(request, staff, item, status=400, error=EXPIRED, publish_text=text or "")
+        if data.get("action") == "withdraw":
+            await publication.withdraw(staff, item, request_client(request))
+            return Redirect(path=f"/staff/items/{feedback_id}?done=withdrawn", status_code=303)
+        try:
+            await publication.publish(staff, item, text, request_client(request))
+        except publication.PublicationError as exc:
+            return await _item_page(request, staff, item, status=422, error=str(exc), publish_text=text or "")
+        return Redirect(path=f"/staff/items/{feedback_id}?done=published", status_code=303)
