@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from counters.api import CounterDeviceApi
+from counters.clerk_pages import ClerkPages
 from counters.kiosk_pages import KioskPages
 from portal.classify.service import worker_lifespan
 from portal.feedback.api import FeedbackApi
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FeedbackApi,
             CounterDeviceApi,
             KioskPages,
+            ClerkPages,
             StaffAuthPages,
             TriagePages,
             OverviewPages,
