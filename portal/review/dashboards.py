@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from portal.store.engine import current_engine, is_postgres
@@ -23,39 +24,36 @@ async def dashboard(*, service_id: int | None = None, office_id: int | None = No
         if pg
         else "(julianday(f.answered_at) - julianday(f.received_at)) * 86400.0"
     )
-    channels = await Feedback.raw(
-        f"SELECT f.channel AS channel, count(*) AS n, avg(f.rating) AS rating FROM feedback f WHERE {scope} "
-        "GROUP BY f.channel ORDER BY n DESC", *args
-    )
-    trend = await Feedback.raw(
-        f"SELECT {week} AS week, count(*) AS n, avg(f.rating) AS rating, count(f.rating) AS rated "
-        f"FROM feedback f WHERE {scope} GROUP BY 1 ORDER BY 1", *args
-    )
-    topics = await Feedback.raw(
-        f"SELECT t.topic AS topic, count(*) AS n FROM feedback_topic t JOIN feedback f ON f.id = t.feedback "
-        f"WHERE {scope} GROUP BY t.topic ORDER BY n DESC, t.topic", *args
-    )
-    backlog = await Feedback.raw(
-        f"SELECT count(*) AS n, min(f.received_at) AS oldest FROM feedback f WHERE f.{column} = {{}} "
-        "AND f.urgent = {} AND f.status IN ('received', 'in_review')", value, True
-    )
-    answered = await Feedback.raw(
-        f"SELECT count(*) AS n, avg({seconds}) AS mean_seconds FROM feedback f "
-        f"WHERE {scope} AND f.answered_at IS NOT NULL", *args
+    # Four queries, run side by side (the PostgreSQL pool serves them in parallel).
+    channels, trend, topics, backlog = await asyncio.gather(
+        Feedback.raw(
+            f"SELECT f.channel AS channel, count(*) AS n, count(f.rating) AS rated, sum(f.rating) AS rating_sum, "
+            f"count(f.answered_at) AS answered, sum({seconds}) AS answer_seconds "
+            f"FROM feedback f WHERE {scope} GROUP BY f.channel ORDER BY n DESC", *args
+        ),
+        Feedback.raw(
+            f"SELECT {week} AS week, count(*) AS n, avg(f.rating) AS rating "
+            f"FROM feedback f WHERE {scope} GROUP BY 1 ORDER BY 1", *args
+        ),
+        Feedback.raw(
+            f"SELECT t.topic AS topic, count(*) AS n FROM feedback_topic t JOIN feedback f ON f.id = t.feedback "
+            f"WHERE {scope} GROUP BY t.topic ORDER BY n DESC, t.topic", *args
+        ),
+        Feedback.raw(
+            f"SELECT count(*) AS n, min(f.received_at) AS oldest FROM feedback f WHERE f.{column} = {{}} "
+            "AND f.urgent = {} AND f.status IN ('received', 'in_review')", value, True
+        ),
     )
     total = sum(r["n"] for r in channels)
+    answered = sum(r["answered"] or 0 for r in channels)
+    answer_seconds = sum(float(r["answer_seconds"] or 0) for r in channels)
     by_place = {"online": {"n": 0, "sum": 0.0, "rated": 0}, "in_person": {"n": 0, "sum": 0.0, "rated": 0}}
     for row in channels:
         place = by_place["online" if row["channel"] in ONLINE else "in_person"]
         place["n"] += row["n"]
-    rated = await Feedback.raw(
-        f"SELECT f.channel AS channel, count(f.rating) AS rated, sum(f.rating) AS total FROM feedback f WHERE {scope} "
-        "GROUP BY f.channel", *args
-    )
-    for row in rated:
-        place = by_place["online" if row["channel"] in ONLINE else "in_person"]
         place["rated"] += row["rated"] or 0
-        place["sum"] += float(row["total"] or 0)
+        place["sum"] += float(row["rating_sum"] or 0)
+        row["rating"] = float(row["rating_sum"]) / row["rated"] if row["rated"] else None
     comparison = [
         {"place": name, "n": p["n"], "rating": (p["sum"] / p["rated"]) if p["rated"] else None}
         for name, p in by_place.items()
@@ -64,13 +62,13 @@ async def dashboard(*, service_id: int | None = None, office_id: int | None = No
     return {
         "weeks": weeks,
         "total": total,
-        "channels": [{**r, "rating": _float(r["rating"])} for r in channels],
+        "channels": channels,
         "trend": [{**r, "rating": _float(r["rating"])} for r in trend],
         "topics": topics,
         "urgent_backlog": backlog[0]["n"] if backlog else 0,
         "urgent_oldest": oldest,
-        "answered": answered[0]["n"] if answered else 0,
-        "mean_answer_hours": (_float(answered[0]["mean_seconds"]) or 0) / 3600 if answered and answered[0]["n"] else None,
+        "answered": answered,
+        "mean_answer_hours": answer_seconds / answered / 3600 if answered else None,
         "comparison": comparison,
     }
 

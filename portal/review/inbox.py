@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from portal.feedback.reference import normalise_reference
 from portal.review import audit
 from portal.review.access import service_scope
+from portal.review.answers import ALLOWED_MOVES
 from portal.store.engine import current_engine, is_postgres
 from portal.store.tables import CHANNELS, SENTIMENTS, STATUSES, Feedback, FeedbackTopic
 
@@ -182,8 +183,6 @@ BULK_STATUSES = ("in_review", "closed")
 
 async def bulk_set_status(staff: dict, feedback_ids: list[int], status: str, client: str = "") -> int:
     """Move the chosen items (those this person may act on) to `status`; returns how many moved."""
-    from portal.review.answers import ALLOWED_MOVES
-
     if status not in BULK_STATUSES or not feedback_ids:
         return 0
     scope = service_scope(staff)
@@ -203,3 +202,34 @@ async def bulk_set_status(staff: dict, feedback_ids: list[int], status: str, cli
 
 def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.timezone.utc)
+
+
+EXPORT_LIMIT = 10_000
+EXPORT_COLUMNS = ("reference", "received_at", "service_code", "channel", "office_name", "rating", "sentiment", "topics",
+                  "urgent", "status", "redacted_text")
+
+
+async def export_inbox(staff: dict, f: InboxFilter, client: str = "") -> str:
+    """The filtered inbox as CSV (redacted text only, at most EXPORT_LIMIT rows); the export is audited."""
+    import csv
+    import io
+
+    rows: list[dict] = []
+    cursor = None
+    while len(rows) < EXPORT_LIMIT:
+        page = await list_inbox(staff, f, cursor, page_size=min(1000, EXPORT_LIMIT - len(rows)))
+        rows += page.rows
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([row[c].isoformat() if c == "received_at" else row[c] for c in EXPORT_COLUMNS])
+    await audit.record("export", staff, client=client, detail={"rows": len(rows), "filters": _describe(f)})
+    return out.getvalue()
+
+
+def _describe(f: InboxFilter) -> dict:
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in f.__dict__.items() if v not in (None, "", [])}

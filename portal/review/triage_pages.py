@@ -9,7 +9,7 @@ from litestar.response import Redirect, Template
 from portal.review import answers, items, publication
 from portal.review.access import TRIAGE_ROLES, all_offices, feedback_for, visible_services
 from portal.review.auth_pages import csrf_ok, with_csrf
-from portal.review.inbox import BULK_STATUSES, InboxFilter, bulk_set_status, list_inbox
+from portal.review.inbox import BULK_STATUSES, InboxFilter, bulk_set_status, export_inbox, list_inbox
 from portal.review.sessions import current_staff, request_client, requires_role
 from portal.store.tables import CHANNELS, SENTIMENTS, STATUSES
 
@@ -56,6 +56,14 @@ class TriagePages(Controller):
             "bulk_statuses": BULK_STATUSES, "moved": request.query_params.get("moved"), "first_page": not request.query_params.get("after"),
         }
         return with_csrf(request, "staff/inbox.html", context)
+
+    @get("/inbox.csv")
+    async def inbox_csv(self, request: Request) -> Response:
+        staff = await current_staff(request)
+        params = {key: request.query_params.getall(key) for key in request.query_params}
+        body = await export_inbox(staff, InboxFilter.from_query(params), request_client(request))
+        return Response(body, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="avis.csv"'})
 
     @post("/inbox/status", status_code=303)
     async def bulk_status(self, request: Request) -> Response:

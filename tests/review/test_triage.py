@@ -203,3 +203,18 @@ async def test_publication_is_redacted_moderated_and_withdrawable(client):
     actions = [r["action"] for r in await AuditEvent.select(AuditEvent.action).order_by(AuditEvent.id)]
     assert actions[-2:] == ["publish", "withdraw"]
     assert await Publication.count() == 1
+
+
+async def test_export_is_csv_of_the_filtered_redacted_inbox_and_is_audited(client):
+    service = await create_service()
+    agent = await create_staff("agent", services=[service])
+    await _feedback(service, SECRET, channel="web")
+    await _feedback(service, "Au guichet", channel="counter", given_as="spoken")
+    await signed_in(client, agent)
+    response = await client.get("/staff/inbox.csv", params={"channel": "web"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    lines = response.text.strip().splitlines()
+    assert lines[0].startswith("reference,received_at") and len(lines) == 2
+    assert "06 12 34 56 78" not in response.text and "Au guichet" not in response.text
+    event = await AuditEvent.select(AuditEvent.action, AuditEvent.detail).where(AuditEvent.action == "export").output(load_json=True).first()
+    assert event["detail"] == {"rows": 1, "filters": {"channel": "web"}}

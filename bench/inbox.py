@@ -1,0 +1,141 @@
+"""Inbox and dashboard benchmark on 1,000,000 feedback rows in a fresh PostgreSQL database.
+
+Measures, through the real domain functions, the median of repeated runs of:
+  - the first inbox page with two filters (busiest service + status; busiest service + sentiment),
+  - the page after a deep keyset cursor (10,000 rows in) with the same filters,
+  - the dashboard of the busiest service (12 weeks, and 52 weeks).
+Targets: inbox pages < 100 ms median, dashboard < 300 ms.
+
+    .venv/bin/python bench/inbox.py [--rows 1000000] [--runs 20] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_ADMIN = os.environ.get("GUICHET_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+# Seven services, the busiest taking 40 % of all feedback; four offices; two years of history.
+LOAD = """
+INSERT INTO feedback (reference, service, channel, office, rating, text, redacted_text, language, submitted_at,
+    received_at, contact_email, contact_consent, status, public_answer, answered_at, source, idempotency_key,
+    given_as, entered_by, flagged, sentiment, urgent, topics, classify_state, classify_lease_until, classify_attempts)
+SELECT
+    'B' || lpad(g::text, 12, '0'),
+    s.ids[CASE WHEN r1 < 0.40 THEN 1 WHEN r1 < 0.60 THEN 2 WHEN r1 < 0.75 THEN 3 WHEN r1 < 0.85 THEN 4
+              WHEN r1 < 0.92 THEN 5 WHEN r1 < 0.97 THEN 6 ELSE 7 END],
+    (ARRAY['web','web','web','counter','kiosk','api'])[1 + (g % 6)],
+    CASE WHEN g % 6 IN (3, 4) THEN o.ids[1 + (g % 4)] ELSE NULL END,
+    1 + (g % 5),
+    'texte ' || g, (ARRAY['Attente beaucoup trop longue au guichet', 'Le site plante au paiement',
+        'Accueil très agréable, merci', 'Courrier incompréhensible', 'Dossier bloqué depuis des mois'])[1 + (g % 5)],
+    'fr', now() - make_interval(secs => (g::float / {rows}) * 730 * 86400),
+    now() - make_interval(secs => (g::float / {rows}) * 730 * 86400),
+    NULL, false,
+    CASE WHEN g < {rows} * 0.02 THEN 'received' WHEN g < {rows} * 0.03 THEN 'in_review'
+         WHEN g % 3 = 0 THEN 'answered' ELSE 'closed' END,
+    '', CASE WHEN g % 3 = 0 AND g >= {rows} * 0.03 THEN now() - make_interval(secs => (g::float / {rows}) * 730 * 86400 - 36000) END,
+    'bench', NULL, 'online', NULL, false,
+    (ARRAY['negative','neutral','positive'])[1 + (g % 3)],
+    (g % 31 = 0),
+    (ARRAY['responsiveness','digital','relation','information','simplicity'])[1 + (g % 5)],
+    'done', NULL, 0
+FROM generate_series(1, {rows}) AS g,
+     LATERAL (SELECT ((g::bigint * 2654435761) % 4294967296) / 4294967296.0 AS r1) AS r,
+     (SELECT array_agg(id ORDER BY id) AS ids FROM service) AS s,
+     (SELECT array_agg(id ORDER BY id) AS ids FROM office) AS o
+"""
+TOPICS = "INSERT INTO feedback_topic (feedback, topic, score) SELECT id, topics, 1.0 FROM feedback"
+
+
+async def _admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def timed(runs: int, work) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        await work()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+async def main(rows: int, runs: int, keep: bool) -> None:
+    from portal.review.dashboards import dashboard
+    from portal.review.inbox import InboxFilter, list_inbox
+    from portal.settings import Settings
+    from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
+    from portal.store.migrate import apply_migrations
+    from portal.store.tables import Feedback, Office, Service
+
+    name = f"guichet_bench_{uuid.uuid4().hex[:8]}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    url = f"{PG_ADMIN.rpartition('/')[0]}/{name}"
+    settings = Settings.from_env(environ={}, data_dir=f"/tmp/{name}", database_url=url)
+    try:
+        await apply_migrations(settings)
+        engine = bind_engine(build_engine(settings))
+        await open_engine(engine, pool_size=2)
+        for n in range(7):
+            await Service.insert(Service(code=f"service-{n}", name_fr=f"Service {n}", name_en=f"Service {n}"))
+        for n in range(4):
+            await Office.insert(Office(code=f"office-{n}", name=f"Bureau {n}"))
+        start = time.perf_counter()
+        await engine.run_ddl(LOAD.format(rows=rows))
+        await engine.run_ddl(TOPICS)
+        await engine.run_ddl("ANALYZE")
+        print(f"loaded {await Feedback.count():,} feedback rows in {time.perf_counter() - start:.0f} s")
+        counts = await Feedback.raw("SELECT service, count(*) AS n FROM feedback GROUP BY service ORDER BY n DESC")
+        print("rows per service:", ", ".join(f"{r['service']}: {r['n']:,}" for r in counts))
+
+        busiest = counts[0]["service"]
+        owner = {"id": 0, "role": "owner", "services": {busiest: "owner"}, "office": None}
+        filters = {
+            "service + status=received": InboxFilter(service_ids=[busiest], status="received"),
+            "service + status=closed": InboxFilter(service_ids=[busiest], status="closed"),
+            "service + sentiment=negative": InboxFilter(service_ids=[busiest], sentiment="negative"),
+        }
+        for label, f in filters.items():
+            cursor = None
+            for _ in range(200):  # 200 pages of 50: a cursor 10,000 rows deep
+                page = await list_inbox(owner, f, cursor)
+                if not page.next_cursor:
+                    break
+                cursor = page.next_cursor
+            first = await timed(runs, lambda: list_inbox(owner, f))
+            deep = await timed(runs, lambda: list_inbox(owner, f, cursor))
+            print(f"inbox {label:32s} first page {first:7.1f} ms   page after deep cursor {deep:7.1f} ms (median of {runs})")
+        for weeks in (12, 52):
+            ms = await timed(max(5, runs // 2), lambda: dashboard(service_id=busiest, weeks=weeks))
+            print(f"dashboard busiest service, {weeks:2d} weeks: {ms:7.1f} ms (median)")
+        await close_engine(engine)
+    finally:
+        if not keep:
+            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            print(f"kept database {url}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+    asyncio.run(main(args.rows, args.runs, args.keep))
