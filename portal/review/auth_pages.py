@@ -46,9 +46,15 @@ def _message(fr: str, en: str) -> str:
     return en if current_language.get() == "en" else fr
 
 
+async def in_french(request: Request) -> None:
+    """The staff workspace is written in French only: render every part of its pages in French."""
+    current_language.set("fr")
+
+
 class StaffAuthPages(Controller):
     path = "/staff"
     include_in_schema = False
+    before_request = in_french
 
     @get("/")
     async def home(self, request: Request) -> Template:

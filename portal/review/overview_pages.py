@@ -10,10 +10,9 @@ from litestar.response import Redirect, Template
 
 from portal.review import answers, audit
 from portal.review.access import can_manage_templates, office_for, require_admin, service_for, visible_offices, visible_services
-from portal.review.auth_pages import csrf_ok, with_csrf
+from portal.review.auth_pages import csrf_ok, in_french, with_csrf
 from portal.review.dashboards import dashboard
 from portal.review.sessions import current_staff, request_client
-from portal.web.i18n import current_language
 
 
 def _weeks(request: Request) -> int:
@@ -31,6 +30,7 @@ def _date(value: str | None) -> dt.date | None:
 class OverviewPages(Controller):
     path = "/staff"
     include_in_schema = False
+    before_request = in_french
 
     @get("/dashboards")
     async def dashboards(self, request: Request) -> Template:
@@ -45,7 +45,7 @@ class OverviewPages(Controller):
         staff = await current_staff(request)
         service = await service_for(staff, code)
         figures = await dashboard(service_id=service["id"], weeks=_weeks(request))
-        name = service["name_en"] if current_language.get() == "en" else service["name_fr"]
+        name = service["name_fr"]
         return Template(template_name="staff/dashboard.html", context={"staff": staff, "name": name, "d": figures})
 
     @get("/dashboards/offices/{code:str}")

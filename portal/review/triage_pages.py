@@ -8,7 +8,7 @@ from litestar.response import Redirect, Template
 
 from portal.review import answers, items, publication
 from portal.review.access import TRIAGE_ROLES, all_offices, feedback_for, visible_services
-from portal.review.auth_pages import csrf_ok, with_csrf
+from portal.review.auth_pages import csrf_ok, in_french, with_csrf
 from portal.review.inbox import BULK_STATUSES, InboxFilter, bulk_set_status, export_inbox, list_inbox
 from portal.review.sessions import current_staff, request_client, requires_role
 from portal.store.tables import CHANNELS, SENTIMENTS, STATUSES
@@ -40,6 +40,7 @@ async def _item_page(request: Request, staff: dict, item: dict, status: int = 20
 class TriagePages(Controller):
     path = "/staff"
     include_in_schema = False
+    before_request = in_french
     guards = [requires_role(*TRIAGE_ROLES)]
 
     @get("/inbox")

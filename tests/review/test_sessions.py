@@ -146,3 +146,8 @@ async def test_requires_role_lets_the_named_roles_through_and_refuses_others(cli
     client.cookies.clear()
     await signed_in(client, agent)
     assert (await client.get("/staff/test-counter")).status_code == 403
+
+
+async def test_staff_pages_are_french_whatever_the_visitors_language(client):
+    page = await client.get("/staff/login", headers={"accept-language": "en-GB,en;q=0.9"})
+    assert '<html lang="fr">' in page.text and "Connexion à l’espace agents" in page.text and "?lang=en" not in page.text

@@ -218,3 +218,8 @@ async def test_export_is_csv_of_the_filtered_redacted_inbox_and_is_audited(clien
     assert "06 12 34 56 78" not in response.text and "Au guichet" not in response.text
     event = await AuditEvent.select(AuditEvent.action, AuditEvent.detail).where(AuditEvent.action == "export").output(load_json=True).first()
     assert event["detail"] == {"rows": 1, "filters": {"channel": "web"}}
+
+
+async def test_publications_page_speaks_english_too(client):
+    page = await client.get("/publications", headers={"accept-language": "en"})
+    assert page.status_code == 200 and '<html lang="en">' in page.text and "No feedback has been published yet." in page.text
