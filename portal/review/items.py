@@ -8,6 +8,7 @@ from portal.classify.labels import DEFAULT_TOPIC_NAMES
 from portal.classify.queue import apply_effective_labels
 from portal.review import audit
 from portal.review.answers import ALLOWED_MOVES, templates_for
+from portal.review.similar import similar_reports
 from portal.review.tables import Publication
 from portal.store.engine import current_engine
 from portal.store.tables import SENTIMENTS, Classification, Feedback, FeedbackTopic, StaffLabel
@@ -56,6 +57,7 @@ async def item_view(item: dict) -> dict:
         "moves": ALLOWED_MOVES.get(row["status"], ()),
         "topic_choices": await topic_choices(),
         "sentiments": SENTIMENTS,
+        "similar": await similar_reports(item["id"]),
     }
 
 
