@@ -7,12 +7,9 @@ import re
 
 import pytest
 
-# Staff accounts come with portal/review; until it is in the tree these tests cannot run.
-pytest.importorskip("portal.review.accounts")
-
-from counters.tables import CounterEntryRevision  # noqa: E402
-from portal.review.accounts import create_user  # noqa: E402
-from portal.store.tables import Feedback  # noqa: E402
+from counters.tables import CounterEntryRevision
+from portal.review.accounts import create_user
+from portal.store.tables import Feedback
 from tests.counters.conftest import run_in_store  # noqa: E402
 from tests.factories import create_office, create_service  # noqa: E402
 
