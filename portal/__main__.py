@@ -15,6 +15,7 @@ FEATURE_CLIS = (
     "portal.demo",
     "portal.classify.cli",
     "portal.review.cli",
+    "portal.review.similar_cli",
     "counters.cli",
 )
 

@@ -24,9 +24,11 @@ from portal.classify.service import worker_lifespan
 from portal.feedback.api import FeedbackApi
 from portal.feedback.pages import CitizenPages
 from portal.health import healthz, readyz
+from portal.public.me_too_pages import MeTooPages
 from portal.public.pages import PublicationPages
 from portal.review.auth_pages import STAFF_EXCEPTION_HANDLERS, StaffAuthPages
 from portal.review.overview_pages import OverviewPages
+from portal.review.similar_pages import SimilarPages
 from portal.review.triage_pages import TriagePages
 from portal.settings import Settings
 from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
@@ -73,6 +75,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TriagePages,
             OverviewPages,
             PublicationPages,
+            SimilarPages,
+            MeTooPages,
             healthz,
             readyz,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),

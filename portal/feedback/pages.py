@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from portal.feedback.api import TooManyRequests, check_rate_limit
 from portal.feedback.intake import MAX_TEXT, FeedbackInput, FieldError, IntakeError, find_service, list_services, submit_feedback, track
 from portal.feedback.reference import normalise_reference
+from portal.review.similar_groups import reports_like
 from portal.web import csrf
 from portal.web.i18n import current_language
 
@@ -172,7 +173,8 @@ class CitizenPages(Controller):
     @get("/track/{reference:str}")
     async def track_page(self, reference: FromPath[str]) -> Template:
         row = await _tracked_or_404(reference)
-        return Template(template_name="citizen/track.html", context={"item": row, "service_name": service_name(row, "service_name")})
+        context = {"item": row, "service_name": service_name(row, "service_name"), "similar_count": await reports_like(row["reference"])}
+        return Template(template_name="citizen/track.html", context=context)
 
 
 async def _tracked_or_404(reference: str) -> dict:

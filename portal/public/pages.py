@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.response import Template
 
-from portal.review.publication import published
+from portal.public.me_too_pages import publications_page
 
 
 class PublicationPages(Controller):
@@ -13,5 +13,5 @@ class PublicationPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def list_published(self) -> Template:
-        return Template(template_name="staff/public_list.html", context={"items": await published()})
+    async def list_published(self, request: Request) -> Template:
+        return await publications_page(request)

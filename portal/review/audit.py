@@ -22,6 +22,9 @@ ACTIONS = (
     "create_user",
     "change_role",
     "edit_template",
+    "group_confirm",
+    "group_split",
+    "group_merge",
 )
 
 

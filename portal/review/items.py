@@ -9,6 +9,7 @@ from portal.classify.queue import apply_effective_labels
 from portal.review import audit
 from portal.review.answers import ALLOWED_MOVES, templates_for
 from portal.review.similar import similar_reports
+from portal.review.similar_groups import group_of_item
 from portal.review.tables import Publication
 from portal.store.engine import current_engine
 from portal.store.tables import SENTIMENTS, Classification, Feedback, FeedbackTopic, StaffLabel
@@ -58,6 +59,7 @@ async def item_view(item: dict) -> dict:
         "topic_choices": await topic_choices(),
         "sentiments": SENTIMENTS,
         "similar": await similar_reports(item["id"]),
+        "report_group": await group_of_item(item["id"]),
     }
 
 

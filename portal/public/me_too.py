@@ -1,0 +1,92 @@
+"""'Me too' on published feedback: one vote per browser, abuse-limited, counted into the group's weight."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from portal.review.similar_groups import me_too_counts
+from portal.review.similar_tables import MeTooVote, ReportGroupMember
+from portal.review.tables import Publication
+
+COOKIE = "guichet_voter"
+COOKIE_DAYS = 365
+# Per client address, whatever the cookie: clearing cookies to vote again is slowed down to this.
+PER_CLIENT = (10, 3600)
+
+
+def _sign(secret: str, token: str) -> str:
+    return hmac.new(secret.encode(), f"voter-cookie:{token}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def voter_cookie(secret: str, existing: str | None) -> str:
+    """The browser's voter cookie: kept when its signature is right, a new one otherwise."""
+    if existing and voter_key(secret, existing):
+        return existing
+    token = secrets.token_urlsafe(24)
+    return f"{token}.{_sign(secret, token)}"
+
+
+def voter_key(secret: str, cookie: str | None) -> str | None:
+    """What is stored for a vote: a keyed hash of the browser token (never the token, never an address)."""
+    if not cookie or "." not in cookie:
+        return None
+    token, signature = cookie.rsplit(".", 1)
+    if not hmac.compare_digest(_sign(secret, token), signature):
+        return None
+    return hmac.new(secret.encode(), f"me-too:{token}".encode(), hashlib.sha256).hexdigest()
+
+
+async def publication_exists(publication_id: int) -> bool:
+    return await Publication.exists().where((Publication.id == publication_id) & (Publication.withdrawn == False))  # noqa: E712
+
+
+async def add_vote(publication_id: int, voter: str) -> bool:
+    """True when counted; False when this browser already said "me too" here (the database decides)."""
+    rows = await MeTooVote.raw(
+        "INSERT INTO me_too_vote (publication, voter, at) VALUES ({}, {}, {}) "
+        "ON CONFLICT (publication, voter) DO NOTHING RETURNING id",
+        publication_id, voter, dt.datetime.now(dt.timezone.utc),
+    )
+    return bool(rows)
+
+
+async def with_votes(items: list[dict], voter: str | None) -> list[dict]:
+    """Published items with their "me too" count, the people behind the problem, and whether this browser voted."""
+    if not items:
+        return items
+    rows = await Publication.select(
+        Publication.id, Publication.feedback, Publication.feedback.reference.as_alias("reference")
+    ).where(Publication.feedback.reference.is_in([i["reference"] for i in items]))
+    pubs = {r["feedback"]: r["id"] for r in rows}
+    by_ref = {r["reference"]: r["feedback"] for r in rows}
+    pub_ids = list(pubs.values())
+    votes = {r["publication"]: int(r["n"]) for r in await MeTooVote.raw(
+        "SELECT publication, COUNT(*) AS n FROM me_too_vote WHERE publication IN ("
+        + ", ".join("{}" for _ in pub_ids) + ") GROUP BY publication", *pub_ids)}
+    mine = set()
+    if voter:
+        mine = {r["publication"] for r in await MeTooVote.select(MeTooVote.publication).where(
+            (MeTooVote.voter == voter) & MeTooVote.publication.is_in(pub_ids))}
+    members = await ReportGroupMember.select(ReportGroupMember.feedback, ReportGroupMember.report_group).where(
+        ReportGroupMember.feedback.is_in(list(pubs)) & ReportGroupMember.report_group.is_not_null())
+    group_of = {m["feedback"]: m["report_group"] for m in members}
+    group_ids = sorted(set(group_of.values()))
+    sizes = {}
+    if group_ids:
+        sizes = {r["gid"]: int(r["n"]) for r in await ReportGroupMember.raw(
+            "SELECT report_group AS gid, COUNT(*) AS n FROM report_group_member WHERE report_group IN ("
+            + ", ".join("{}" for _ in group_ids) + ") GROUP BY report_group", *group_ids)}
+    group_votes = await me_too_counts(group_ids)
+    for item in items:
+        feedback_id = by_ref[item["reference"]]
+        pub = pubs[feedback_id]
+        group = group_of.get(feedback_id)
+        item["publication_id"] = pub
+        item["me_too"] = votes.get(pub, 0)
+        item["voted"] = pub in mine
+        # The weight of the problem: reports in the group (or this one) and every "me too" on them.
+        item["people"] = sizes[group] + group_votes.get(group, 0) if group else 1 + item["me_too"]
+    return items

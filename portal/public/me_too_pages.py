@@ -1,0 +1,76 @@
+"""The published-feedback page with its "me too" buttons, and the vote they send (a plain form)."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from portal.public import me_too
+from portal.review.publication import published
+from portal.review.sessions import request_client
+from portal.web import csrf
+from portal.web.i18n import current_language
+from portal.web.ratelimit import RateLimiter
+
+_LIMITER = "me_too_limiter"
+
+
+def _message(fr: str, en: str) -> str:
+    return en if current_language.get() == "en" else fr
+
+
+async def publications_page(request: Request, status: int = 200, error: str | None = None,
+                            headers: dict | None = None) -> Template:
+    """The public list; gives the browser its voter cookie and the forms their CSRF token."""
+    settings = request.app.state.settings
+    voter_cookie = me_too.voter_cookie(settings.secret_key, request.cookies.get(me_too.COOKIE))
+    items = await me_too.with_votes(await published(), me_too.voter_key(settings.secret_key, voter_cookie))
+    csrf_cookie, token = csrf.form_token(settings.secret_key, request.cookies.get(csrf.COOKIE))
+    done = request.query_params.get("done") == "me-too"
+    response = Template(
+        template_name="staff/public_list.html",
+        context={"items": items, "csrf_token": token, "csrf_field": csrf.FIELD, "me_too_error": error, "me_too_done": done},
+        status_code=status, headers=headers,
+    )
+    response.set_cookie(csrf.COOKIE, csrf_cookie, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/")
+    response.set_cookie(me_too.COOKIE, voter_cookie, httponly=True, samesite="lax", secure=settings.secure_cookies,
+                        path="/publications", max_age=me_too.COOKIE_DAYS * 86400)
+    return response
+
+
+def _limiter(request: Request) -> RateLimiter:
+    state = request.app.state
+    if _LIMITER not in state:
+        state[_LIMITER] = RateLimiter(*me_too.PER_CLIENT)
+    return state[_LIMITER]
+
+
+class MeTooPages(Controller):
+    path = "/publications"
+    include_in_schema = False
+
+    @post("/{publication_id:int}/me-too", status_code=303)
+    async def vote(self, request: Request, publication_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        settings = request.app.state.settings
+        if not await me_too.publication_exists(publication_id):
+            raise NotFoundException()
+        if not csrf.is_valid(settings.secret_key, request.cookies.get(csrf.COOKIE), data.get(csrf.FIELD)):
+            return await publications_page(request, 400, _message(
+                "La page a expiré : appuyez à nouveau sur « Moi aussi ».", "This page expired: press “Me too” again."))
+        voter = me_too.voter_key(settings.secret_key, request.cookies.get(me_too.COOKIE))
+        if voter is None:
+            return await publications_page(request, 400, _message(
+                "Votre navigateur n’a pas gardé notre cookie : autorisez les cookies de ce site puis réessayez.",
+                "Your browser did not keep our cookie: allow cookies for this site, then try again."))
+        wait = _limiter(request).hit(request_client(request))
+        if wait:
+            return await publications_page(request, 429, _message(
+                "Beaucoup de « moi aussi » sont venus de votre connexion. Réessayez plus tard.",
+                "Many “me too” came from your connection. Try again later."), headers={"Retry-After": str(wait)})
+        if not await me_too.add_vote(publication_id, voter):
+            return await publications_page(request, 409, _message(
+                "Vous avez déjà dit « moi aussi » pour cet avis : il n’est compté qu’une fois.",
+                "You already said “me too” for this feedback: it is counted once."))
+        return Redirect(path=f"/publications/?done=me-too#pub-{publication_id}", status_code=303)

@@ -1,0 +1,94 @@
+"""Staff pages of similar reports: a service's groups, one group, confirm, split out, merge."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from portal.review import similar_groups
+from portal.review.access import TRIAGE_ROLES, service_for
+from portal.review.auth_pages import csrf_ok, in_french, with_csrf
+from portal.review.sessions import current_staff, request_client, requires_role
+
+EXPIRED = "La page a expiré : recommencez."
+DONE = {
+    "confirmed": "Groupe confirmé.",
+    "split": "Avis sortis du groupe ; le modèle ne les y remettra pas.",
+    "merged": "Groupes fusionnés.",
+}
+
+
+async def _group_page(request: Request, staff: dict, group: dict, status: int = 200, error: str | None = None,
+                      title: str | None = None) -> Template:
+    context = await similar_groups.group_page(group)
+    context.update(staff=staff, error=error, done=DONE.get(request.query_params.get("done", "")),
+                   title=group["title"] if title is None else title)
+    return with_csrf(request, "staff/similar_group.html", context, status=status)
+
+
+class SimilarPages(Controller):
+    path = "/staff"
+    include_in_schema = False
+    before_request = in_french
+    guards = [requires_role(*TRIAGE_ROLES)]
+
+    @get("/services/{code:str}/similar")
+    async def groups(self, request: Request, code: FromPath[str]) -> Template:
+        staff = await current_staff(request)
+        service = await service_for(staff, code)
+        groups = await similar_groups.service_groups(service["id"])
+        return Template(template_name="staff/similar_list.html",
+                        context={"staff": staff, "service": service, "groups": groups,
+                                 "gone": request.query_params.get("done") == "dissolved"})
+
+    @get("/similar/{group_id:int}")
+    async def group(self, request: Request, group_id: FromPath[int]) -> Template:
+        staff = await current_staff(request)
+        return await _group_page(request, staff, await similar_groups.group_for(staff, group_id))
+
+    @post("/similar/{group_id:int}/confirm", status_code=303)
+    async def confirm(self, request: Request, group_id: FromPath[int]) -> Response:
+        staff = await current_staff(request)
+        group = await similar_groups.group_for(staff, group_id)
+        form = await request.form()
+        title = str(form.get("title") or "")
+        if not csrf_ok(request, {"csrf_token": form.get("csrf_token")}):
+            return await _group_page(request, staff, group, 400, EXPIRED, title)
+        try:
+            await similar_groups.confirm(staff, group, title, request_client(request))
+        except similar_groups.GroupError as exc:
+            return await _group_page(request, staff, group, 422, str(exc), title)
+        return Redirect(path=f"/staff/similar/{group_id}?done=confirmed", status_code=303)
+
+    @post("/similar/{group_id:int}/split", status_code=303)
+    async def split(self, request: Request, group_id: FromPath[int]) -> Response:
+        staff = await current_staff(request)
+        group = await similar_groups.group_for(staff, group_id)
+        form = await request.form()
+        if not csrf_ok(request, {"csrf_token": form.get("csrf_token")}):
+            return await _group_page(request, staff, group, 400, EXPIRED)
+        chosen = [int(v) for v in form.getall("item") if str(v).isdigit()]
+        try:
+            await similar_groups.split(staff, group, chosen, request_client(request))
+        except similar_groups.GroupError as exc:
+            return await _group_page(request, staff, group, 422, str(exc))
+        if await similar_groups.group_exists(group_id):
+            return Redirect(path=f"/staff/similar/{group_id}?done=split", status_code=303)
+        return Redirect(path=f"/staff/services/{group['service_code']}/similar?done=dissolved", status_code=303)
+
+    @post("/similar/{group_id:int}/merge", status_code=303)
+    async def merge(self, request: Request, group_id: FromPath[int]) -> Response:
+        staff = await current_staff(request)
+        group = await similar_groups.group_for(staff, group_id)
+        form = await request.form()
+        if not csrf_ok(request, {"csrf_token": form.get("csrf_token")}):
+            return await _group_page(request, staff, group, 400, EXPIRED)
+        other = str(form.get("other") or "")
+        try:
+            if not other.isdigit():
+                raise similar_groups.GroupError("Choisissez le groupe à fusionner avec celui-ci.")
+            await similar_groups.merge(staff, group, int(other), request_client(request))
+        except similar_groups.GroupError as exc:
+            return await _group_page(request, staff, group, 422, str(exc))
+        return Redirect(path=f"/staff/similar/{group_id}?done=merged", status_code=303)
