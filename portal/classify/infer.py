@@ -8,17 +8,18 @@ from portal.classify import versions
 from portal.classify.encoder import Encoder
 from portal.classify.heads import DescriptionTopic, Heads, describe_topic
 from portal.classify.labels import FLAGS, SENTIMENTS, Topic, detect_language
-from portal.classify.prepare import default_model_dir, prepare_model
+from portal.classify.prepare import accelerated_model_dir, default_model_dir, prepare_model
 
 
 class Classifier:
     """Labels texts: sentiment, topics, urgency, flags, language, and the version that said so."""
 
     def __init__(self, encoder: Encoder, heads: Heads, heads_version: str):
-        if heads.feature_dim != encoder.feature_dim or tuple(heads.feature_layers) != encoder.feature_layers:
+        if (heads.feature_dim != encoder.feature_dim or tuple(heads.feature_layers) != encoder.feature_layers
+                or heads.backend != encoder.backend):
             raise ValueError(
-                f"heads {heads_version} were trained for {heads.encoder_name} features; "
-                f"run `portal train` for the encoder in {encoder.model_dir}"
+                f"heads {heads_version} were trained for {heads.encoder_name} features ({heads.backend}); "
+                f"run `portal train` for the encoder in {encoder.model_dir} ({encoder.backend})"
             )
         self.encoder = encoder
         self.heads = heads
@@ -84,18 +85,22 @@ class Classifier:
         return labels
 
 
-def load_classifier(data_dir: Path, model_dir: Path | None = None, *, backend: str = "torch",
-                    threads: int | None = None, max_tokens: int = 512) -> Classifier:
+def load_classifier(data_dir: Path, model_dir: Path | None = None, *, backend: str | None = None,
+                    threads: int | None = None, max_tokens: int = 512, encoder: Encoder | None = None) -> Classifier:
     """The classifier with the current heads; prepares the bundled model when no folder is given.
 
-    `model_dir` is an operator's own local Hugging Face encoder (PORTAL_MODEL_DIR); it needs
-    heads trained for it (`portal train`), since the shipped heads fit multilingual-e5-small.
+    The encoder runs on the backend the heads were trained on (int8 ONNX for the shipped ones,
+    exported on first use if `portal model prepare` did not). `model_dir` is an operator's own
+    local Hugging Face encoder (PORTAL_MODEL_DIR); it needs heads trained for it (`portal
+    train`), since the shipped heads fit multilingual-e5-small. `encoder`: one already loaded.
     """
-    if model_dir is None:
-        model_dir = default_model_dir(data_dir)
-        prepare_model(data_dir)
     version, folder = versions.current_heads_dir(data_dir)
     heads = Heads.load(folder)
-    encoder = Encoder(Path(model_dir), backend=backend, threads=threads, max_tokens=max_tokens,
-                      feature_layers=heads.feature_layers)
+    if encoder is None:
+        if model_dir is None:
+            model_dir = default_model_dir(data_dir)
+            prepare_model(data_dir)
+        encoder = Encoder(Path(model_dir), backend=backend or heads.backend, threads=threads, max_tokens=max_tokens,
+                          feature_layers=heads.feature_layers,
+                          accelerated_dir=accelerated_model_dir(data_dir, Path(model_dir)))
     return Classifier(encoder, heads, version)

@@ -36,6 +36,16 @@ DEFAULT_TOPICS = (
 DEFAULT_TOPIC_NAMES = tuple(t.name for t in DEFAULT_TOPICS)
 
 
+def description_phrases(topic: Topic) -> list[str]:
+    """The whole description, then each of its comma- or semicolon-separated parts.
+
+    Each part ("horaires d'ouverture", "log-in") names one way a topic shows up; the cosine of a
+    text to each part is a sharper cue than to the whole description.
+    """
+    parts = [p.strip() for p in re.split(r"[,;]", topic.description)]
+    return [f"{topic.name}: {topic.description}", *(p for p in parts if len(p) > 3)]
+
+
 def empty_label(model_version: str) -> dict:
     return {
         "sentiment": "neutral",

@@ -28,7 +28,14 @@ def prepared_model_dir(model_cache_dir) -> Path:
 
 @pytest.fixture(scope="session")
 def encoder(prepared_model_dir) -> Encoder:
+    """The default backend (int8 ONNX), exported into the cache on first use."""
     return Encoder(prepared_model_dir)
+
+
+@pytest.fixture(scope="session")
+def float_encoder(prepared_model_dir) -> Encoder:
+    """The float32 torch model: the reference the int8 graph is held to."""
+    return Encoder(prepared_model_dir, backend="torch")
 
 
 @pytest.fixture(scope="session")

@@ -65,8 +65,17 @@ def test_topic_added_by_an_administrator_from_its_description(classifier):
         classifier.described_topics = []
 
 
-def test_batches_give_the_same_embeddings_as_one_by_one(encoder):
-    texts = ["court", "un texte un peu plus long sur la préfecture et les rendez-vous", ""]
-    together = encoder.embed(texts, batch_size=32)
-    alone = np.stack([encoder.embed([t])[0] for t in texts])
+TEXTS_OF_MIXED_LENGTH = ["court", "un texte un peu plus long sur la préfecture et les rendez-vous", ""]
+
+
+def test_float32_batches_give_the_same_embeddings_as_one_by_one(float_encoder):
+    together = float_encoder.embed(TEXTS_OF_MIXED_LENGTH, batch_size=32)
+    alone = np.stack([float_encoder.embed([t])[0] for t in TEXTS_OF_MIXED_LENGTH])
     assert np.allclose(together, alone, atol=1e-4)
+
+
+def test_int8_batches_stay_close_to_one_by_one(encoder):
+    """int8 activations are scaled per batch, so neighbours move a text slightly, never far."""
+    together = encoder.embed(TEXTS_OF_MIXED_LENGTH, batch_size=32)
+    alone = np.stack([encoder.embed([t])[0] for t in TEXTS_OF_MIXED_LENGTH])
+    assert (together * alone).sum(axis=1).min() >= 0.97

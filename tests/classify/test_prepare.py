@@ -26,3 +26,21 @@ def test_tokenizer_loads_as_the_generic_fast_class(encoder):
     assert type(encoder.tokenizer).__name__ in ("PreTrainedTokenizerFast", "TokenizersBackend")
     ids = encoder.tokenize(["x " * 2000])[0]
     assert len(ids) == encoder.max_tokens
+
+
+def test_int8_graph_agrees_with_float32_and_is_built_once(prepared_model_dir, encoder, float_encoder):
+    """The default backend: int8 ONNX traced on a padded batch, close to the float32 model."""
+    from portal.classify.prepare import ACCELERATED_FILE, prepare_accelerated
+
+    graph = encoder.accelerated_dir / ACCELERATED_FILE
+    before = graph.stat().st_mtime_ns
+    assert prepare_accelerated(prepared_model_dir, encoder.accelerated_dir) == encoder.accelerated_dir
+    assert graph.stat().st_mtime_ns == before
+    assert encoder.model is None  # no torch model held by the default backend
+
+    texts = list(CHECK_TEXTS)
+    int8 = encoder.encode(texts, batch_size=8)
+    fp32 = float_encoder.encode(texts, batch_size=8)
+    cosines = (int8.embeddings * fp32.embeddings).sum(axis=1)
+    assert cosines.min() >= 0.95 and cosines.mean() >= 0.98
+    assert int8.features.shape == fp32.features.shape == (len(texts), encoder.feature_dim)

@@ -19,20 +19,23 @@ def _corrections():
             for t in PARKING]
 
 
-def test_corrections_retrain_promote_and_rollback(tmp_path, encoder, prepared_model_dir):
+def test_corrections_retrain_promote_and_rollback(tmp_path, encoder):
     data_dir = tmp_path
     first = train(data_dir, encoder, promote_tolerance=1.0)  # a baseline version, whatever it scores
     assert first.promoted and versions.current_version(data_dir) == first.version
     assert (first.folder / "metrics.json").is_file()
     assert first.metrics["sentiment"]["macro_f1"] > 0.5
-    before = load_classifier(data_dir, prepared_model_dir)
+    assert first.metrics["backend"] == encoder.backend == "onnx-int8"  # heads fit the features they get
+    before = load_classifier(data_dir, encoder=encoder)
     assert "parking" not in before.topic_names
 
-    second = train(data_dir, encoder, corrections=_corrections())
+    # Held out here are only the 29 seed texts (no CSV): one text changing its label moves
+    # macro-F1 by a few points, so the bar is "not worse" within that noise.
+    second = train(data_dir, encoder, corrections=_corrections(), promote_tolerance=0.05)
 
     assert second.promoted, second.reason
     assert versions.current_version(data_dir) == second.version
-    after = load_classifier(data_dir, prepared_model_dir)
+    after = load_classifier(data_dir, encoder=encoder)
     labels = after.classify(PARKING)
     assert sum("parking" in label["topics"] for label in labels) >= 5
     assert all(second.version in label["model_version"] for label in labels)
@@ -44,5 +47,5 @@ def test_corrections_retrain_promote_and_rollback(tmp_path, encoder, prepared_mo
     assert versions.current_version(data_dir) == second.version
 
     assert versions.rollback(data_dir) == first.version
-    assert "parking" not in load_classifier(data_dir, prepared_model_dir).topic_names
+    assert "parking" not in load_classifier(data_dir, encoder=encoder).topic_names
 
