@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 
 from portal.classify.queue import LEASE_SECONDS, claim_pending, release, store_labels
+from portal.store.tables import Feedback
 
 log = logging.getLogger("portal.classify.worker")
 
@@ -37,8 +38,12 @@ def classify_batch(classifier, texts: list[str]):
     return labels, encoded.embeddings, urgent_scores
 
 
-async def run_once(classifier, batch_size: int = 32, lease_seconds: int = LEASE_SECONDS) -> int:
-    """Claim and classify one batch; returns how many items were labelled."""
+async def run_once(classifier, batch_size: int = 32, lease_seconds: int = LEASE_SECONDS,
+                   touched_services: set[int] | None = None) -> int:
+    """Claim and classify one batch; returns how many items were labelled.
+
+    The services of the labelled items are added to `touched_services`, for grouping later.
+    """
     claimed = await claim_pending(batch_size, lease_seconds)
     if not claimed.items:
         return 0
@@ -49,7 +54,23 @@ async def run_once(classifier, batch_size: int = 32, lease_seconds: int = LEASE_
     except BaseException:
         await release(claimed)
         raise
-    return len(await store_labels(claimed, labels, embeddings, urgent_scores))
+    stored = await store_labels(claimed, labels, embeddings, urgent_scores)
+    if stored and touched_services is not None:
+        rows = await Feedback.select(Feedback.service).where(Feedback.id.is_in(stored))
+        touched_services.update(r["service"] for r in rows)
+    return len(stored)
+
+
+async def group_touched(touched_services: set[int]) -> None:
+    """File newly labelled items into groups of similar reports, once the queue is drained."""
+    from portal.review.grouping import group_pending
+
+    services = sorted(touched_services)
+    touched_services.clear()
+    try:
+        await group_pending(services)
+    except Exception:  # noqa: BLE001 - grouping is retried by `portal similar rebuild`; labels are stored
+        log.exception("grouping similar reports failed for services %s", services)
 
 
 async def run_worker(classifier, stop: asyncio.Event, *, batch_size: int = 32, poll_seconds: float = 1.0,
@@ -59,9 +80,10 @@ async def run_worker(classifier, stop: asyncio.Event, *, batch_size: int = 32, p
     wake = _wake.setdefault(id(asyncio.get_running_loop()), asyncio.Event())
     stats.state = "ready"
     backoff = poll_seconds
+    touched: set[int] = set()
     while not stop.is_set():
         try:
-            labelled = await run_once(classifier, batch_size, lease_seconds)
+            labelled = await run_once(classifier, batch_size, lease_seconds, touched)
             backoff = poll_seconds
         except Exception as exc:  # noqa: BLE001 - the worker must outlive a bad batch or a database blip
             stats.failures += 1
@@ -72,6 +94,9 @@ async def run_worker(classifier, stop: asyncio.Event, *, batch_size: int = 32, p
         if labelled:
             stats.batches += 1
             stats.labelled += labelled
+            continue
+        if touched:
+            await group_touched(touched)
             continue
         wake.clear()
         waits = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]

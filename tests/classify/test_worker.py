@@ -131,3 +131,25 @@ async def test_a_killed_worker_process_loses_nothing_and_labels_nothing_twice(db
     assert await Feedback.count().where(Feedback.classify_state != "done") == 0
     per_item = await Classification.raw("SELECT feedback, COUNT(*) AS n FROM classification GROUP BY feedback")
     assert len(per_item) == 96 and {r["n"] for r in per_item} == {1}
+
+
+async def test_the_worker_files_similar_reports_into_groups_once_the_queue_is_drained(db, classifier):
+    from portal.review.similar_tables import ReportGroupMember
+
+    service = await create_service()
+    same_problem = [
+        "Impossible de prendre rendez-vous en ligne pour le passeport, aucun creneau disponible depuis un mois",
+        "pas de rdv dispo pour faire mon passeport sur le site, ca fait 4 semaines que je regarde tous les jours",
+        "No appointment slots available online for a passport renewal, I have been checking for weeks",
+    ]
+    for text in same_problem:
+        await create_feedback(service, text=text)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(classifier, stop, poll_seconds=0.1))
+    deadline = time.monotonic() + 60
+    while not await ReportGroupMember.count() and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    stop.set()
+    await task
+    members = await ReportGroupMember.select(ReportGroupMember.report_group, ReportGroupMember.feedback)
+    assert len(members) >= 2 and len({m["report_group"] for m in members}) == 1
