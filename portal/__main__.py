@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    serve.add_argument("--http", choices=["auto", "httptools", "h11"], default="auto", help="HTTP parser (auto: httptools)")
+    serve.add_argument("--loop", choices=["auto", "uvloop", "asyncio"], default="auto", help="event loop (auto: uvloop)")
     serve.set_defaults(func=cmd_serve)
 
     import importlib
@@ -53,6 +55,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         access_log=False,
+        http=args.http,
+        loop=args.loop,
     )
     return 0
 

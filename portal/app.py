@@ -9,7 +9,6 @@ from typing import AsyncIterator
 
 from jinja2 import Environment
 from litestar import Litestar
-from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -90,7 +89,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[i18n.language_middleware],
         before_send=[add_security_headers],
         request_max_body_size=settings.max_body_bytes,
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
         openapi_config=OpenAPIConfig(title="Guichet API", version="1.0.0", path="/schema"),
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},

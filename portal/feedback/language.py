@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -190,6 +191,7 @@ def _trigram_log_probabilities() -> dict[str, tuple[dict[str, float], float]]:
     return tables
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_latin(char: str) -> bool:
     return unicodedata.name(char, "").startswith("LATIN")
 
@@ -212,7 +214,8 @@ def detect_language(text: str) -> Language:
     letters = [char for char in lowered if char.isalpha()]
     if not letters:
         return "other"
-    latin_letters = sum(_is_latin(char) for char in letters)
+    # Most texts are plain ASCII: only other letters need a look-up of their Unicode name.
+    latin_letters = sum(1 for char in letters if char.isascii() or _is_latin(char))
     if latin_letters * 2 < len(letters):
         return "other"
 
@@ -223,8 +226,9 @@ def detect_language(text: str) -> Language:
         for language in word_languages.get(word, ()):
             # A word shared by several languages is weaker evidence for each of them.
             scores[language] += 1 / len(word_languages[word])
+    non_ascii = [char for char in lowered if not char.isascii()]
     for language, telling in _TELLING_LETTERS.items():
-        scores[language] += 0.5 * sum(char in telling for char in lowered)
+        scores[language] += 0.5 * sum(char in telling for char in non_ascii)
 
     best = max(scores.values())
     leaders = [language for language, score in scores.items() if score == best]

@@ -38,8 +38,20 @@ def new_reference() -> str:
     possibilities two references can still coincide (about one chance in four across
     100,000 of them), so the store keeps a unique constraint and the caller draws again.
     """
-    body = "".join(secrets.choice(ALPHABET) for _ in range(_RANDOM_LENGTH))
+    body = _random_body()
     return _format(body + _check_character(body))
+
+
+# The largest multiple of the alphabet's size that fits in a byte: bytes below it map uniformly.
+_UNIFORM_BYTES = 256 - 256 % _BASE
+
+
+def _random_body() -> str:
+    """Random characters from one call to the system's generator (intake draws one per submission)."""
+    chars: list[str] = []
+    while len(chars) < _RANDOM_LENGTH:
+        chars += [ALPHABET[b % _BASE] for b in secrets.token_bytes(2 * _RANDOM_LENGTH) if b < _UNIFORM_BYTES]
+    return "".join(chars[:_RANDOM_LENGTH])
 
 
 def normalise_reference(typed: str) -> str | None:
