@@ -11,6 +11,7 @@ from portal.settings import Settings
 
 # Each feature contributes its subcommands through a `register(subparsers)` function.
 FEATURE_CLIS = (
+    "portal.digests.cli",
     "portal.store.cli",
     "portal.demo",
     "portal.classify.cli",

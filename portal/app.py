@@ -20,6 +20,8 @@ from counters.api import CounterDeviceApi
 from counters.clerk_pages import ClerkPages
 from counters.kiosk_pages import KioskPages
 from portal.classify.service import worker_lifespan
+from portal.digests.pages import DigestPages
+from portal.digests.scheduler import scheduler_lifespan
 from portal.feedback.api import FeedbackApi
 from portal.feedback.pages import CitizenPages
 from portal.health import healthz, readyz
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             CitizenPages,
+            DigestPages,
             FeedbackApi,
             CounterDeviceApi,
             KioskPages,
@@ -80,7 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             readyz,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
-        lifespan=[lifespan, worker_lifespan(settings)],
+        lifespan=[lifespan, worker_lifespan(settings), scheduler_lifespan(settings)],
         state=State({"settings": settings, "rate_limiter": RateLimiter(count, seconds)}),
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure_templates

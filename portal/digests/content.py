@@ -223,7 +223,7 @@ class Queries:
         )
 
     async def quotes(self, topic: str | None = None, ids: list[int] | None = None, limit: int = QUOTES) -> list[dict]:
-        """Redacted comments of the period: the most typical of a topic first, readable lengths first."""
+        """Redacted comments of the period: readable lengths, complaints (issues are problems), most typical first."""
         where, args = self.scope()
         if ids is not None:
             marks = ", ".join("{}" for _ in ids) or "NULL"
@@ -236,7 +236,8 @@ class Queries:
                FROM feedback f {join}
                WHERE {where} AND f.received_at >= {{}} AND f.received_at < {{}} {extra}
                  AND f.redacted_text <> '' AND f.flagged = {{}}
-               ORDER BY CASE WHEN LENGTH(f.redacted_text) BETWEEN 30 AND 400 THEN 0 ELSE 1 END, {order} f.id
+               ORDER BY CASE WHEN LENGTH(f.redacted_text) BETWEEN 30 AND 400 THEN 0 ELSE 1 END,
+                        CASE WHEN f.sentiment = 'negative' THEN 0 ELSE 1 END, {order} f.id
                LIMIT {int(limit) * 3}""",
             *args, self.period.start, self.period.end, *extra_args, False,
         )
@@ -309,18 +310,20 @@ async def build_scope(name: str, code: str, service_ids: list[int], period: Peri
         vectors = np.vstack([np.frombuffer(bytes(r["embedding"]), dtype=np.float32) for r in rows])
         groups = similar_groups([r["id"] for r in rows], [int(r["bucket"]) for r in rows], vectors, TREND_PERIODS)
         for group in groups:
-            quotes = await q.quotes(ids=[group.leader_id, *group.member_ids])
-            emerging.append(Issue("group", "", group.rise, _pick_quotes(quotes, first=group.leader_id), len(group.member_ids)))
-    # Top issues: what is rising first, then the topics with the most negative comments.
-    top: list[Issue] = list(emerging)
+            quotes = [Quote(r["reference"], r["text"], r["rating"], r["channel"])
+                      for r in await q.quotes(ids=[group.leader_id, *group.member_ids])]
+            emerging.append(Issue("group", "", group.rise, quotes, len(group.member_ids)))
+    # Top issues: the topics drawing the most complaints that are not already reported as rising.
+    top: list[Issue] = []
     for t in sorted(topics, key=lambda t: (-t.negative, -t.current)):
-        if sum(1 for i in top if i.kind == "topic") >= TOP_ISSUES:
-            break
-        if t.negative and not any(i.kind == "topic" and i.topic == t.topic for i in top):
+        if len(top) < TOP_ISSUES and t.negative and not any(i.kind == "topic" and i.topic == t.topic for i in emerging):
             top.append(Issue("topic", t.topic, t.rise, count=t.current))
-    for issue in top:
-        if issue.kind == "topic" and not issue.quotes:
-            issue.quotes = _pick_quotes(await q.quotes(topic=issue.topic))
+    shown: set[str] = set()  # a comment quoted once per scope is enough
+    for issue in [*emerging, *top]:
+        if issue.kind == "topic":
+            issue.quotes = _pick_quotes(await q.quotes(topic=issue.topic), shown)
+        else:
+            issue.quotes = _pick_quotes(issue.quotes, shown)
 
     urgent_open, urgent_rows = await q.urgent()
     answered, median = await q.median_answer_hours(period)
@@ -347,15 +350,16 @@ def _shorten(text: str, limit: int = 280) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _pick_quotes(rows: list[dict], first: int | None = None, limit: int = QUOTES) -> list[Quote]:
-    """Up to five distinct redacted comments; the same words written twice are shown once."""
-    seen, out = set(), []
+def _pick_quotes(rows: list, shown: set[str], limit: int = QUOTES) -> list[Quote]:
+    """Up to five redacted comments not quoted yet; the same words written twice are shown once."""
+    out: list[Quote] = []
     for r in rows:
-        key = " ".join(r["text"].lower().split())
-        if key in seen:
+        quote = r if isinstance(r, Quote) else Quote(r["reference"], r["text"], r["rating"], r["channel"])
+        key = " ".join(quote.text.lower().split())
+        if key in shown or quote.reference in shown:
             continue
-        seen.add(key)
-        out.append(Quote(r["reference"], _shorten(r["text"]), r["rating"], r["channel"]))
+        shown.update((key, quote.reference))
+        out.append(Quote(quote.reference, _shorten(quote.text), quote.rating, quote.channel))
         if len(out) >= limit:
             break
     return out

@@ -67,7 +67,7 @@ def render_digest(content: DigestContent, *, unsubscribe: str, archive: str | No
     overall = content.overall
     chart = trend_chart([p.count for p in overall.trend], [p.mean_rating for p in overall.trend],
                         [p.positive_share for p in overall.trend])
-    emerging = sum(len(s.emerging) for s in [overall, *content.services]) if content.services else len(overall.emerging)
+    emerging = sum(len(s.emerging) for s in content.services) if content.services else len(overall.emerging)
     subject = w("subject", frequency=w.frequency(frequency), start=w.date(first), end=w.date(last))
     if emerging:
         subject += w("subject_alert", n=emerging)

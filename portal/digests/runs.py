@@ -158,3 +158,8 @@ async def run_due(settings: Settings, *, now: dt.datetime | None = None, policy:
 
 def _utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def archived_run(run_id: int) -> dict | None:
+    """A digest run with its archived e-mail, for the portal's archive page."""
+    return await DigestRun.select().where(DigestRun.id == run_id).first()

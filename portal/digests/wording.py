@@ -134,3 +134,27 @@ class Words:
         if hours is None:
             return self.none
         return self("days", n=self.number(hours / 24)) if hours >= 48 else self("hours", n=self.number(hours))
+
+# Pages of the portal about digests (unsubscribe, archive).
+PAGE_WORDS = {
+    "unsubscribe_title": ("Se désabonner des synthèses", "Unsubscribe from digests"),
+    "unsubscribe_ask": ("Vous ne recevrez plus la synthèse envoyée à {email}.", "You will no longer receive the digest sent to {email}."),
+    "unsubscribe_button": ("Confirmer le désabonnement", "Confirm unsubscribe"),
+    "unsubscribed": ("C'est fait : vous ne recevrez plus cette synthèse.", "Done: you will no longer receive this digest."),
+    "invalid_link": ("Ce lien de désabonnement n'est pas valide, ou l'abonnement n'existe plus. Utilisez le lien d'une synthèse récente, ou écrivez à l'administrateur du portail.",
+                     "This unsubscribe link is not valid, or the subscription no longer exists. Use the link in a recent digest, or write to the portal's administrator."),
+    "already": ("Cet abonnement était déjà arrêté.", "This subscription was already stopped."),
+    "archive_title": ("Synthèse envoyée", "Sent digest"),
+    "recipient": ("Destinataire", "Recipient"),
+    "state": ("État", "State"),
+    "sent_at": ("Envoyée le", "Sent on"),
+    "attempts": ("Tentatives", "Attempts"),
+    "last_error": ("Dernière erreur", "Last error"),
+    "text_version": ("Version texte", "Text version"),
+    "states": ({"sent": "envoyée", "claimed": "en cours", "failed": "échec"}, {"sent": "sent", "claimed": "in progress", "failed": "failed"}),
+}
+WORDS.update({k: v for k, v in PAGE_WORDS.items() if k != "states"})
+
+
+def state_name(language: str, state: str) -> str:
+    return PAGE_WORDS["states"][1 if language == "en" else 0].get(state, state)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import email
 import email.policy
 import threading
 
+import httpx
 import numpy as np
 import pytest
 from aiosmtpd.controller import Controller
@@ -101,3 +103,25 @@ async def labelled_feedback(service: dict, at: dt.datetime, *, text: str = "Accu
                              topics=list(topics), topic_scores={}, urgent=urgent, flags=[], language="fr",
                              embedding=embedding.astype(np.float32).tobytes()).save()
     return fid
+
+
+@contextlib.asynccontextmanager
+async def running_app(make_app, **overrides):
+    """The app with its lifespan entered in this loop, and an HTTP client on it.
+
+    create_app binds its own engine; the test's engine is bound again afterwards, so the
+    `db` fixture cleans and closes the engine it opened (a stray SQLite thread would keep
+    the test process alive).
+    """
+    from portal.store.engine import bind_engine, bound_engine
+
+    previous = bound_engine()
+    app = make_app(**overrides)
+    try:
+        async with app.lifespan():
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+                client.app = app
+                yield client
+    finally:
+        if previous is not None:
+            bind_engine(previous)

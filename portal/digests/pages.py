@@ -1,0 +1,101 @@
+"""Portal pages for digests: one-click unsubscribe and the archive of sent digests."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
+
+from portal.digests.render import archived_html, is_signed
+from portal.digests.runs import archived_run
+from portal.digests.subscriptions import get_subscription, unsubscribe
+from portal.digests.wording import Words, state_name
+from portal.review.sessions import current_staff
+from portal.web.i18n import current_language
+
+# The archived e-mail is shown in a frame: inline styles allowed, no script, images from here only.
+EMAIL_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+Sig = Annotated[str | None, QueryParameter(name="sig", max_length=64)]
+
+
+class DigestPages(Controller):
+    path = "/digests"
+    include_in_schema = False
+
+    @get("/unsubscribe/{subscription_id:int}/{signature:str}")
+    async def confirm_unsubscribe(self, state: State, subscription_id: FromPath[int], signature: FromPath[str]) -> Template:
+        subscription = await _signed_subscription(state, subscription_id, signature)
+        if subscription is None:
+            return _invalid_link_page()
+        return _unsubscribe_page(subscription, done=False)
+
+    @post("/unsubscribe/{subscription_id:int}/{signature:str}", status_code=200)
+    async def unsubscribe(self, state: State, subscription_id: FromPath[int], signature: FromPath[str]) -> Template:
+        # No CSRF token: the signature is the authorisation, and mail clients' one-click
+        # (RFC 8058) POSTs come without cookies.
+        subscription = await _signed_subscription(state, subscription_id, signature)
+        if subscription is None:
+            return _invalid_link_page()
+        changed = await unsubscribe(subscription_id)
+        return _unsubscribe_page(subscription, done=True, changed=changed)
+
+    @get("/{run_id:int}")
+    async def archive(self, request: Request, run_id: FromPath[int], sig: Sig = None) -> Template:
+        run = await _readable_run(request, run_id, sig)
+        lang = current_language.get()
+        query = f"?sig={sig}" if sig else ""
+        return Template(template_name="email/archive.html", context={
+            "w": Words(lang), "run": run, "state_name": state_name(lang, run["state"]), "frame_url": f"/digests/{run_id}/email{query}",
+        })
+
+    @get("/{run_id:int}/email", media_type="text/html")
+    async def archived_email(self, request: Request, run_id: FromPath[int], sig: Sig = None) -> Response:
+        run = await _readable_run(request, run_id, sig)
+        if not run["html"]:
+            raise NotFoundException()
+        chart = f"/digests/{run_id}/chart.png" + (f"?sig={sig}" if sig else "")
+        return Response(archived_html(run["html"], chart), media_type="text/html",
+                        headers={"content-security-policy": EMAIL_CSP, "x-frame-options": "SAMEORIGIN"})
+
+    @get("/{run_id:int}/chart.png", media_type="image/png")
+    async def chart(self, request: Request, run_id: FromPath[int], sig: Sig = None) -> Response:
+        run = await _readable_run(request, run_id, sig)
+        if not run["chart_png"]:
+            raise NotFoundException()
+        return Response(bytes(run["chart_png"]), media_type="image/png")
+
+
+async def _readable_run(request: Request, run_id: int, signature: str | None) -> dict:
+    """The run, for a link signed for it (the one in the e-mail), an administrator, or the owner it was sent to."""
+    signed = bool(signature) and is_signed(request.app.state.settings.secret_key, "archive", run_id, signature)
+    staff = None if signed else await current_staff(request)  # not signed in: to the login page
+    run = await archived_run(run_id)
+    if run is None:
+        raise NotFoundException()
+    if staff and not (staff["role"] == "admin" or (staff["role"] == "owner" and staff["email"] == run["recipient"])):
+        raise PermissionDeniedException(detail="This digest was sent to someone else.")
+    return run
+
+
+async def _signed_subscription(state: State, subscription_id: int, signature: str) -> dict | None:
+    if not is_signed(state.settings.secret_key, "unsubscribe", subscription_id, signature):
+        return None
+    return await get_subscription(subscription_id)
+
+
+def _invalid_link_page() -> Template:
+    return Template(template_name="email/unsubscribe.html", status_code=404,
+                    context={"w": Words(current_language.get()), "invalid": True})
+
+
+def _unsubscribe_page(subscription: dict, done: bool, changed: bool = True) -> Template:
+    w = Words(current_language.get())
+    return Template(template_name="email/unsubscribe.html", context={
+        "w": w, "subscription": subscription, "done": done, "changed": changed, "active": subscription["active"],
+        "invalid": False,
+    })
+

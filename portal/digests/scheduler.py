@@ -1,0 +1,127 @@
+"""The digest scheduler: APScheduler 3 jobs built from the stored subscriptions, in one table."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Callable
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from portal.digests.periods import WEEKDAYS
+from portal.digests.runs import run_due
+from portal.digests.subscriptions import fingerprint, list_subscriptions
+from portal.settings import Settings
+
+log = logging.getLogger(__name__)
+SWEEP_MINUTES = 5  # retries, stale claims and missed periods are picked up this often
+WATCH_SECONDS = 60  # how soon a subscription added from the command line gets its job
+
+
+@dataclass(frozen=True)
+class CronEntry:
+    id: str
+    func: Callable[..., Any]
+    trigger: Any
+    kwargs: dict = field(default_factory=dict)
+
+
+def cron_table(settings: Settings, subscriptions: list[dict], watch: Callable[[], Any]) -> list[CronEntry]:
+    """Every job the scheduler runs, in one place."""
+    table = [
+        CronEntry("digests:sweep", run_due, IntervalTrigger(minutes=SWEEP_MINUTES), {"settings": settings}),
+        CronEntry("digests:watch-subscriptions", watch, IntervalTrigger(seconds=WATCH_SECONDS)),
+    ]
+    for s in subscriptions:
+        hour, minute = (int(x) for x in s["send_time"].split(":"))
+        when = {"hour": hour, "minute": minute, "timezone": s["time_zone"]}
+        if s["frequency"] == "weekly":
+            when["day_of_week"] = WEEKDAYS[s["weekday"]]
+        elif s["frequency"] == "monthly":
+            when["day"] = 1
+        table.append(CronEntry(f"digest:{s['id']}", run_due, CronTrigger(**when),
+                               {"settings": settings, "subscription_ids": [s["id"]]}))
+    return table
+
+
+class DigestScheduler:
+    """Owns one AsyncIOScheduler; rebuilds the subscription jobs when the subscriptions change."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.scheduler = AsyncIOScheduler(job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600})
+        self.seen: tuple | None = None
+
+    async def start(self) -> None:
+        await self.rebuild()
+        self.scheduler.start()
+        # Catch-up at start: periods missed while nothing was running are sent now.
+        self.scheduler.add_job(run_due, kwargs={"settings": self.settings}, id="digests:catch-up", max_instances=1)
+
+    async def rebuild(self) -> None:
+        self.seen = await fingerprint()
+        subscriptions = await list_subscriptions(active_only=True)
+        table = cron_table(self.settings, subscriptions, self.watch)
+        wanted = {entry.id for entry in table}
+        for job in self.scheduler.get_jobs():
+            if job.id not in wanted and job.id != "digests:catch-up":
+                job.remove()
+        for entry in table:
+            self.scheduler.add_job(entry.func, entry.trigger, kwargs=entry.kwargs, id=entry.id, replace_existing=True,
+                                   max_instances=1, coalesce=True)
+        log.info("digest scheduler: %d subscription jobs", len(table) - 2)
+
+    async def watch(self) -> None:
+        if await fingerprint() != self.seen:
+            await self.rebuild()
+
+    def job_ids(self) -> list[str]:
+        return sorted(job.id for job in self.scheduler.get_jobs())
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+
+def scheduler_lifespan(settings: Settings):
+    """For the app's lifespan list: runs the scheduler in-process when PORTAL_RUN_SCHEDULER is true."""
+
+    @asynccontextmanager
+    async def lifespan(app) -> AsyncIterator[None]:
+        if not settings.run_scheduler:
+            yield
+            return
+        digests = DigestScheduler(settings)
+        await digests.start()
+        app.state.digest_scheduler = digests
+        try:
+            yield
+        finally:
+            digests.shutdown()
+
+    return lifespan
+
+
+async def run_scheduler_process(settings: Settings) -> None:
+    """`portal scheduler`: the scheduler alone, until SIGTERM or SIGINT."""
+    from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
+
+    engine = bind_engine(build_engine(settings))
+    await open_engine(engine, pool_size=2)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    digests = DigestScheduler(settings)
+    try:
+        await digests.start()
+        log.info("digest scheduler running; jobs: %s", ", ".join(digests.job_ids()))
+        await stop.wait()
+    finally:
+        digests.shutdown()
+        await close_engine(engine)
