@@ -119,7 +119,7 @@ class DigestContent:
 def portal_link(base_url: str, path: str, **query) -> str:
     """Every link a digest carries goes through here, so staff routes change in one place."""
     query = {k: v for k, v in query.items() if v not in (None, "")}
-    return f"{base_url.rstrip('/')}{path}" + (f"?{urlencode(query)}" if query else "")
+    return f"{base_url.rstrip('/')}{path}" + (f"?{urlencode(query, doseq=True)}" if query else "")
 
 
 class Queries:
@@ -328,13 +328,16 @@ async def build_scope(name: str, code: str, service_ids: list[int], period: Peri
     urgent_open, urgent_rows = await q.urgent()
     answered, median = await q.median_answer_hours(period)
     _, previous_median = await q.median_answer_hours(period.previous())
-    start, end = period.local_start.date().isoformat(), period.local_end.date().isoformat()
-    scope_code = code if code != "*" else None
+    # The staff inbox takes service ids and inclusive dates; the period's end is exclusive.
+    since = period.local_start.date().isoformat()
+    until = (period.local_end - dt.timedelta(days=1)).date().isoformat()
+    services = list(q.ids)
+    dashboard = f"/staff/dashboards/services/{code}" if code != "*" else "/staff/dashboards"
     links = {
-        "feedback": portal_link(base_url, "/staff/feedback", service=scope_code, start=start, end=end),
-        "urgent": portal_link(base_url, "/staff/feedback", service=scope_code, urgent="1", status="open"),
-        "topics": portal_link(base_url, "/staff/feedback", service=scope_code, start=start, end=end, sort="topic"),
-        "answers": portal_link(base_url, "/staff/feedback", service=scope_code, status="answered", start=start, end=end),
+        "feedback": portal_link(base_url, "/staff/inbox", service=services, since=since, until=until),
+        "urgent": portal_link(base_url, "/staff/inbox", service=services, urgent="yes", status="open"),
+        "topics": portal_link(base_url, dashboard),
+        "answers": portal_link(base_url, "/staff/inbox", service=services, status="answered", since=since, until=until),
     }
     return ScopeReport(
         name=name, code=code, total=sum(c.current for c in channels), previous_total=sum(c.previous for c in channels),

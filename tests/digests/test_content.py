@@ -89,4 +89,5 @@ async def test_urgent_open_items_and_answer_times(db):
     assert report.urgent_open == 1
     assert "06 12" not in report.urgent_items[0].text  # only the redacted text is ever shown
     assert report.answered == 2 and report.median_answer_hours == 14.0  # (4 h + 24 h) / 2
-    assert report.links["urgent"].startswith("https://guichet.example.fr/staff/feedback?service=titres")
+    # Links open the staff inbox already filtered on this service, as the inbox reads its query.
+    assert report.links["urgent"] == f"https://guichet.example.fr/staff/inbox?service={service['id']}&urgent=yes&status=open"

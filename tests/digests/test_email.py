@@ -45,7 +45,8 @@ async def test_html_text_and_cid_chart_with_unsubscribe_headers(mail_settings, s
     assert "sujet(s) en hausse" in message["Subject"]
     # The text part reads on its own: headings, numbers and links, no markup.
     assert "<" not in text.replace("  <", "") and "== Sujets en hausse ==" in text and "16" in text
-    assert "https://guichet.example.fr/staff/feedback?service=impots" in text
+    assert re.search(r"https://guichet\.example\.fr/staff/inbox\?service=\d+&since=2026-11-09&until=2026-11-15", text)
+    assert "https://guichet.example.fr/staff/dashboards" in html
     unsubscribe = re.search(r"<(https://guichet\.example\.fr/digests/unsubscribe/\d+/[0-9a-f]{32})>", message["List-Unsubscribe"])[1]
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert unsubscribe in text and unsubscribe in html
