@@ -52,18 +52,15 @@ def register(sub) -> None:
 
 def _run(settings: Settings, work) -> int:
     from counters.devices import DeviceError
-    from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
+    from portal.store.engine import open_store
 
     async def main() -> int:
-        engine = bind_engine(build_engine(settings))
-        await open_engine(engine, pool_size=2)
-        try:
-            return await work()
-        except DeviceError as exc:
-            print(f"error: {exc}")
-            return 2
-        finally:
-            await close_engine(engine)
+        async with open_store(settings):
+            try:
+                return await work()
+            except DeviceError as exc:
+                print(f"error: {exc}")
+                return 2
 
     return asyncio.run(main())
 

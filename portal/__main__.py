@@ -66,7 +66,19 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return int(args.func(args, settings) or 0)
+    logging.getLogger("piccolo").setLevel(logging.WARNING)  # it announces the engine version on every start
+    try:
+        return int(args.func(args, settings) or 0)
+    except Exception as exc:
+        if _is_missing_table(exc):
+            print("The database has no tables yet, or misses recent ones: run `portal migrate` first.", file=sys.stderr)
+            return 2
+        raise
+
+
+def _is_missing_table(exc: Exception) -> bool:
+    text = f"{type(exc).__name__} {exc}"
+    return "no such table" in text or "UndefinedTable" in text
 
 
 if __name__ == "__main__":

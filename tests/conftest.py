@@ -18,6 +18,9 @@ import pytest
 
 from portal.settings import Settings
 
+# Shared fixtures: the real SMTP server and the real model.
+pytest_plugins = ["tests.fixtures.smtp", "tests.fixtures.model"]
+
 TEST_DB = os.environ.get("GUICHET_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("GUICHET_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # In CI every part is mandatory: what would be skipped fails instead.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
 import sys
 from pathlib import Path
 
@@ -86,14 +85,10 @@ def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _read_corrections(settings: Settings) -> list:
     from portal.classify.corrections import corrections_from_store
-    from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
+    from portal.store.engine import open_store
 
-    engine = bind_engine(build_engine(settings))
-    await open_engine(engine, pool_size=2)
-    try:
+    async with open_store(settings):
         return await corrections_from_store()
-    finally:
-        await close_engine(engine)
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
@@ -112,24 +107,17 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from portal.classify.service import load_configured_classifier
     from portal.classify.worker import run_worker
-    from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
+    from portal.process import stop_event_on_signals
+    from portal.store.engine import open_store
 
     classifier = load_configured_classifier(settings)
     print(f"worker ready with {classifier.model_version}", file=sys.stderr, flush=True)
 
     async def main() -> None:
-        engine = bind_engine(build_engine(settings))
-        await open_engine(engine, pool_size=2)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        try:
-            stats = await run_worker(classifier, stop, batch_size=args.batch_size,
+        async with open_store(settings):
+            stats = await run_worker(classifier, stop_event_on_signals(), batch_size=args.batch_size,
                                      poll_seconds=args.poll_seconds, lease_seconds=args.lease_seconds)
             print(f"worker stopped after labelling {stats.labelled} items", file=sys.stderr)
-        finally:
-            await close_engine(engine)
 
     asyncio.run(main())
     return 0

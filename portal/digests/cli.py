@@ -44,14 +44,10 @@ def register(sub) -> None:
 
 def _with_store(settings: Settings, work):
     async def runner():
-        from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
+        from portal.store.engine import open_store
 
-        engine = bind_engine(build_engine(settings))
-        await open_engine(engine, pool_size=2)
-        try:
+        async with open_store(settings):
             return await work()
-        finally:
-            await close_engine(engine)
 
     return asyncio.run(runner())
 

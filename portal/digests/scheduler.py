@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable
@@ -109,19 +107,15 @@ def scheduler_lifespan(settings: Settings):
 
 async def run_scheduler_process(settings: Settings) -> None:
     """`portal scheduler`: the scheduler alone, until SIGTERM or SIGINT."""
-    from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
+    from portal.process import stop_event_on_signals
+    from portal.store.engine import open_store
 
-    engine = bind_engine(build_engine(settings))
-    await open_engine(engine, pool_size=2)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    digests = DigestScheduler(settings)
-    try:
-        await digests.start()
-        log.info("digest scheduler running; jobs: %s", ", ".join(digests.job_ids()))
-        await stop.wait()
-    finally:
-        digests.shutdown()
-        await close_engine(engine)
+    async with open_store(settings):
+        stop = stop_event_on_signals()
+        digests = DigestScheduler(settings)
+        try:
+            await digests.start()
+            log.info("digest scheduler running; jobs: %s", ", ".join(digests.job_ids()))
+            await stop.wait()
+        finally:
+            digests.shutdown()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.params import QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 

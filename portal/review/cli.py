@@ -58,11 +58,9 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
 async def _create(settings: Settings, args: argparse.Namespace, password: str) -> dict:
     from portal.review import audit
     from portal.review.accounts import AccountError, create_user, office_by_code
-    from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
+    from portal.store.engine import open_store
 
-    engine = bind_engine(build_engine(settings))
-    await open_engine(engine, pool_size=2)
-    try:
+    async with open_store(settings):
         office_id = None
         if args.office:
             office = await office_by_code(args.office)
@@ -75,5 +73,3 @@ async def _create(settings: Settings, args: argparse.Namespace, password: str) -
             detail={"email": user["email"], "role": user["role"], "office": args.office, "services": args.service},
         )
         return user
-    finally:
-        await close_engine(engine)

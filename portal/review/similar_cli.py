@@ -34,12 +34,10 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _rebuild(settings: Settings, codes: list[str]) -> dict:
     from portal.review.grouping import group_pending
-    from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
+    from portal.store.engine import open_store
     from portal.store.tables import Service
 
-    engine = bind_engine(build_engine(settings))
-    await open_engine(engine, pool_size=2)
-    try:
+    async with open_store(settings):
         services = {r["id"]: r["code"] for r in await Service.select(Service.id, Service.code)}
         ids = None
         if codes:
@@ -49,5 +47,3 @@ async def _rebuild(settings: Settings, codes: list[str]) -> dict:
                 raise LookupError(f"no service with code {', '.join(missing)}")
             ids = [by_code[c] for c in codes]
         return {services[sid]: r for sid, r in (await group_pending(ids)).items()}
-    finally:
-        await close_engine(engine)

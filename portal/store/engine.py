@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, AsyncIterator, Optional
 
 import aiosqlite
 from piccolo.engine.base import Engine
@@ -175,6 +176,17 @@ async def close_engine(engine: Engine) -> None:
         await engine.close_connection_pool()
     elif isinstance(engine, KeptOpenSQLiteEngine):
         await engine.close()
+
+
+@asynccontextmanager
+async def open_store(settings: Settings, pool_size: int = 2) -> AsyncIterator[Engine]:
+    """The store bound and open for a command or a job, and closed afterwards."""
+    engine = bind_engine(build_engine(settings))
+    await open_engine(engine, pool_size=pool_size)
+    try:
+        yield engine
+    finally:
+        await close_engine(engine)
 
 
 def is_postgres(engine: Engine) -> bool:

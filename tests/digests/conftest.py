@@ -1,67 +1,17 @@
-"""Digest fixtures: a real aiosmtpd SMTP server that returns what it received, and labelled feedback."""
+"""Digest fixtures: settings that send to the test SMTP server, and labelled feedback."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import datetime as dt
-import email
-import email.policy
-import threading
 
 import httpx
 import numpy as np
 import pytest
-from aiosmtpd.controller import Controller
 
 from portal.store.tables import Feedback, FeedbackTopic, Classification
-from tests.conftest import free_port
 from tests.factories import create_feedback
-
-
-class RecordingHandler:
-    """Keeps every accepted message; can refuse the next N deliveries with a temporary error."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-        self.refuse_remaining = 0
-        self.refused = 0
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            if self.refuse_remaining:
-                self.refuse_remaining -= 1
-                self.refused += 1
-                return "451 4.3.0 Temporary failure, try again later"
-            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
-    def __init__(self, controller: Controller, handler: RecordingHandler):
-        self.controller, self.handler = controller, handler
-        self.url = f"smtp://127.0.0.1:{controller.port}"
-
-    @property
-    def messages(self) -> list[email.message.EmailMessage]:
-        return list(self.handler.messages)
-
-    def refuse_next(self, count: int) -> None:
-        self.handler.refuse_remaining = count
-
-
-@pytest.fixture
-def smtp_server():
-    handler = RecordingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield SmtpServer(controller, handler)
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from portal.digests.runs import DeliveryPolicy, run_due

@@ -4,7 +4,6 @@ import pytest
 
 from portal.review.grouping import THRESHOLD, group_pending, group_similar
 from portal.review.similar_tables import ReportGroup, ReportGroupMember
-from tests.classify.conftest import encoder, model_cache_dir, prepared_model_dir  # noqa: F401  (real-model fixtures)
 from tests.factories import create_office, create_service
 from tests.review.similar_data import classified
 
