@@ -1,0 +1,1 @@
+"""Guichet's test suite: the same tests on SQLite and on PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Tests of digests: periods, content, delivery exactly once, e-mails, scheduler."""

@@ -1,0 +1,1 @@
+"""Tests of intake: validation, redaction, references, language, citizen pages and the JSON API."""

@@ -1,0 +1,1 @@
+"""Tests of the staff workspace: accounts, triage, dashboards, similar reports, audit."""
