@@ -9,7 +9,7 @@ from portal.feedback.intake import FeedbackInput, FieldError, validate
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
 from portal.feedback.reference import new_reference
-from portal.store.engine import is_postgres
+from portal.store.engine import is_postgres, run_on_driver
 from portal.store.tables import Feedback, OfficeService, Service
 
 # Placeholders per statement stay well under SQLite's and PostgreSQL's limit of 32,766.
@@ -203,17 +203,3 @@ async def _insert_rows(rows: list[list]) -> list[dict]:
         one = "(" + ", ".join("?" for _ in COLUMNS) + ")"
         sql = _sqlite_sql[len(rows)] = f'INSERT INTO "feedback" ({columns}) VALUES {", ".join([one] * len(rows))} {RETURNING}'
     return await run_on_driver(engine, sql, [value for row in rows for value in row])
-
-
-async def run_on_driver(engine, sql: str, args: list) -> list[dict]:
-    """Run SQL written for the engine's own driver, inside the current transaction when there is one."""
-    transaction = engine.current_transaction.get()
-    if is_postgres(engine):
-        if transaction is not None:
-            return [dict(r) for r in await transaction.connection.fetch(sql, *args)]
-        async with engine.pool.acquire() as conn:
-            return [dict(r) for r in await conn.fetch(sql, *args)]
-    if transaction is not None:
-        return await engine._execute(sql, args)
-    async with engine.lock:
-        return await engine._execute(sql, args)

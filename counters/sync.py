@@ -7,11 +7,11 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from counters.batch import ItemResult, run_on_driver, submit_feedback_batch
+from counters.batch import ItemResult, submit_feedback_batch
 from counters.devices import mark_seen
 from counters.tables import KioskChoice
 from portal.feedback.intake import FeedbackInput, FieldError
-from portal.store.engine import current_engine, is_postgres
+from portal.store.engine import current_engine, is_postgres, run_on_driver
 
 # A device clock this far ahead is wrong; the entry is kept but flagged for a person to look at.
 CLOCK_AHEAD = dt.timedelta(hours=1)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from piccolo.engine.base import Engine
 
+from portal.store.engine import is_postgres, run_on_driver
 from portal.store.tables import Feedback
 
 MAX_ROWS = 64
@@ -31,7 +32,7 @@ class FeedbackWriter:
         self.reference_index = reference_index
         self.pending: list[_Pending] = []
         self.flushing = False
-        self._sql: dict[int, str] = {}
+        self._sql: dict[tuple[int, bool], str] = {}
 
     async def insert(self, values: list) -> int:
         """Store one row (its reference must be unique); returns its id once committed."""
@@ -48,8 +49,10 @@ class FeedbackWriter:
         return await item.future
 
     async def _write(self, batch: list[_Pending]) -> None:
+        engine = Feedback._meta.db
         try:
-            rows = await Feedback.raw(self._statement(len(batch)), *[v for item in batch for v in item.values])
+            rows = await run_on_driver(engine, self._statement(len(batch), is_postgres(engine)),
+                                       [v for item in batch for v in item.values])
         except Exception as exc:  # noqa: BLE001
             if len(batch) == 1:
                 batch[0].future.set_exception(exc)
@@ -62,13 +65,20 @@ class FeedbackWriter:
         for item in batch:
             item.future.set_result(ids[item.values[self.reference_index]])
 
-    def _statement(self, count: int) -> str:
-        sql = self._sql.get(count)
+    def _statement(self, count: int, postgres: bool) -> str:
+        """One INSERT for `count` rows, in the driver's own placeholders (built once per size)."""
+        sql = self._sql.get((count, postgres))
         if sql is None:
             columns = ", ".join(f'"{n}"' for n in self.names)
-            row = "(" + ", ".join("{}" for _ in self.names) + ")"
-            sql = self._sql[count] = (
-                f'INSERT INTO "feedback" ({columns}) VALUES {", ".join([row] * count)} RETURNING "id", "reference"'
+            width = len(self.names)
+            if postgres:
+                rows = ", ".join(
+                    "(" + ", ".join(f"${r * width + c + 1}" for c in range(width)) + ")" for r in range(count)
+                )
+            else:
+                rows = ", ".join(["(" + ", ".join("?" * width) + ")"] * count)
+            sql = self._sql[(count, postgres)] = (
+                f'INSERT INTO "feedback" ({columns}) VALUES {rows} RETURNING "id", "reference"'
             )
         return sql
 

@@ -189,5 +189,21 @@ async def open_store(settings: Settings, pool_size: int = 2) -> AsyncIterator[En
         await close_engine(engine)
 
 
+async def run_on_driver(engine: Engine, sql: str, args: list) -> list[dict]:
+    """Run SQL written for the engine's own driver (`$1` on PostgreSQL, `?` on SQLite), inside the
+    current transaction when there is one. For hot paths where Piccolo's query building costs more
+    than the statement itself."""
+    transaction = engine.current_transaction.get()
+    if is_postgres(engine):
+        if transaction is not None:
+            return [dict(r) for r in await transaction.connection.fetch(sql, *args)]
+        async with engine.pool.acquire() as conn:
+            return [dict(r) for r in await conn.fetch(sql, *args)]
+    if transaction is not None:
+        return await engine._execute(sql, args)
+    async with engine.lock:
+        return await engine._execute(sql, args)
+
+
 def is_postgres(engine: Engine) -> bool:
     return engine.engine_type == "postgres"
