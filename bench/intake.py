@@ -80,7 +80,8 @@ def run_wrk(url: str, script: str, seconds: int, connections: int, env: dict) ->
     p50, p99 = map(float, re.search(r"LAT p50=([\d.]+) p99=([\d.]+)", out).groups())
     return {
         "rps": rps, "requests": total, "non2xx": int(non2xx.group(1)) if non2xx else 0,
-        "socket_errors": sum(map(int, errors.groups())) if errors else 0, "p50_ms": p50, "p99_ms": p99,
+        "socket_errors": sum(map(int, errors.groups())) if errors else 0,
+        "socket_detail": "connect {}, read {}, write {}, timeout {}".format(*errors.groups()) if errors else "none", "p50_ms": p50, "p99_ms": p99,
     }
 
 
@@ -182,7 +183,7 @@ def main() -> None:
         r = bench_one(db, args.seconds, args.connections)
         p, h = r["post"], r["healthz"]
         print(f"[{db}] POST /api/v1/feedback: {p['rps']:.0f} req/s, p50 {p['p50_ms']:.1f} ms, p99 {p['p99_ms']:.1f} ms, "
-              f"non-2xx {p['non2xx']}, socket errors {p['socket_errors']}")
+              f"non-2xx {p['non2xx']}, socket errors {p['socket_errors']} ({p['socket_detail']})")
         print(f"[{db}] GET /healthz:          {h['rps']:.0f} req/s, p50 {h['p50_ms']:.1f} ms, p99 {h['p99_ms']:.1f} ms")
         print(f"[{db}] POST/healthz ratio: {p['rps'] / h['rps']:.2f} (target >= 0.40); p99 target < 100 ms")
         lost = r["acknowledged"] - r["stored"]
