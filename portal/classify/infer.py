@@ -7,8 +7,9 @@ import numpy as np
 from portal.classify import versions
 from portal.classify.encoder import Encoder
 from portal.classify.heads import DescriptionTopic, Heads, describe_topic
-from portal.classify.labels import FLAGS, SENTIMENTS, Topic, detect_language
+from portal.classify.labels import FLAGS, SENTIMENTS, Topic
 from portal.classify.prepare import accelerated_model_dir, default_model_dir, prepare_model
+from portal.feedback.language import detect_language
 
 
 class Classifier:

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from portal.classify.labels import LABEL_KEYS, detect_language
+from portal.classify.labels import LABEL_KEYS
+from portal.feedback.language import detect_language
 
 
 @pytest.mark.parametrize("text, language", [
