@@ -97,7 +97,7 @@ def main() -> int:
           f"different-problem pairs, {time.perf_counter() - started:.1f} s")
     print(describe("same", same))
     print(describe("different", different))
-    show(f"cosine alone", table(same, different), len(same), len(different), args.min_precision)
+    show("cosine alone", table(same, different), len(same), len(different), args.min_precision)
     same_ok, different_ok = sentiment_gate(args.data_dir, SAME), sentiment_gate(args.data_dir, DIFFERENT)
     print(f"\nsentiment gate: {int((~same_ok).sum())} same-problem and {int((~different_ok).sum())} "
           "different-problem pairs have opposite labels (positive/negative) and are never grouped")

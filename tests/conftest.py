@@ -146,8 +146,6 @@ def make_app(settings):
 @pytest.fixture
 async def client(make_app):
     """An HTTP client talking to the app in this event loop (lifespan entered here)."""
-    from portal.store.engine import current_engine
-
     app = make_app()
     async with app.lifespan():
         transport = httpx.ASGITransport(app=app)
@@ -155,7 +153,6 @@ async def client(make_app):
             c.app = app  # type: ignore[attr-defined]
             yield c
         await clean_tables()
-    _ = current_engine
 
 
 class LiveServer:
