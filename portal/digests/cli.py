@@ -19,7 +19,7 @@ def register(sub) -> None:
     dsub = digests.add_subparsers(dest="digests_command", required=True, metavar="ACTION")
     add = dsub.add_parser("subscribe", help="subscribe an owner to a digest")
     add.add_argument("--owner", required=True, metavar="EMAIL")
-    add.add_argument("--services", default="", metavar="CODES", help="comma-separated service codes (default: all)")
+    add.add_argument("--services", default="", metavar="CODES", help="comma-separated service codes, among the owner's (default: every service the owner owns)")
     add.add_argument("--frequency", choices=("weekly", "daily", "monthly"), default="weekly")
     add.add_argument("--weekday", default="mon", help="weekly digests: mon..sun (default mon)")
     add.add_argument("--time", default="08:00", metavar="HH:MM", help="local sending time (default 08:00)")
@@ -78,7 +78,7 @@ def _describe(row: dict) -> str:
 
     when = {"weekly": f"weekly on {WEEKDAYS[row['weekday']]}", "daily": "daily", "monthly": "monthly on the 1st"}[row["frequency"]]
     state = "active" if row["active"] else "stopped"
-    return (f"{row['owner_email']} · {row['services'] or 'all services'} · {when} at {row['send_time']} "
+    return (f"{row['owner_email']} · {row['services'] or 'all their services'} · {when} at {row['send_time']} "
             f"{row['time_zone']} · {row['language']} · {state}")
 
 

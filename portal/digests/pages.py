@@ -2,29 +2,50 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from portal.digests.render import archived_html, is_signed
+from portal.digests.render import ARCHIVE_LINK_DAYS, archive_link_expired, archived_html, is_signed
 from portal.digests.runs import archived_run
 from portal.digests.subscriptions import get_subscription, unsubscribe
 from portal.digests.wording import Words, state_name
-from portal.review.sessions import current_staff
+from portal.review.sessions import LoginRequired, current_staff
 from portal.web.i18n import current_language
+from portal.web.params import MAX_ROW_ID
 
 # The archived e-mail is shown in a frame: inline styles allowed, no script, images from here only.
 EMAIL_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 Sig = Annotated[str | None, QueryParameter(name="sig", max_length=64)]
 
 
+class ArchiveLinkExpired(HTTPException):
+    """A genuine archive link past its lifetime: the page says how to see the digest again."""
+
+    status_code = 410
+
+    def __init__(self, run_id: int):
+        super().__init__(detail="This link has expired.")
+        self.run_id = run_id
+
+
+def _expired_link_page(request: Request, exc: ArchiveLinkExpired) -> Template:
+    sign_in = "/staff/login?" + urlencode({"next": f"/digests/{exc.run_id}"})
+    return Template(template_name="email/link_expired.html", status_code=410, context={
+        "w": Words(current_language.get()), "days": ARCHIVE_LINK_DAYS, "sign_in_url": sign_in,
+    })
+
+
 class DigestPages(Controller):
     path = "/digests"
     include_in_schema = False
+    exception_handlers = {ArchiveLinkExpired: _expired_link_page}
 
     @get("/unsubscribe/{subscription_id:int}/{signature:str}")
     async def confirm_unsubscribe(self, state: State, subscription_id: FromPath[int], signature: FromPath[str]) -> Template:
@@ -70,19 +91,38 @@ class DigestPages(Controller):
 
 
 async def _readable_run(request: Request, run_id: int, signature: str | None) -> dict:
-    """The run, for a link signed for it (the one in the e-mail), an administrator, or the owner it was sent to."""
-    signed = bool(signature) and is_signed(request.app.state.settings.secret_key, "archive", run_id, signature)
-    staff = None if signed else await current_staff(request)  # not signed in: to the login page
-    run = await archived_run(run_id)
-    if run is None:
+    """The run, for a fresh link signed for it (the one in the e-mail), an administrator, or the owner it was sent to.
+
+    Anyone else signed in gets the same 404 as for a run that does not exist, so ids cannot be probed.
+    """
+    if not 1 <= run_id <= MAX_ROW_ID:  # a number no row can have; PostgreSQL would refuse to compare it
         raise NotFoundException()
-    if staff and not (staff["role"] == "admin" or (staff["role"] == "owner" and staff["email"] == run["recipient"])):
-        raise PermissionDeniedException(detail="This digest was sent to someone else.")
+    if signature and is_signed(request.app.state.settings.secret_key, "archive", run_id, signature):
+        run = await archived_run(run_id)
+        if run is None:
+            raise NotFoundException()
+        if not archive_link_expired(run, dt.datetime.now(dt.timezone.utc)):
+            return run
+        try:  # an expired link still opens the digest for its recipient once signed in
+            staff = await current_staff(request)
+        except LoginRequired:
+            raise ArchiveLinkExpired(run_id) from None
+        if not _may_read(staff, run):
+            raise ArchiveLinkExpired(run_id)
+        return run
+    staff = await current_staff(request)  # not signed in: to the login page
+    run = await archived_run(run_id)
+    if run is None or not _may_read(staff, run):
+        raise NotFoundException()
     return run
 
 
+def _may_read(staff: dict, run: dict) -> bool:
+    return staff["role"] == "admin" or (staff["role"] == "owner" and staff["email"] == run["recipient"])
+
+
 async def _signed_subscription(state: State, subscription_id: int, signature: str) -> dict | None:
-    if not is_signed(state.settings.secret_key, "unsubscribe", subscription_id, signature):
+    if not 1 <= subscription_id <= MAX_ROW_ID or not is_signed(state.settings.secret_key, "unsubscribe", subscription_id, signature):
         return None
     return await get_subscription(subscription_id)
 

@@ -19,6 +19,10 @@ from portal.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "email"
 CHART_CID = "trend-chart@guichet"
+# A signed link to an archived digest works this long after the digest was sent, so a forwarded
+# or leaked e-mail does not open it for ever; afterwards staff sign in to see it. Unsubscribe
+# links have no lifetime: a person must always be able to stop the e-mails.
+ARCHIVE_LINK_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,14 @@ def unsubscribe_url(settings: Settings, subscription_id: int) -> str:
 
 def archive_url(settings: Settings, run_id: int) -> str:
     return f"{settings.base_url.rstrip('/')}/digests/{run_id}?sig={sign(settings.secret_key, 'archive', run_id)}"
+
+
+def archive_link_expired(run: dict, now: dt.datetime) -> bool:
+    """Whether the signed link of this digest run is past its lifetime, counted from its sending."""
+    issued = run["sent_at"] or run["claimed_at"]
+    if issued.tzinfo is None:  # SQLite may hand back naive UTC
+        issued = issued.replace(tzinfo=dt.timezone.utc)
+    return now - issued > dt.timedelta(days=ARCHIVE_LINK_DAYS)
 
 
 def _environment(html: bool) -> Environment:
@@ -81,6 +93,7 @@ def render_digest(content: DigestContent, *, unsubscribe: str, archive: str | No
         "chart_src": f"cid:{CHART_CID}",
         "unsubscribe_url": unsubscribe,
         "archive_url": archive,
+        "archive_days": ARCHIVE_LINK_DAYS,
         "language": w.language,
     }
     html = _HTML.get_template("digest.html").render(**context)

@@ -12,7 +12,7 @@ from portal.digests.content import build_digest
 from portal.digests.mailer import MailError, send_email
 from portal.digests.periods import Period, due_periods
 from portal.digests.render import archive_url, build_message, render_digest, unsubscribe_url
-from portal.digests.subscriptions import list_subscriptions, service_codes
+from portal.digests.subscriptions import OutOfScope, digest_services, list_subscriptions, service_codes
 from portal.digests.tables import DigestRun
 from portal.settings import Settings
 
@@ -107,7 +107,8 @@ async def deliver(settings: Settings, subscription: dict, period: Period, now: d
         return None
     unsubscribe = unsubscribe_url(settings, subscription["id"])
     try:
-        content = await build_digest(service_codes(subscription), period, subscription["language"], settings.base_url)
+        codes = await digest_services(subscription["owner_email"], service_codes(subscription))
+        content = await build_digest([] if codes is None else codes, period, subscription["language"], settings.base_url)
         rendered = render_digest(content, unsubscribe=unsubscribe, archive=archive_url(settings, claim.run_id),
                                  frequency=subscription["frequency"])
         # The same Message-ID on every attempt: should a crash ever follow an accepted send, the
@@ -116,9 +117,13 @@ async def deliver(settings: Settings, subscription: dict, period: Period, now: d
         message = build_message(rendered, settings, to=subscription["owner_email"], unsubscribe=unsubscribe,
                                 message_id=message_id)
         await send_email(settings, message, attempts=policy.smtp_attempts, backoff=policy.smtp_backoff)
+    except OutOfScope as exc:  # trying again would not help: ownership is changed by a person
+        state = await record_failure(claim, str(exc), now, policy, permanent=True)
+        log.warning("digest run %s for subscription %s: %s", claim.run_id, subscription["id"], exc)
+        return state
     except MailError as exc:
         state = await record_failure(claim, str(exc), now, policy, permanent=not exc.temporary)
-        log.warning("digest run %s for %s: %s (%s)", claim.run_id, subscription["owner_email"], exc, state)
+        log.warning("digest run %s for subscription %s: %s (%s)", claim.run_id, subscription["id"], exc, state)
         return state
     except Exception:  # noqa: BLE001 - a bug must not leave the claim stuck; it is recorded and retried
         state = await record_failure(claim, traceback.format_exc(limit=5), now, policy)

@@ -1,4 +1,4 @@
-"""Digest subscriptions: subscribe, list, remove, unsubscribe, and a fingerprint of them all."""
+"""Digest subscriptions: subscribe, list, remove, unsubscribe, their scope, and a fingerprint of them all."""
 
 from __future__ import annotations
 
@@ -9,13 +9,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portal.digests.periods import WEEKDAYS
 from portal.digests.tables import FREQUENCIES, DigestSubscription
-from portal.store.tables import Service
+from portal.review.access import service_scope
+from portal.review.accounts import identity
+from portal.store.tables import Service, StaffUser
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class SubscriptionError(ValueError):
     """A subscription request a person must correct; the message says how."""
+
+
+class OutOfScope(ValueError):
+    """A digest that may show nothing: its recipient owns none of its services (any more)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,14 @@ async def subscribe(request: SubscriptionRequest) -> dict:
         known = {r["code"] for r in await Service.select(Service.code).where(Service.code.is_in(list(codes)))}
         if missing := [c for c in codes if c not in known]:
             raise SubscriptionError(f"unknown service code(s): {', '.join(missing)}")
+    owned = await owned_services(email)
+    if owned is not None and (foreign := [c for c in codes if c not in {o["code"] for o in owned}]):
+        raise SubscriptionError(f"{email} does not own {', '.join(foreign)}: a digest only covers its recipient's services")
+    try:
+        await digest_services(email, codes)
+    except OutOfScope:
+        raise SubscriptionError(f"{email} owns no active service: list the address among a service's owners, or give "
+                                "them a staff account with `portal create-user --role owner --service CODE`") from None
     now = dt.datetime.now(dt.timezone.utc)
     row = DigestSubscription(owner_email=email, services=",".join(codes), frequency=request.frequency, weekday=weekday,
                              send_time=request.send_time, time_zone=request.time_zone, language=request.language,
@@ -99,3 +113,43 @@ async def fingerprint() -> tuple:
 
 def service_codes(subscription: dict) -> list[str]:
     return [c for c in (subscription.get("services") or "").split(",") if c]
+
+
+async def owned_services(email: str) -> list[dict] | None:
+    """The services (code, active) whose figures may be sent to this address; None means all of them.
+
+    An address owns a service when the service lists it among its owners (`owner_emails`), or when
+    its active staff account may act on it (what the staff workspace shows it: an owner's or an
+    agent's assigned services). An active administrator account sees every service.
+    """
+    email = email.strip().lower()
+    account = await StaffUser.select(StaffUser.id, StaffUser.email, StaffUser.name, StaffUser.role, StaffUser.office,
+                                     StaffUser.active).where((StaffUser.email == email) & (StaffUser.active == True)).first()  # noqa: E712
+    scope = service_scope(await identity(account)) if account else []
+    if scope is None:
+        return None
+    rows = await Service.select(Service.id, Service.code, Service.active, Service.owner_emails).order_by(Service.id)
+    return [{"code": r["code"], "active": r["active"]} for r in rows
+            if r["id"] in scope or email in {e.strip().lower() for e in (r["owner_emails"] or "").split(",")}]
+
+
+async def digest_services(owner_email: str, requested: list[str] | tuple[str, ...]) -> list[str] | None:
+    """The service codes a digest to this address covers; None means every active service (administrators).
+
+    The requested services the address owns or, when none was requested, every active service it
+    owns. Worked out when each digest is built, so a subscription follows changes of ownership,
+    and one made without a list never shows a service its recipient does not own. Raises
+    OutOfScope when nothing is left.
+    """
+    owned = await owned_services(owner_email)
+    if owned is None:
+        return list(requested) or None
+    if requested:
+        mine = {o["code"] for o in owned}
+        codes = [c for c in requested if c in mine]
+    else:
+        codes = [o["code"] for o in owned if o["active"]]
+    if not codes:
+        raise OutOfScope("the recipient owns none of this subscription's services (listed among a service's owners, "
+                         "or through a staff account): nothing was sent")
+    return codes

@@ -73,6 +73,7 @@ WORDS = {
     "per_service": ("Par service", "By service"),
     "open_portal": ("Voir dans le portail", "Open in the portal"),
     "view_archive": ("Voir cette synthèse dans le portail", "View this digest in the portal"),
+    "archive_valid": ("lien valable {days} jours", "link valid for {days} days"),
     "why": ("Vous recevez cette synthèse car vous êtes abonné(e) aux avis de ces services sur Guichet.",
             "You receive this digest because you subscribed to feedback on these services on Guichet."),
     "unsubscribe": ("Se désabonner", "Unsubscribe"),
@@ -151,6 +152,14 @@ PAGE_WORDS = {
     "attempts": ("Tentatives", "Attempts"),
     "last_error": ("Dernière erreur", "Last error"),
     "text_version": ("Version texte", "Text version"),
+    "link_expired_title": ("Lien expiré", "Link expired"),
+    "link_expired": ("Ce lien vers une synthèse envoyée a expiré : les liens des e-mails restent valables {days} jours après l'envoi.",
+                     "This link to a sent digest has expired: links in e-mails work for {days} days after sending."),
+    "link_expired_how": ("Pour revoir cette synthèse, connectez-vous à l'espace agents avec le compte auquel elle a été envoyée ; elle y reste consultable.",
+                         "To see this digest again, sign in to the staff workspace with the account it was sent to; it stays available there."),
+    "link_expired_sign_in": ("Se connecter à l'espace agents", "Sign in to the staff workspace"),
+    "link_expired_unsubscribe": ("Le lien de désabonnement de l'e-mail, lui, fonctionne toujours.",
+                                 "The unsubscribe link in the e-mail still works."),
     "states": ({"sent": "envoyée", "claimed": "en cours", "failed": "échec"}, {"sent": "sent", "claimed": "in progress", "failed": "failed"}),
 }
 WORDS.update({k: v for k, v in PAGE_WORDS.items() if k != "states"})

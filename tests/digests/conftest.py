@@ -10,7 +10,7 @@ import httpx
 import numpy as np
 import pytest
 
-from portal.store.tables import Feedback, FeedbackTopic, Classification
+from portal.store.tables import Feedback, FeedbackTopic, Classification, Service
 from tests.factories import create_feedback
 
 
@@ -18,6 +18,14 @@ from tests.factories import create_feedback
 def mail_settings(db, smtp_server):
     """Settings of the test database with e-mail going to the test SMTP server."""
     return dataclasses.replace(db, smtp_url=smtp_server.url, base_url="https://guichet.example.fr")
+
+
+async def owned_by(email: str, *codes: str) -> None:
+    """List the address among these services' owners: a digest only covers its recipient's services."""
+    for code in codes:
+        row = await Service.select(Service.owner_emails).where(Service.code == code).first()
+        owners = [e for e in (row["owner_emails"] or "").split(",") if e]
+        await Service.update({Service.owner_emails: ",".join([*owners, email])}).where(Service.code == code)
 
 
 def unit_vector(seed: int, near: np.ndarray | None = None, spread: float = 0.0) -> np.ndarray:

@@ -18,7 +18,7 @@ FAST = DeliveryPolicy(smtp_attempts=2, smtp_backoff=0.05, max_attempts=3)
 
 
 async def weekly_subscription(**kw) -> dict:
-    service = await create_service("passeports", name_fr="Passeports", name_en="Passports")
+    service = await create_service("passeports", name_fr="Passeports", name_en="Passports", owner_emails="owner@example.fr")
     await labelled_feedback(service, WEEK.start + dt.timedelta(days=1, hours=9), text="Rendez-vous obtenu vite, merci.",
                             rating=5, sentiment="positive", topics=("access",))
     sub = await subscribe(SubscriptionRequest("Owner@Example.fr", ("passeports",), **kw))

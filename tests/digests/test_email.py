@@ -7,6 +7,7 @@ import re
 from portal.digests.runs import DeliveryPolicy, run_due
 from portal.digests.subscriptions import SubscriptionRequest, subscribe
 from portal.digests.tables import DigestSubscription
+from tests.digests.conftest import owned_by
 from tests.digests.test_content import WEEK, load_spike_and_flat
 from portal.digests.periods import send_moment
 from tests.factories import create_service
@@ -15,6 +16,7 @@ FAST = DeliveryPolicy(smtp_attempts=1, smtp_backoff=0.01)
 
 
 async def send_week(settings, codes: tuple[str, ...], language: str = "fr") -> dict:
+    await owned_by("owner@example.fr", *codes)
     sub = await subscribe(SubscriptionRequest("owner@example.fr", codes, language=language))
     await DigestSubscription.update({DigestSubscription.created_at: WEEK.start}).where(DigestSubscription.id == sub["id"])
     report = await run_due(settings, now=send_moment(WEEK, 0, "08:00"), policy=FAST)

@@ -19,7 +19,7 @@ from tests.factories import create_service
 
 async def due_subscription(**kw) -> dict:
     """A subscription created fifteen days ago: at least one finished week is due now."""
-    await create_service("etat-civil", name_fr="État civil", name_en="Civil status")
+    await create_service("etat-civil", name_fr="État civil", name_en="Civil status", owner_emails="owner@example.fr,other@example.fr")
     sub = await subscribe(SubscriptionRequest("owner@example.fr", ("etat-civil",), **kw))
     created = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=15)
     await DigestSubscription.update({DigestSubscription.created_at: created}).where(DigestSubscription.id == sub["id"])
