@@ -19,6 +19,7 @@ EARLIEST_DEVICE_TIME = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
 LATEST_AHEAD = dt.timedelta(days=1)
 MAX_TOPICS = 20
 _HEX = frozenset("0123456789abcdef")
+_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class EntryIn(msgspec.Struct):
@@ -64,6 +65,8 @@ _WHERE = re.compile(r"at `\$\.(\w+)")
 
 def canonical_uuid(value: str) -> str | None:
     """The lower-case hyphenated form of a UUID written any way uuid.UUID reads it (urn:uuid:, braces, hyphens)."""
+    if _CANONICAL.fullmatch(value):  # what kiosks and agents send: no work to do
+        return value
     compact = value.lower().removeprefix("urn:").removeprefix("uuid:").strip("{}").replace("-", "")
     # Only hex digits: int() would also take spaces, underscores and non-ASCII digits.
     if len(compact) != 32 or not set(compact) <= _HEX:

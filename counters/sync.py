@@ -52,7 +52,7 @@ async def receive_entries(device: dict, entries: list[ReadEntry]) -> list[ItemRe
                 idempotency_key=read.key,
                 submitted_at=entry.device_time if entry else None,
                 office_id=device["office"],
-                flagged=bool(entry) and (entry.flagged or entry.device_time > now + CLOCK_AHEAD),
+                flagged=entry is not None and (entry.flagged or entry.device_time > now + CLOCK_AHEAD),
             )
         )
     # One transaction: the chips a person tapped are stored with their feedback or not at all.
