@@ -109,12 +109,15 @@ class Sender:
             raise NotConnected("the server refused this device's token (revoked?): presses are kept")
         if status != 200:
             raise OSError(f"sync answered {status}")
-        for result in body["results"]:
+        # One result per item sent, in order: matched by position, so a press whose id the server could
+        # not read leaves the queue too instead of being resent forever.
+        answered = list(zip(items, body["results"]))
+        for item, result in answered:
             self.stats[result["status"]] = self.stats.get(result["status"], 0) + 1
             if result["status"] == "rejected":
-                log.warning("press %s rejected: %s", result["id"], result.get("reason"))
-        self.queue.remove([r["id"] for r in body["results"]])
-        return len(body["results"])
+                log.warning("press %s rejected: %s", item.get("id"), result.get("message") or result.get("reason"))
+        self.queue.remove([item["id"] for item, _ in answered])
+        return len(answered)
 
     def run(self, stop: threading.Event, exit_when_empty: threading.Event) -> None:
         while not stop.is_set():

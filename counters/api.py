@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -13,8 +13,10 @@ from litestar.exceptions import NotAuthorizedException, ValidationException
 from litestar.params import JSONBody
 
 from counters.devices import authenticate, device_config, exchange_code
-from counters.sync import DeviceEntry, receive_entries
+from counters.entries import read_entry
+from counters.sync import receive_entries
 from portal.feedback.api import TooManyRequests, check_rate_limit
+from portal.web.i18n import current_language
 
 MAX_ITEMS = 500
 
@@ -28,28 +30,26 @@ class Enrolled(msgspec.Struct):
     device: dict
 
 
-class EntryIn(msgspec.Struct):
-    """One queued entry. Values are checked one by one, so a bad entry never blocks the others."""
-
-    id: Annotated[str, msgspec.Meta(min_length=1, max_length=128, description="Client UUID, the at-most-once key")]
-    device_time: dt.datetime
-    rating: int | None = None
-    service: Annotated[str, msgspec.Meta(max_length=64)] | None = None
-    topics: Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=20)] = []
-    comment: Annotated[str, msgspec.Meta(max_length=20000)] = ""
-    flagged: bool = False
-    question: Annotated[str, msgspec.Meta(max_length=64)] = ""
-
-
 class SyncIn(msgspec.Struct):
-    items: Annotated[list[EntryIn], msgspec.Meta(max_length=MAX_ITEMS)]
+    # Items are typed loosely on purpose: each one is read on its own (counters.entries.EntryIn), so that
+    # a bad one is answered `rejected` with its reason while the others are stored.
+    items: Annotated[
+        list[Any],
+        msgspec.Meta(
+            max_length=MAX_ITEMS,
+            description="Queued entries, each an object {id: UUID, device_time: RFC 3339 date-time, rating?: 1-5, "
+            "service?: code, topics?: at most 20 codes, comment?: text, flagged?: bool, question?: code}. "
+            "An entry that does not fit is answered `rejected` with its reason; the other entries are still stored.",
+        ),
+    ]
 
 
 class ItemOut(msgspec.Struct):
-    id: str
-    status: str  # accepted, duplicate or rejected
+    id: str | None  # the id as the device sent it (null if it sent none): one result per item, in order
+    status: Literal["accepted", "duplicate", "rejected"]
     reference: str | None = None
-    reason: str | None = None
+    reason: str | None = None  # field:code pairs, for programs
+    message: str | None = None  # the same in words, in the request's language
 
 
 class SyncOut(msgspec.Struct):
@@ -97,19 +97,22 @@ class CounterDeviceApi(Controller):
         "/sync",
         status_code=200,
         summary="Send queued entries; each id is stored at most once",
-        description="Answers per item: accepted (stored now), duplicate (stored before; same reference) or "
-        "rejected with a reason (never stored; do not resend). 401 when the token is unknown or revoked: "
-        "keep the queue.",
+        description="Answers 200 with one result per item, in order: accepted (stored now), duplicate (stored "
+        "before; same reference) or rejected with a reason (never stored; do not resend). Each item is checked "
+        "on its own: a malformed item, an impossible device time or a service the office does not offer only "
+        "rejects that item. 400 only when the envelope itself is malformed (not JSON, no `items` list, more than "
+        f"{MAX_ITEMS} items). 401 when the token is unknown or revoked: keep the queue.",
         raises=[DeviceNotAuthorized, ValidationException],
         request_max_body_size=2 * 1024 * 1024,
     )
     async def sync(self, request: Request, data: JSONBody[SyncIn]) -> Response[SyncOut]:
         device = await current_device(request)
         received_at = dt.datetime.now(dt.timezone.utc)
-        entries = [DeviceEntry(**msgspec.structs.asdict(item)) for item in data.items]
+        entries = [read_entry(item, received_at) for item in data.items]
         results = await receive_entries(device, entries)
+        lang = current_language.get()
         body = SyncOut(
             received_at=received_at,
-            results=[ItemOut(e.id, r.status, r.reference, r.reason) for e, r in zip(entries, results)],
+            results=[ItemOut(e.sent_id, r.status, r.reference, r.reason, r.message(lang)) for e, r in zip(entries, results)],
         )
         return Response(body, headers={"Cache-Control": "no-store"})

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from counters.scope import services_in_scope
 from portal.feedback.intake import FeedbackInput, FieldError, validate
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
 from portal.feedback.reference import new_reference
 from portal.store.engine import is_postgres, run_on_driver
-from portal.store.tables import Feedback, OfficeService, Service
+from portal.store.tables import Feedback
 
 # Placeholders per statement stay well under SQLite's and PostgreSQL's limit of 32,766.
 CHUNK = 500
@@ -35,12 +36,20 @@ class ItemResult:
     def reason(self) -> str | None:
         return ", ".join(f"{e.field}:{e.code}" for e in self.errors) if self.errors else None
 
+    def message(self, lang: str) -> str | None:
+        """The reason in words, for the person looking after the device."""
+        return " ".join(e.message(lang) for e in self.errors) if self.errors else None
 
-async def submit_feedback_batch(items: list[FeedbackInput], office_id: int | None = None) -> list[ItemResult]:
+
+async def submit_feedback_batch(
+    items: list[FeedbackInput], office_id: int | None, problems: list[list[FieldError] | None] | None = None
+) -> list[ItemResult]:
     """Store each valid item at most once per (source, idempotency key); one result per item, in order.
 
     Every item needs an idempotency key: a batch is always replayed whole after a lost answer.
-    Validation, redaction, language and references are those of submit_feedback.
+    Validation, redaction, language and references are those of submit_feedback; the office must
+    serve the service (counters.scope). `problems` holds the problems the caller already found in an
+    item (then its other fields are not looked at): it is still answered duplicate if stored before.
     """
     results: list[ItemResult | None] = [None] * len(items)
     first_of: dict[tuple[str, str], int] = {}
@@ -56,18 +65,19 @@ async def submit_feedback_batch(items: list[FeedbackInput], office_id: int | Non
 
     # No lookup first: the INSERT skips keys already stored, and only those are looked up after.
     pending = list(first_of.values())
-    services = await _active_services({items[i].service_code for i in pending})
-    served = await _served_by(office_id, {s["id"] for s in services.values()}) if office_id is not None else None
+    problems = problems or [None] * len(items)
+    services = await services_in_scope(office_id, {items[i].service_code for i in pending if not problems[i]})
     now = dt.datetime.now(dt.timezone.utc)
     rows: dict[int, list] = {}
     for i in pending:
         item = items[i]
-        errors = validate(item)
-        service = services.get(item.service_code)
-        if service is None:
-            errors.insert(0, _error("service", "unknown", "Choisissez un service dans la liste.", "Choose a service from the list."))
-        elif served is not None and service["id"] not in served:
-            errors.append(_error("service", "not_served", "Ce service n'est pas proposé dans ce lieu.", "This office does not offer that service."))
+        errors = list(problems[i] or [])
+        service = None
+        if not errors:
+            errors = validate(item)
+            service = services[item.service_code]
+            if isinstance(service, FieldError):
+                errors.insert(0, service)
         if errors:
             results[i] = ItemResult("rejected", errors=errors)
         else:
@@ -132,23 +142,6 @@ async def _stored_keys(keys: list[tuple[str, str]]) -> dict[tuple[str, str], tup
             for row in rows:
                 found[(source, row["idempotency_key"])] = (row["reference"], row["id"])
     return found
-
-
-async def _active_services(codes: set[str]) -> dict[str, dict]:
-    codes = {c for c in codes if c}
-    if not codes:
-        return {}
-    rows = await Service.select(Service.id, Service.code).where(Service.code.is_in(list(codes)) & (Service.active == True))  # noqa: E712
-    return {row["code"]: row for row in rows}
-
-
-async def _served_by(office_id: int, service_ids: set[int]) -> set[int]:
-    if not service_ids:
-        return set()
-    rows = await OfficeService.select(OfficeService.service).where(
-        (OfficeService.office == office_id) & OfficeService.service.is_in(list(service_ids))
-    )
-    return {row["service"] for row in rows}
 
 
 async def _insert(rows: dict[int, list], results: list[ItemResult | None]) -> None:

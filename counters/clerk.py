@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from counters.scope import may_correct, service_in_scope
 from counters.tables import CounterEntryRevision
-from portal.feedback.intake import FeedbackInput, FieldError, IntakeError, Submitted, find_service, submit_feedback, validate
+from portal.feedback.cleaning import has_control_characters, strip_control_characters
+from portal.feedback.intake import FeedbackInput, FieldError, IntakeError, Submitted, submit_feedback, validate
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
+from portal.feedback.reference import normalise_reference
 from portal.store.engine import current_engine
 from portal.store.tables import Feedback, OfficeService, Service
 
@@ -29,7 +32,12 @@ class CounterEntry:
 
 
 class NotCorrectable(Exception):
-    """Not this clerk's entry, or older than 24 hours."""
+    """Not this clerk's entry (or no longer their office's), or older than 24 hours."""
+
+
+def _cleaned(entry: CounterEntry) -> CounterEntry:
+    # What the clerk typed loses the invisible control characters PostgreSQL cannot store.
+    return replace(entry, text=strip_control_characters(entry.text))
 
 
 def _check_way(entry: CounterEntry) -> list[FieldError]:
@@ -39,9 +47,28 @@ def _check_way(entry: CounterEntry) -> list[FieldError]:
                        "Say how the feedback was given: spoken or on paper.")]
 
 
+def _check_email(entry: CounterEntry) -> list[FieldError]:
+    if not has_control_characters(entry.contact_email):
+        return []
+    return [FieldError("contact_email", "invalid", "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr.",
+                       "Enter a valid e-mail address, like name@example.com.")]
+
+
+async def _check(clerk: dict, entry: CounterEntry, data: FeedbackInput) -> dict:
+    """The service the entry may be filed under, or IntakeError with every problem at once."""
+    service = await service_in_scope(clerk.get("office"), entry.service_code)
+    errors = _check_way(entry) + _check_email(entry) + validate(data)
+    if isinstance(service, FieldError):
+        errors.insert(0, service)
+    if errors:
+        # Intake may find a problem this module also checks: say it once.
+        raise IntakeError(list({(e.field, e.code): e for e in errors}.values()))
+    return service
+
+
 async def record_counter_entry(clerk: dict, entry: CounterEntry, key: str) -> Submitted:
     """Store a clerk's entry, attributed to the clerk and their office; the key makes a double submit harmless."""
-    errors = _check_way(entry)
+    entry = _cleaned(entry)
     data = FeedbackInput(
         service_code=entry.service_code,
         text=entry.text,
@@ -55,16 +82,17 @@ async def record_counter_entry(clerk: dict, entry: CounterEntry, key: str) -> Su
         office_id=clerk["office"],
         entered_by=clerk["id"],
     )
-    if errors:
-        raise IntakeError(errors + validate(data))
+    await _check(clerk, entry, data)
     return await submit_feedback(data)
 
 
-async def services_for_office(office_id: int | None) -> tuple[list[dict], list[dict]]:
-    """(the office's services, every other active service): the clerk's own office comes first."""
+async def services_for_office(office_id: int | None) -> list[dict]:
+    """The active services of the clerk's office: the only ones an entry may be filed under."""
+    if office_id is None:
+        return []
     rows = await Service.select(Service.id, Service.code, Service.name_fr, Service.name_en).where(Service.active == True).order_by(Service.name_fr)  # noqa: E712
-    served = {r["service"] for r in await OfficeService.select(OfficeService.service).where(OfficeService.office == office_id)} if office_id else set()
-    return [r for r in rows if r["id"] in served], [r for r in rows if r["id"] not in served]
+    served = {r["service"] for r in await OfficeService.select(OfficeService.service).where(OfficeService.office == office_id)}
+    return [r for r in rows if r["id"] in served]
 
 
 async def recent_entries(clerk: dict, limit: int = 20) -> list[dict]:
@@ -81,12 +109,15 @@ async def recent_entries(clerk: dict, limit: int = 20) -> list[dict]:
 
 
 async def entry_for_correction(clerk: dict, reference: str) -> dict:
-    """The clerk's own entry, still within 24 hours, with its history of changes."""
+    """The clerk's own entry, of their office, still within 24 hours, with its history of changes."""
+    reference = normalise_reference(reference)
+    if reference is None:
+        raise NotCorrectable("not a reference")
     row = await Feedback.select(
         Feedback.id, Feedback.reference, Feedback.rating, Feedback.text, Feedback.given_as, Feedback.contact_email,
         Feedback.contact_consent, Feedback.received_at, Feedback.entered_by, Feedback.office, Feedback.service.code.as_alias("service_code"),
     ).where(Feedback.reference == reference).first()
-    if row is None or row["entered_by"] != clerk["id"]:
+    if row is None or not may_correct(clerk, row):
         raise NotCorrectable("not your entry")
     if row["received_at"] < dt.datetime.now(dt.timezone.utc) - CORRECTION_WINDOW:
         raise NotCorrectable("older than 24 hours")
@@ -99,15 +130,11 @@ async def entry_for_correction(clerk: dict, reference: str) -> dict:
 async def correct_entry(clerk: dict, reference: str, entry: CounterEntry) -> None:
     """Apply a correction with the same checks as a new entry; the previous version is kept."""
     current = await entry_for_correction(clerk, reference)
+    entry = _cleaned(entry)
     data = FeedbackInput(service_code=entry.service_code, text=entry.text, rating=entry.rating, channel="counter",
                          given_as=entry.given_as if entry.given_as in WAYS else "spoken",
                          contact_email=entry.contact_email or None, contact_consent=entry.contact_consent)
-    errors = _check_way(entry) + validate(data)
-    service = await find_service(entry.service_code) if entry.service_code else None
-    if service is None:
-        errors.insert(0, FieldError("service", "unknown", "Choisissez un service dans la liste.", "Choose a service from the list."))
-    if errors:
-        raise IntakeError(errors)
+    service = await _check(clerk, entry, data)
     before = {k: current[k] for k in ("service_code", "rating", "text", "given_as", "contact_email", "contact_consent")}
     after = {"service_code": entry.service_code, "rating": entry.rating, "text": entry.text.strip(), "given_as": entry.given_as,
              "contact_email": entry.contact_email.strip() or None, "contact_consent": bool(entry.contact_email and entry.contact_consent)}

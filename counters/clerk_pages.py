@@ -39,11 +39,9 @@ def _entry(data: dict) -> CounterEntry:
 
 async def _context(staff: dict, values: dict, errors: list[FieldError], **extra) -> dict:
     lang = current_language.get()
-    own, others = await services_for_office(staff["office"])
     return {
         "staff": staff,
-        "own_services": own,
-        "other_services": others,
+        "own_services": await services_for_office(staff["office"]),
         "values": values,
         "errors": [{"field": e.field, "message": e.message(lang)} for e in errors],
         "error_fields": {e.field: e.message(lang) for e in errors},
@@ -51,6 +49,14 @@ async def _context(staff: dict, values: dict, errors: list[FieldError], **extra)
         "max_text": MAX_TEXT,
         **extra,
     }
+
+
+def _key(data: dict) -> str:
+    """The form's double-submit key: the UUID the form was given, or a fresh one if it was tampered with."""
+    try:
+        return str(uuid.UUID(data.get("key", "")))
+    except ValueError:
+        return str(uuid.uuid4())
 
 
 def _values(data: dict, key: str) -> dict:
@@ -78,7 +84,7 @@ class ClerkPages(Controller):
     @post("/", status_code=303)
     async def save(self, request: Request, data: URLEncodedBody[dict[str, str]]) -> Response:
         staff = await current_staff(request)
-        values = _values(data, data.get("key") or str(uuid.uuid4()))
+        values = _values(data, _key(data))
         if not csrf_ok(request, data):
             context = await _context(staff, values, [EXPIRED], recent=await recent_entries(staff))
             return with_csrf(request, "counters/counter.html", context, status=400)

@@ -4,84 +4,70 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
-from dataclasses import dataclass, field
 
 from counters.batch import ItemResult, submit_feedback_batch
 from counters.devices import mark_seen
+from counters.entries import ReadEntry
 from counters.tables import KioskChoice
 from portal.feedback.intake import FeedbackInput, FieldError
 from portal.store.engine import current_engine, is_postgres, run_on_driver
 
 # A device clock this far ahead is wrong; the entry is kept but flagged for a person to look at.
+# (Further than counters.entries.LATEST_AHEAD it cannot be right, and the entry is refused.)
 CLOCK_AHEAD = dt.timedelta(hours=1)
-
-
-@dataclass
-class DeviceEntry:
-    """One press (and optional chips and comment) as the device recorded it."""
-
-    id: str
-    device_time: dt.datetime
-    rating: int | None = None
-    service: str | None = None
-    topics: list[str] = field(default_factory=list)
-    comment: str = ""
-    flagged: bool = False
-    question: str = ""
 
 
 def source_of(device: dict) -> str:
     return f"agent:{device['id']}" if device["kind"] == "buttons" else f"kiosk:{device['id']}"
 
 
-async def receive_entries(device: dict, entries: list[DeviceEntry]) -> list[ItemResult]:
-    """Store a device's entries for its own office; one result per entry, in order."""
+async def receive_entries(device: dict, entries: list[ReadEntry]) -> list[ItemResult]:
+    """Store a device's entries for its own office; one result per entry, in order.
+
+    An entry read with problems (counters.entries) is refused alone; if its id was stored before,
+    it is answered duplicate with that reference, so a device never resends it.
+    """
     questions = device["question_set"]
     default_service = questions.get("service") if isinstance(questions, dict) else None
     now = dt.datetime.now(dt.timezone.utc)
+    results: list[ItemResult | None] = [None] * len(entries)
+    keyed: list[int] = []  # positions of the entries that reach the batch: those with a usable id
     inputs: list[FeedbackInput] = []
-    bad_ids: set[int] = set()
-    for i, entry in enumerate(entries):
-        if not _is_uuid(entry.id):
-            bad_ids.add(i)
-        device_time = entry.device_time if entry.device_time.tzinfo else entry.device_time.replace(tzinfo=dt.timezone.utc)
+    problems: list[list[FieldError] | None] = []
+    for i, read in enumerate(entries):
+        if read.key is None:
+            results[i] = ItemResult("rejected", errors=read.errors)
+            continue
+        entry = read.entry
+        keyed.append(i)
+        problems.append(read.errors or None)
         inputs.append(
             FeedbackInput(
-                service_code=entry.service or default_service or "",
-                text=entry.comment,
-                rating=entry.rating,
+                service_code=(entry.service if entry else None) or default_service or "",
+                text=entry.comment if entry else "",
+                rating=entry.rating if entry else None,
                 channel="kiosk",
                 source=source_of(device),
                 given_as="buttons" if device["kind"] == "buttons" else "kiosk",
-                idempotency_key=entry.id.lower() if i not in bad_ids else None,
-                submitted_at=device_time,
+                idempotency_key=read.key,
+                submitted_at=entry.device_time if entry else None,
                 office_id=device["office"],
-                flagged=entry.flagged or device_time > now + CLOCK_AHEAD,
+                flagged=entry is not None and (entry.flagged or entry.device_time > now + CLOCK_AHEAD),
             )
         )
     # One transaction: the chips a person tapped are stored with their feedback or not at all.
     async with current_engine().transaction():
-        results = await submit_feedback_batch(inputs, office_id=device["office"])
-        for i in bad_ids:
-            results[i] = ItemResult("rejected", errors=[FieldError("id", "invalid", "Identifiant invalide.", "The id must be a UUID.")])
+        for i, result in zip(keyed, await submit_feedback_batch(inputs, device["office"], problems)):
+            results[i] = result
         choices = [
-            [r.feedback_id, device["id"], json.dumps(entries[i].topics), entries[i].question[:64]]
+            [r.feedback_id, device["id"], json.dumps(entries[i].entry.topics), entries[i].entry.question[:64]]
             for i, r in enumerate(results)
-            if r.status == "accepted" and entries[i].topics
+            if r.status == "accepted" and entries[i].entry.topics
         ]
         if choices:
             await _insert_choices(choices)
     await mark_seen(device["id"])
     return results
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) == 36
 
 
 async def _insert_choices(rows: list[list]) -> None:

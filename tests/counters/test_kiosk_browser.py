@@ -126,3 +126,53 @@ def test_kiosk_screens_have_no_accessibility_violations(live_server, page, offic
     assert axe(page) == []
     page.set_viewport_size({"width": 320, "height": 640})
     assert axe(page) == []
+
+
+# Entries a kiosk could hold that the server cannot take as they are: written straight into its queue,
+# as an older kiosk version (or a damaged one) would have left them.
+QUEUE_ODD_ENTRIES = """async () => {
+  const d = await new Promise((resolve, reject) => {
+    const open = indexedDB.open("guichet-kiosk", 1);
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  const now = new Date().toISOString();
+  const items = [
+    {id: crypto.randomUUID(), device_time: now, rating: "cinq", topics: [], comment: "", flagged: false, question: "visit"},
+    {id: crypto.randomUUID(), device_time: now, rating: 2, topics: [], comment: "Trop" + String.fromCharCode(0) + " long", flagged: false, question: "visit"},
+    // Half of an emoji, as a comment cut at 500 UTF-16 units used to leave it.
+    {id: crypto.randomUUID(), device_time: now, rating: 3, topics: [], comment: "Super " + String.fromCharCode(0xD83D), flagged: false, question: "visit"},
+  ];
+  await new Promise((resolve, reject) => {
+    const t = d.transaction("queue", "readwrite");
+    items.forEach((item, i) => t.objectStore("queue").put({id: item.id, seq: Date.now() * 1000 + 500 + i, item: item}));
+    t.oncomplete = resolve;
+    t.onerror = () => reject(t.error);
+  });
+  d.close();
+}"""
+
+
+def test_entries_the_server_refuses_or_cleans_do_not_hold_back_the_queue(live_server, page, office_with_kiosk, settings):
+    from portal.store.tables import Feedback
+
+    from tests.counters.conftest import run_in_store
+
+    setup = office_with_kiosk("--min-gap-ms", "0")
+    source = f"kiosk:{setup['kiosk_id']}"
+    open_enrolled_kiosk(page, live_server, setup["code"])
+    page.context.set_offline(True)
+    press(page, 4)
+    page.evaluate(QUEUE_ODD_ENTRIES)
+    press(page, 5)
+    assert queue_size(page) == 5
+    page.context.set_offline(False)
+    wait_until(lambda: queue_size(page) == 0, message="the queue to empty")
+    assert count_rows(settings, source)[:2] == (4, 4)
+    rejected = page.evaluate("() => window.guichetKiosk.rejected()")
+    assert [r["reason"] for r in rejected] == ["rating:invalid"]
+
+    async def texts():
+        return sorted(r["text"] for r in await Feedback.select(Feedback.text).where(Feedback.source == source))
+
+    assert run_in_store(settings, texts) == ["", "", "Super \ufffd", "Trop long"]

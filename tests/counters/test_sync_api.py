@@ -120,8 +120,12 @@ async def test_each_item_gets_its_own_answer_and_bad_items_do_not_block_the_rest
 
 async def test_malformed_or_oversized_batches_are_refused_whole(client):
     setup = await enrolled(client)
-    assert (await client.post("/api/v1/counters/sync", json={"items": [{"rating": 3}]}, headers=setup["headers"])).status_code == 400
+    # Only the envelope is refused whole; a bad item inside it is answered alone (test_sync_items.py).
     assert (await client.post("/api/v1/counters/sync", json={"items": "all"}, headers=setup["headers"])).status_code == 400
+    assert (await client.post("/api/v1/counters/sync", json={"entries": [entry()]}, headers=setup["headers"])).status_code == 400
+    assert (await client.post("/api/v1/counters/sync", json=[entry()], headers=setup["headers"])).status_code == 400
+    not_json = await client.post("/api/v1/counters/sync", content=b'{"items": [', headers={**setup["headers"], "Content-Type": "application/json"})
+    assert not_json.status_code == 400
     too_many = {"items": [entry() for _ in range(501)]}
     response = await client.post("/api/v1/counters/sync", json=too_many, headers=setup["headers"])
     assert response.status_code == 400

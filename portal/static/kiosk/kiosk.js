@@ -53,19 +53,43 @@
     return tx("queue", "readonly", function (s, set) { request(s.index("seq").getAll(null, limit), set); });
   }
   function queueSize() { return tx("queue", "readonly", function (s, set) { request(s.count(), set); }); }
-  function settle(results) {
+  function settle(records, results) {
     return db().then(function (d) {
       return new Promise(function (resolve, reject) {
         var t = d.transaction(["queue", "rejected"], "readwrite");
         t.oncomplete = resolve;
         t.onerror = t.onabort = function () { reject(t.error); };
-        results.forEach(function (r) {
+        // One result per item sent, in order: matched by position, so even an entry whose id the
+        // server could not read leaves the queue.
+        results.slice(0, records.length).forEach(function (r, i) {
+          var id = records[i].id;
           // Rejected entries will never be accepted: kept aside for staff, out of the way of the rest.
-          if (r.status === "rejected") t.objectStore("rejected").put({ id: r.id, reason: r.reason, at: new Date().toISOString() });
-          t.objectStore("queue").delete(r.id);
+          if (r.status === "rejected") {
+            t.objectStore("rejected").put({ id: id, reason: r.reason, message: r.message, at: new Date().toISOString() });
+          }
+          t.objectStore("queue").delete(id);
         });
       });
     });
+  }
+
+  // Half of an emoji (a lone surrogate) is not valid JSON text for the server: the whole batch would be
+  // refused. Replaced by U+FFFD, as toWellFormed() does, also for entries queued by older versions.
+  function wellFormed(text) {
+    if (typeof text !== "string") return text;
+    if (text.toWellFormed) return text.toWellFormed();
+    var out = "";
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charCodeAt(i);
+      if (c >= 0xD800 && c <= 0xDBFF && (text.charCodeAt(i + 1) & 0xFC00) === 0xDC00) { out += text.slice(i, i + 2); i++; }
+      else out += c >= 0xD800 && c <= 0xDFFF ? "\uFFFD" : text.charAt(i);
+    }
+    return out;
+  }
+  function outgoing(item) {
+    var copy = {};
+    Object.keys(item).forEach(function (k) { copy[k] = wellFormed(item[k]); });
+    return copy;
   }
 
   function uuid() {
@@ -164,7 +188,8 @@
       entry.topics = Array.prototype.filter.call($("chips").children, function (c) {
         return c.getAttribute("aria-pressed") === "true";
       }).map(function (c) { return c.getAttribute("data-topic"); });
-      entry.comment = $("comment").value.trim().slice(0, 500);
+      // By characters, not UTF-16 units: slicing an emoji in two would leave half of it.
+      entry.comment = Array.from($("comment").value.trim()).slice(0, 500).join("");
     }
     $("comment").value = "";
     show("thanks");
@@ -207,11 +232,11 @@
           method: "POST",
           cache: "no-store",
           headers: { "Content-Type": "application/json", "Authorization": "Bearer " + state.token },
-          body: JSON.stringify({ items: records.map(function (r) { return r.item; }) })
+          body: JSON.stringify({ items: records.map(function (r) { return outgoing(r.item); }) })
         }).then(function (response) {
           if (response.status === 401) { retryLater("unauthorized"); return null; }
           if (!response.ok) throw new Error("status " + response.status);
-          return response.json().then(function (body) { return settle(body.results); }).then(function () {
+          return response.json().then(function (body) { return settle(records, body.results); }).then(function () {
             state.backoff = 0;
             return step();
           });
