@@ -12,14 +12,18 @@ from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from counters.clerk import CounterEntry, NotCorrectable, correct_entry, entry_for_correction, record_counter_entry, recent_entries, services_for_office
-from portal.feedback.intake import MAX_TEXT, FieldError, IntakeError
+from portal.feedback.intake import MAX_TEXT, FieldError, IdempotencyConflict, IntakeError
 from portal.feedback.pages import RATINGS
+from portal.feedback.tracking import private_url
 from portal.review.auth_pages import csrf_ok, with_csrf
 from portal.review.sessions import current_staff, requires_role
 from portal.web.i18n import current_language
 
 EXPIRED = FieldError("text", "expired", "La page a expiré. La saisie est conservée : enregistrez à nouveau.",
                      "This page expired. What you typed is kept: save again.")
+ALREADY_SAVED = FieldError("text", "already_sent", "Ce formulaire a déjà servi pour une autre saisie. La saisie est conservée : "
+                           "enregistrez à nouveau pour l'ajouter comme un nouvel avis.",
+                           "This form was already used for another entry. What you typed is kept: save again to add it as new feedback.")
 
 
 def _entry(data: dict) -> CounterEntry:
@@ -78,7 +82,13 @@ class ClerkPages(Controller):
         values = {"service": request.query_params.get("service", ""), "rating": None, "text": "",
                   "given_as": request.query_params.get("given_as", "paper"), "contact_email": "", "contact_consent": False,
                   "key": str(uuid.uuid4())}
-        context = await _context(staff, values, [], saved=saved, corrected=corrected, recent=await recent_entries(staff))
+        recent = await recent_entries(staff)
+        # The private link goes to the person with their reference; only for the clerk's own entry just saved.
+        saved_link = None
+        if saved and saved in {e["reference"] for e in recent}:
+            settings = request.app.state.settings
+            saved_link = private_url(settings.base_url, settings.secret_key, saved)
+        context = await _context(staff, values, [], saved=saved, saved_link=saved_link, corrected=corrected, recent=recent)
         return with_csrf(request, "counters/counter.html", context)
 
     @post("/", status_code=303)
@@ -90,6 +100,11 @@ class ClerkPages(Controller):
             return with_csrf(request, "counters/counter.html", context, status=400)
         try:
             submitted = await record_counter_entry(staff, _entry(data), values["key"])
+        except IdempotencyConflict:
+            # This form was saved before with other content (back, edit, save): a new key saves it as a new entry.
+            values["key"] = str(uuid.uuid4())
+            context = await _context(staff, values, [ALREADY_SAVED], recent=await recent_entries(staff))
+            return with_csrf(request, "counters/counter.html", context, status=409)
         except IntakeError as exc:
             context = await _context(staff, values, exc.errors, recent=await recent_entries(staff))
             return with_csrf(request, "counters/counter.html", context, status=422)

@@ -21,6 +21,7 @@ from counters.kiosk_pages import KioskPages
 from portal.classify.service import worker_lifespan
 from portal.digests.pages import DigestPages
 from portal.digests.scheduler import scheduler_lifespan
+from portal.feedback import lookups
 from portal.feedback.api import FeedbackApi
 from portal.feedback.pages import CitizenPages
 from portal.health import healthz, readyz
@@ -83,7 +84,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         lifespan=[lifespan, worker_lifespan(settings), scheduler_lifespan(settings)],
-        state=State({"settings": settings, "rate_limiter": RateLimiter(count, seconds)}),
+        state=State({
+            "settings": settings,
+            "rate_limiter": RateLimiter(count, seconds),
+            lookups.STATE_KEY: lookups.LookupThrottle(settings.lookup_limit_pair, settings.lookup_miss_limit_pair, settings.secret_key),
+        }),
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),

@@ -20,6 +20,8 @@ SETTINGS_TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("PORTAL_MAIL_FROM", "mail_from", "Guichet <guichet@localhost>", "Sender address of e-mails."),
     ("PORTAL_DB_POOL_SIZE", "db_pool_size", "10", "PostgreSQL connection pool size per process."),
     ("PORTAL_RATE_LIMIT", "rate_limit", "20/60", "Public submissions allowed per client: COUNT/SECONDS."),
+    ("PORTAL_LOOKUP_LIMIT", "lookup_limit", "60/600", "Reads by reference allowed per client (tracking and confirmation pages, API): COUNT/SECONDS."),
+    ("PORTAL_LOOKUP_MISS_LIMIT", "lookup_miss_limit", "10/3600", "Unknown references and wrong tracking keys allowed per client: COUNT/SECONDS."),
     ("PORTAL_MAX_BODY_BYTES", "max_body_bytes", "65536", "Largest request body accepted, in bytes."),
     ("PORTAL_SECURE_COOKIES", "secure_cookies", "false", "Mark cookies Secure (true behind HTTPS)."),
     ("PORTAL_TRUSTED_PROXIES", "trusted_proxies", "", "Comma-separated proxy addresses whose X-Forwarded-For is trusted for rate limiting."),
@@ -44,6 +46,8 @@ class Settings:
     mail_from: str = "Guichet <guichet@localhost>"
     db_pool_size: int = 10
     rate_limit: str = "20/60"
+    lookup_limit: str = "60/600"
+    lookup_miss_limit: str = "10/3600"
     max_body_bytes: int = 65536
     secure_cookies: bool = False
     trusted_proxies: tuple[str, ...] = ()
@@ -100,8 +104,21 @@ class Settings:
 
     @property
     def rate_limit_pair(self) -> tuple[int, int]:
-        count, _, seconds = self.rate_limit.partition("/")
-        return int(count), int(seconds or 60)
+        return _pair(self.rate_limit)
+
+    @property
+    def lookup_limit_pair(self) -> tuple[int, int]:
+        return _pair(self.lookup_limit)
+
+    @property
+    def lookup_miss_limit_pair(self) -> tuple[int, int]:
+        return _pair(self.lookup_miss_limit)
+
+
+def _pair(value: str) -> tuple[int, int]:
+    """COUNT/SECONDS as two numbers; SECONDS defaults to 60."""
+    count, _, seconds = value.partition("/")
+    return int(count), int(seconds or 60)
 
 
 def _local_secret(data_dir: Path) -> str:

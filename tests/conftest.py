@@ -100,6 +100,8 @@ def base_settings(database_url, tmp_path_factory) -> Settings:
         run_worker="false",
         run_scheduler="false",
         rate_limit="1000/60",
+        lookup_limit="1000/60",
+        lookup_miss_limit="1000/60",
     )
 
 
@@ -203,6 +205,8 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
         PORTAL_RUN_WORKER="false",
         PORTAL_RUN_SCHEDULER="false",
         PORTAL_RATE_LIMIT="1000/60",
+        PORTAL_LOOKUP_LIMIT="1000/60",
+        PORTAL_LOOKUP_MISS_LIMIT="1000/60",
         PORTAL_LOG_LEVEL="WARNING",
         **extra,
     )

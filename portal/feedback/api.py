@@ -9,12 +9,13 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 
-from portal.feedback.intake import MAX_TEXT, FeedbackInput, list_services, submit_feedback, track
-from portal.feedback.reference import normalise_reference
+from portal.feedback.intake import MAX_TEXT, FeedbackInput, IdempotencyConflict, list_services, submit_feedback
+from portal.feedback.lookups import lookup_client, read_private, read_status, throttle_of
+from portal.feedback.tracking import private_api_url, private_url, status_api_url
 from portal.web.ratelimit import client_key
 
 
@@ -34,8 +35,12 @@ class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Accepted(msgspec.Struct):
-    reference: str
-    status_url: str
+    reference: Annotated[str, msgspec.Meta(description="Short reference for the citizen: shows the status only, to anyone who has it.")]
+    status_url: Annotated[str, msgspec.Meta(description="GET: the status only (no text, no answer).")]
+    tracking_url: Annotated[
+        str, msgspec.Meta(description="The citizen's private tracking page (their text and the answer); give it to them only.")
+    ]
+    private_status_url: Annotated[str, msgspec.Meta(description="GET: the full view in JSON; as private as tracking_url.")]
     created: bool
 
 
@@ -51,7 +56,20 @@ class Problem(msgspec.Struct):
     errors: list[FieldProblem] = []
 
 
+class FeedbackStatus(msgspec.Struct):
+    """What the reference alone shows: never the text, never the answer."""
+
+    reference: str
+    status: str
+    service: str
+    received_at: dt.datetime
+    answered: bool
+    answered_at: dt.datetime | None
+
+
 class TrackedFeedback(msgspec.Struct):
+    """The full view, for the reference with its private key."""
+
     reference: str
     status: str
     service: str
@@ -73,6 +91,10 @@ class ServiceOut(msgspec.Struct):
 
 # Errors are documented with the body portal.web.errors really sends, not Litestar's default shape.
 PROBLEM_400 = ResponseSpec(Problem, description="The request is malformed; errors lists the fields.", generate_examples=False)
+LOOKUP_429 = ResponseSpec(
+    Problem, description="Too many lookups, or too many unknown references or wrong keys, from this client; see Retry-After.",
+    generate_examples=False,
+)
 
 
 class TooManyRequests(HTTPException):
@@ -107,11 +129,16 @@ class FeedbackApi(Controller):
         "/feedback",
         status_code=201,
         summary="Submit a feedback",
-        description="201 with the reference when stored; 200 with the same reference when the idempotency key "
-        "was already used; 422 with a list of field errors when nothing was stored.",
+        description="201 with the reference and the citizen's private tracking link when stored; 200 with the same "
+        "when the idempotency key was already used for the same feedback; 409 when it was used for a different one; "
+        "422 with a list of field errors when nothing was stored.",
         responses={
-            200: ResponseSpec(Accepted, description="The idempotency key was already used: the same reference."),
+            200: ResponseSpec(Accepted, description="The idempotency key was already used for this same feedback: the same reference."),
             400: PROBLEM_400,
+            409: ResponseSpec(
+                Problem, description="The idempotency key was already used for a different feedback; nothing was stored.",
+                generate_examples=False,
+            ),
             422: ResponseSpec(Problem, description="Field errors; nothing was stored.", generate_examples=False),
             413: ResponseSpec(Problem, description="The request body is larger than the server accepts.", generate_examples=False),
             429: ResponseSpec(
@@ -123,33 +150,77 @@ class FeedbackApi(Controller):
         check_rate_limit(request, state)
         data = decode_strictly(await request.body())
         key = data.idempotency_key or request.headers.get("idempotency-key") or None
-        submitted = await submit_feedback(
-            FeedbackInput(
-                service_code=data.service,
-                text=data.text,
-                rating=data.rating,
-                channel="api",
-                source="api",
-                contact_email=data.contact_email,
-                contact_consent=data.contact_consent,
-                idempotency_key=key,
-                submitted_at=data.submitted_at,
+        if key:
+            throttle_of(request).refuse_if_spent(lookup_client(request))
+        try:
+            submitted = await submit_feedback(
+                FeedbackInput(
+                    service_code=data.service,
+                    text=data.text,
+                    rating=data.rating,
+                    channel="api",
+                    source="api",
+                    contact_email=data.contact_email,
+                    contact_consent=data.contact_consent,
+                    idempotency_key=key,
+                    submitted_at=data.submitted_at,
+                )
             )
+        except IdempotencyConflict:
+            # Trying bodies against someone's key is guessing: it spends the lookup miss budget.
+            throttle_of(request).missed(lookup_client(request))
+            raise
+        settings = state.settings
+        reference = submitted.reference
+        body = Accepted(
+            reference=reference,
+            status_url=status_api_url(settings.base_url, reference),
+            tracking_url=private_url(settings.base_url, settings.secret_key, reference),
+            private_status_url=private_api_url(settings.base_url, settings.secret_key, reference),
+            created=submitted.created,
         )
-        base = state.settings.base_url.rstrip("/")
-        body = Accepted(submitted.reference, f"{base}/api/v1/feedback/{submitted.reference}", submitted.created)
         return Response(body, status_code=201 if submitted.created else 200)
 
     @get(
         "/feedback/{reference:str}",
-        summary="Follow a feedback",
-        responses={400: PROBLEM_400, 404: ResponseSpec(Problem, description="No feedback has this reference.", generate_examples=False)},
+        summary="Status of a feedback",
+        description="The status only: service, day received, status, whether an answer was given. "
+        "The text and the answer need the private key (see private_status_url).",
+        responses={
+            400: PROBLEM_400,
+            404: ResponseSpec(Problem, description="No feedback has this reference.", generate_examples=False),
+            429: LOOKUP_429,
+        },
     )
-    async def status(self, reference: Annotated[str, PathParameter(max_length=40)]) -> TrackedFeedback:
-        canonical = normalise_reference(reference)
-        row = await track(canonical) if canonical else None
-        if row is None:
-            raise NotFoundException("No feedback has this reference.")
+    async def status(self, request: Request, reference: Annotated[str, PathParameter(max_length=40)]) -> FeedbackStatus:
+        row = await read_status(request, reference)
+        return FeedbackStatus(
+            reference=row["reference"],
+            status=row["status"],
+            service=row["service_code"],
+            received_at=row["received_at"],
+            answered=row["answered_at"] is not None,
+            answered_at=row["answered_at"],
+        )
+
+    @get(
+        "/feedback/{reference:str}/{key:str}",
+        summary="Follow a feedback with its private key",
+        description="The full view: the redacted text and the public answer. The key comes with the reference "
+        "when the feedback is submitted (private_status_url, tracking_url).",
+        responses={
+            400: PROBLEM_400,
+            404: ResponseSpec(Problem, description="No feedback has this reference and key.", generate_examples=False),
+            429: LOOKUP_429,
+        },
+    )
+    async def tracked(
+        self,
+        request: Request,
+        reference: Annotated[str, PathParameter(max_length=40)],
+        key: Annotated[str, PathParameter(max_length=64)],
+    ) -> TrackedFeedback:
+        row = await read_private(request, reference, key)
         return TrackedFeedback(
             reference=row["reference"],
             status=row["status"],

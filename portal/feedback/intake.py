@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from portal.classify.worker import notify_new_feedback
+from portal.feedback.cleaning import strip_control_characters
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
 from portal.feedback.reference import new_reference
@@ -33,9 +34,34 @@ class FieldError:
 class IntakeError(Exception):
     """The submission is invalid; nothing was stored."""
 
+    status_code = 422
+    detail = "The feedback is not valid; nothing was stored."
+
     def __init__(self, errors: list[FieldError]):
         super().__init__("; ".join(e.message_en for e in errors))
         self.errors = errors
+
+
+class IdempotencyConflict(IntakeError):
+    """The idempotency key was used before for a different feedback; nothing was stored.
+
+    Answering with the first reference would hand it to whoever knows the key.
+    """
+
+    status_code = 409
+    detail = "This idempotency key was already used for a different feedback; nothing was stored."
+
+    def __init__(self) -> None:
+        super().__init__([
+            FieldError(
+                "idempotency_key",
+                "conflict",
+                "Cette clé d'idempotence a déjà servi pour un autre avis. Rien n'a été enregistré : "
+                "envoyez ce nouvel avis avec une nouvelle clé.",
+                "This idempotency key was already used for another feedback. Nothing was stored: "
+                "send this new feedback with a new key.",
+            )
+        ])
 
 
 @dataclass
@@ -134,23 +160,51 @@ def forget_cached_services() -> None:
 
 
 async def find_by_key(source: str, key: str) -> dict | None:
+    """The feedback stored under this key, with what a replay must repeat to be one."""
     return (
-        await Feedback.select(Feedback.id, Feedback.reference)
+        await Feedback.select(
+            Feedback.id, Feedback.reference, Feedback.text, Feedback.rating, Feedback.contact_email,
+            Feedback.contact_consent, Feedback.service.code.as_alias("service_code"),
+        )
         .where((Feedback.source == source) & (Feedback.idempotency_key == key))
         .first()
     )
 
 
+def _replayed(stored: dict, data: FeedbackInput) -> Submitted:
+    """The stored reference when data repeats the stored feedback; IdempotencyConflict otherwise.
+
+    Compared as stored: text without surrounding space (and without control characters, which
+    free text loses), e-mail without surrounding space and in any case, consent only with an e-mail.
+    """
+    email = (data.contact_email or "").strip()
+    same = (
+        stored["service_code"] == data.service_code
+        and _comparable(stored["text"]) == _comparable(data.text)
+        and stored["rating"] == data.rating
+        and (stored["contact_email"] or "").casefold() == email.casefold()
+        and bool(stored["contact_consent"]) == bool(email and data.contact_consent)
+    )
+    if not same:
+        raise IdempotencyConflict()
+    return Submitted(stored["reference"], False, stored["id"])
+
+
+def _comparable(text: str | None) -> str:
+    return strip_control_characters(text or "").strip()
+
+
 async def submit_feedback(data: FeedbackInput) -> Submitted:
     """Store one feedback and return its reference; the row is committed when this returns.
 
-    The same (source, idempotency key) twice gives the same reference and one row.
+    The same (source, idempotency key) twice gives the same reference and one row, when the
+    second submission repeats the first; a different one raises IdempotencyConflict.
     """
     # A replay answers with the original reference, even if the service changed since.
     if data.idempotency_key:
         existing = await find_by_key(data.source, data.idempotency_key)
         if existing:
-            return Submitted(existing["reference"], False, existing["id"])
+            return _replayed(existing, data)
     errors = validate(data)
     service = await find_service(data.service_code) if data.service_code else None
     if service is None:
@@ -211,7 +265,7 @@ async def submit_feedback(data: FeedbackInput) -> Submitted:
             if data.idempotency_key:
                 existing = await find_by_key(data.source, data.idempotency_key)
                 if existing:
-                    return Submitted(existing["reference"], False, existing["id"])
+                    return _replayed(existing, data)
     raise RuntimeError("could not allocate a unique reference")
 
 
@@ -238,8 +292,26 @@ def _is_unique_violation(exc: Exception) -> bool:
     return "unique" in text
 
 
+async def track_status(reference: str) -> dict | None:
+    """What the short reference alone shows: the service, the day, the status; no text, no answer."""
+    row = (
+        await Feedback.select(
+            Feedback.reference,
+            Feedback.status,
+            Feedback.received_at,
+            Feedback.answered_at,
+            Feedback.service.code.as_alias("service_code"),
+            Feedback.service.name_fr.as_alias("service_name_fr"),
+            Feedback.service.name_en.as_alias("service_name_en"),
+        )
+        .where(Feedback.reference == reference)
+        .first()
+    )
+    return row
+
+
 async def track(reference: str) -> dict | None:
-    """What a citizen may see about their feedback: never the original text."""
+    """What the citizen sees through their private link: never the original text."""
     row = (
         await Feedback.select(
             Feedback.reference,

@@ -12,8 +12,12 @@ from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal.feedback.api import TooManyRequests, check_rate_limit
-from portal.feedback.intake import MAX_TEXT, FeedbackInput, FieldError, IntakeError, find_service, list_services, submit_feedback, track
+from portal.feedback.intake import (
+    MAX_TEXT, FeedbackInput, FieldError, IdempotencyConflict, IntakeError, find_service, list_services, submit_feedback,
+)
+from portal.feedback.lookups import TooManyLookups, read_private, read_status
 from portal.feedback.reference import normalise_reference
+from portal.feedback.tracking import confirmation_path, private_path, private_url
 from portal.review.similar_groups import reports_like
 from portal.web import csrf
 from portal.web.i18n import current_language
@@ -56,9 +60,16 @@ def _form_context(service: dict, values: dict, errors: list[FieldError]) -> dict
     }
 
 
+def _too_many_lookups(request: Request, exc: TooManyLookups) -> Template:
+    minutes = max(1, -(-exc.wait // 60))
+    return Template(template_name="citizen/too_many_lookups.html", context={"minutes": minutes}, status_code=429,
+                    headers={"Retry-After": str(exc.wait)})
+
+
 class CitizenPages(Controller):
     path = "/"
     include_in_schema = False
+    exception_handlers = {TooManyLookups: _too_many_lookups}
 
     @get("/")
     async def home(self, q: Annotated[str | None, QueryParameter(name="q", max_length=100)] = None) -> Template:
@@ -144,16 +155,36 @@ class CitizenPages(Controller):
                     flagged=bool(data.get("website")),
                 )
             )
+        except IdempotencyConflict:
+            # This form was sent before with another message (back, edit, send): keep the new
+            # message, give the form a new key, and let the person send it as a feedback of its own.
+            values["idempotency_key"] = str(uuid.uuid4())
+            errors.append(
+                FieldError(
+                    "text",
+                    "already_sent",
+                    "Ce formulaire a déjà servi à envoyer un autre message. Votre nouveau message est conservé : "
+                    "envoyez-le à nouveau pour l'enregistrer comme un nouvel avis.",
+                    "This form was already used to send another message. Your new message is kept: "
+                    "send it again to record it as new feedback.",
+                )
+            )
+            return _with_csrf(request, state, "citizen/form.html", _form_context(service, values, errors), status=409)
         except IntakeError as exc:
             return _with_csrf(request, state, "citizen/form.html", _form_context(service, values, exc.errors), status=422)
-        return Redirect(path=f"/merci/{submitted.reference}", status_code=303)
+        return Redirect(path=confirmation_path(state.settings.secret_key, submitted.reference), status_code=303)
 
-    @get("/merci/{reference:str}")
-    async def thanks(self, state: State, reference: FromPath[str]) -> Template:
-        row = await _tracked_or_404(reference)
-        # Printed pages lose their links: the tracking address is written out in full.
-        tracking_url = f"{state.settings.base_url.rstrip('/')}/track/{row['reference']}"
-        context = {"item": row, "service_name": service_name(row, "service_name"), "tracking_url": tracking_url}
+    @get("/merci/{reference:str}/{key:str}")
+    async def thanks(self, request: Request, state: State, reference: FromPath[str], key: FromPath[str]) -> Template:
+        row = await read_private(request, reference, key)
+        secret = state.settings.secret_key
+        context = {
+            "item": row,
+            "service_name": service_name(row, "service_name"),
+            # Printed pages lose their links: the private address is written out in full.
+            "tracking_url": private_url(state.settings.base_url, secret, row["reference"]),
+            "tracking_path": private_path(secret, row["reference"]),
+        }
         return Template(template_name="citizen/thanks.html", context=context)
 
     @get("/track")
@@ -171,18 +202,21 @@ class CitizenPages(Controller):
         return Template(template_name="citizen/track_form.html", context={"reference": "", "error": None})
 
     @get("/track/{reference:str}")
-    async def track_page(self, reference: FromPath[str]) -> Template:
-        row = await _tracked_or_404(reference)
-        context = {"item": row, "service_name": service_name(row, "service_name"), "similar_count": await reports_like(row["reference"])}
+    async def track_page(self, request: Request, reference: FromPath[str]) -> Template:
+        row = await read_status(request, reference)
+        context = {"item": row, "service_name": service_name(row, "service_name"), "private": False}
         return Template(template_name="citizen/track.html", context=context)
 
-
-async def _tracked_or_404(reference: str) -> dict:
-    canonical = normalise_reference(reference)
-    row = await track(canonical) if canonical else None
-    if row is None:
-        raise NotFoundException()
-    return row
+    @get("/track/{reference:str}/{key:str}")
+    async def private_track_page(self, request: Request, reference: FromPath[str], key: FromPath[str]) -> Template:
+        row = await read_private(request, reference, key)
+        context = {
+            "item": row,
+            "service_name": service_name(row, "service_name"),
+            "private": True,
+            "similar_count": await reports_like(row["reference"]),
+        }
+        return Template(template_name="citizen/track.html", context=context)
 
 
 def _fold(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import unicodedata
 
@@ -16,6 +17,9 @@ _RANDOM_LENGTH = 7  # plus one check character: 29**7, about 1.7e10 references
 # Weights 1..8 are distinct and non-zero modulo 29, and neighbours differ by 1.
 _WEIGHTS = range(1, _RANDOM_LENGTH + 2)
 _INVERSE_OF_LAST_WEIGHT = pow(_WEIGHTS[-1], -1, _BASE)
+
+# A reference as printed, for finding one in a text or a page.
+PATTERN = re.compile(rf"{PREFIX}-[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}")
 
 # What people type in place of a separator.
 _SEPARATORS = str.maketrans("", "", " \t-_.‐‑‒–—/")

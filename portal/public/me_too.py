@@ -57,11 +57,7 @@ async def with_votes(items: list[dict], voter: str | None) -> list[dict]:
     """Published items with their "me too" count, the people behind the problem, and whether this browser voted."""
     if not items:
         return items
-    rows = await Publication.select(
-        Publication.id, Publication.feedback, Publication.feedback.reference.as_alias("reference")
-    ).where(Publication.feedback.reference.is_in([i["reference"] for i in items]))
-    pubs = {r["feedback"]: r["id"] for r in rows}
-    by_ref = {r["reference"]: r["feedback"] for r in rows}
+    pubs = {i["feedback_id"]: i["publication_id"] for i in items}
     pub_ids = list(pubs.values())
     votes = {r["publication"]: int(r["n"]) for r in await MeTooVote.raw(
         "SELECT publication, COUNT(*) AS n FROM me_too_vote WHERE publication IN ("
@@ -81,10 +77,8 @@ async def with_votes(items: list[dict], voter: str | None) -> list[dict]:
             + ", ".join("{}" for _ in group_ids) + ") GROUP BY report_group", *group_ids)}
     group_votes = await me_too_counts(group_ids)
     for item in items:
-        feedback_id = by_ref[item["reference"]]
-        pub = pubs[feedback_id]
+        feedback_id, pub = item["feedback_id"], item["publication_id"]
         group = group_of.get(feedback_id)
-        item["publication_id"] = pub
         item["me_too"] = votes.get(pub, 0)
         item["voted"] = pub in mine
         # The weight of the problem: reports in the group (or this one) and every "me too" on them.

@@ -7,11 +7,13 @@ import logging
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+from portal.feedback.tracking import private_url
 from portal.review import audit
 from portal.review.access import can_manage_templates
 from portal.review.tables import AnswerTemplate
 from portal.settings import Settings
 from portal.store.tables import Feedback
+from portal.web.i18n import translations
 
 log = logging.getLogger(__name__)
 
@@ -50,38 +52,59 @@ async def answer(staff: dict, item: dict, text: str, settings: Settings, client:
     await Feedback.update({Feedback.public_answer: text, Feedback.status: "answered", Feedback.answered_at: now}).where(
         Feedback.id == item["id"]
     )
-    row = await Feedback.select(Feedback.reference, Feedback.contact_email, Feedback.contact_consent).where(
-        Feedback.id == item["id"]
-    ).first()
+    row = await Feedback.select(
+        Feedback.id, Feedback.reference, Feedback.contact_email, Feedback.contact_consent, Feedback.language,
+        Feedback.received_at, Feedback.service.name_fr.as_alias("service_name_fr"),
+        Feedback.service.name_en.as_alias("service_name_en"),
+    ).where(Feedback.id == item["id"]).first()
     mailed = False
     if row["contact_email"] and row["contact_consent"] and settings.smtp_url:
-        mailed = await _send_answer(settings, row["contact_email"], row["reference"], text)
+        mailed = await _send_answer(settings, row, text)
     await audit.record("answer", staff, feedback_id=item["id"], service_id=item["service"], client=client,
                        detail={"emailed": mailed, "length": len(text)})
     return mailed
 
 
-async def _send_answer(settings: Settings, to: str, reference: str, text: str) -> bool:
+async def _send_answer(settings: Settings, row: dict, text: str) -> bool:
     from portal.digests.mailer import MailError, send_email
 
     message = EmailMessage()
     message["From"] = settings.mail_from
-    message["To"] = to
-    message["Subject"] = f"Réponse à votre avis {reference}"
+    message["To"] = row["contact_email"]
+    # No reference in the subject: subjects show on lock screens and in shared mailboxes' lists.
+    message["Subject"] = "Réponse à votre avis – Answer to your feedback"
     message["Message-ID"] = make_msgid(domain="guichet")
-    link = f"{settings.base_url.rstrip('/')}/track/{reference}"
-    message.set_content(
-        f"Bonjour,\n\nLe service a répondu à votre avis {reference} :\n\n{text}\n\n"
-        f"Suivre votre avis : {link}\n\n"
-        "Vous recevez ce message parce que vous avez accepté d'être recontacté au sujet de cet avis.\n"
-    )
+    link = private_url(settings.base_url, settings.secret_key, row["reference"])
+    # We do not know which language the person reads: both, theirs first when their text was English.
+    languages = ("en", "fr") if row["language"] == "en" else ("fr", "en")
+    message.set_content("\n\n-----\n\n".join(_answer_body(lang, row, text, link) for lang in languages))
     try:
         await send_email(settings, message)
         return True
     except MailError as exc:
         # The answer is saved and shown on the tracking page either way; the log says why no e-mail.
-        log.warning("answer to %s not e-mailed: %s", reference, exc)
+        log.warning("answer to feedback %s not e-mailed: %s", row["id"], exc)
         return False
+
+
+def _answer_body(lang: str, row: dict, text: str, link: str) -> str:
+    t = translations(lang).gettext
+    service = row["service_name_en"] if lang == "en" and row["service_name_en"] else row["service_name_fr"]
+    return "\n".join([
+        t("Bonjour,"),
+        "",
+        t("Le service « %(service)s » a répondu à votre avis du %(date)s :") % {
+            "service": service, "date": row["received_at"].strftime("%d/%m/%Y")},
+        "",
+        text,
+        "",
+        t("Votre message et cette réponse, sur votre page de suivi privée (ne transférez pas ce lien) :"),
+        link,
+        "",
+        t("Votre référence, pour le téléphone ou le guichet : %(ref)s") % {"ref": row["reference"]},
+        "",
+        t("Vous recevez ce message parce que vous avez accepté d'être recontacté au sujet de cet avis."),
+    ])
 
 
 async def templates_for(service_id: int) -> list[dict]:

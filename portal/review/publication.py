@@ -51,10 +51,10 @@ async def withdraw(staff: dict, item: dict, client: str = "") -> None:
 
 
 async def published(limit: int = 50, service_code: str | None = None) -> list[dict]:
-    """What the public sees: redacted snapshots and answers, newest first."""
+    """What the public sees: redacted snapshots and answers, newest first; never a tracking reference."""
     query = Publication.select(
+        Publication.id.as_alias("publication_id"), Publication.feedback.as_alias("feedback_id"),
         Publication.text, Publication.answer, Publication.published_at,
-        Publication.feedback.reference.as_alias("reference"),
         Publication.feedback.rating.as_alias("rating"),
         Publication.feedback.service.code.as_alias("service_code"),
         Publication.feedback.service.name_fr.as_alias("service_name_fr"),

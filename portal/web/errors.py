@@ -70,11 +70,11 @@ def _field_name(item: dict) -> str:
 def intake_error_handler(request: Request, exc: IntakeError) -> Response:
     lang = current_language.get()
     body = {
-        "status": 422,
-        "detail": "The feedback is not valid; nothing was stored.",
+        "status": exc.status_code,
+        "detail": exc.detail,
         "errors": [{"field": e.field, "code": e.code, "message": e.message(lang)} for e in exc.errors],
     }
-    return Response(body, status_code=422, media_type=MediaType.JSON)
+    return Response(body, status_code=exc.status_code, media_type=MediaType.JSON)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

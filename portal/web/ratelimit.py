@@ -1,4 +1,4 @@
-"""Per-client rate limit for public submissions (sliding window, in process memory)."""
+"""Per-client rate limits for public submissions and lookups (sliding window, in process memory)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,23 @@ class RateLimiter:
             return max(1, math.ceil(hits[0] + self.seconds - now))
         hits.append(now)
         return 0
+
+    def refund(self, key: str, stamp: float) -> None:
+        """Take back the hit recorded at `stamp` (a reservation that was not needed)."""
+        hits = self._hits.get(key)
+        if hits and stamp in hits:
+            hits.remove(stamp)
+
+    def wait(self, key: str, now: float | None = None) -> int:
+        """Seconds before `key` may hit again (0: it may now), recording nothing."""
+        now = time.monotonic() if now is None else now
+        hits = self._hits.get(key)
+        if not hits:
+            return 0
+        recent = [t for t in hits if t > now - self.seconds]
+        if len(recent) < self.count:
+            return 0
+        return max(1, math.ceil(recent[-self.count] + self.seconds - now))
 
     def _forget_idle(self, now: float) -> None:
         for key in [k for k, h in self._hits.items() if not h or h[-1] <= now - self.seconds]:

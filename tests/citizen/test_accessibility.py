@@ -9,6 +9,9 @@ import axe_playwright_python
 import pytest
 from playwright.sync_api import Page
 
+from portal.feedback.tracking import link_key
+from tests.conftest import LiveServer, free_port, server_env
+
 pytestmark = pytest.mark.browser
 
 # The axe-core build that ships inside the axe-playwright-python wheel (no download).
@@ -60,10 +63,11 @@ PAGES = {
     "search without results": "/?q=zzzz",
     "feedback form": "/s/{code}",
     "form with errors": None,
-    "confirmation": "/merci/{ref}",
+    "confirmation": "/merci/{ref}/{key}",
     "tracking form": "/track",
     "tracking form error": "/track?reference=not-a-reference",
-    "tracking page with a public answer": "/track/{ref}",
+    "tracking page, status only, answered": "/track/{ref}",
+    "private tracking page with a public answer": "/track/{ref}/{key}",
     "page not found": "/s/no-such-service",
 }
 
@@ -75,7 +79,8 @@ def test_citizen_page_has_no_axe_violations(new_context, live_server, town_hall,
     if PAGES[name] is None:
         open_form_with_errors(page, f"{live_server.url}/s/{town_hall['code']}")
     else:
-        page.goto(live_server.url + PAGES[name].format(ref=answered, code=town_hall["code"]))
+        key = link_key(live_server.env["PORTAL_SECRET_KEY"], answered)
+        page.goto(live_server.url + PAGES[name].format(ref=answered, key=key, code=town_hall["code"]))
     assert page.get_attribute("html", "lang") == lang
     assert_no_violations(page, f"{name} ({lang})")
 
@@ -88,6 +93,28 @@ def test_form_at_320px_has_no_axe_violations(new_context, live_server, town_hall
     assert_no_violations(page, f"feedback form at 320px ({lang})")
     open_form_with_errors(page, form_url)
     assert_no_violations(page, f"form with errors at 320px ({lang})")
+
+
+@pytest.fixture(scope="module")
+def throttled_server(base_settings):
+    """A server of its own that refuses lookups after one miss, to show its 429 page."""
+    port = free_port()
+    env = server_env(base_settings, PORTAL_BASE_URL=f"http://127.0.0.1:{port}")
+    env["PORTAL_LOOKUP_MISS_LIMIT"] = "1/3600"
+    server = LiveServer(env, port)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_too_many_lookups_page_has_no_axe_violations(new_context, throttled_server, lang):
+    page = new_context(locale="fr-FR" if lang == "fr" else "en-GB")
+    page.goto(f"{throttled_server.url}/track/GCH-2222-2222")  # unknown: the one miss allowed
+    response = page.goto(f"{throttled_server.url}/track/GCH-2222-2222")
+    assert response.status == 429 and int(response.headers["retry-after"]) > 0
+    assert page.get_attribute("html", "lang") == lang
+    assert_no_violations(page, f"too many lookups ({lang})")
 
 
 def test_axe_does_report_a_broken_page(new_context, live_server, town_hall):

@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal.feedback.tracking import confirmation_path, private_path
+
 pytestmark = pytest.mark.browser
 
 REFERENCE = re.compile(r"GCH-[2-9A-Z]{4}-[2-9A-Z]{4}")
@@ -59,9 +61,9 @@ def test_full_submission_with_the_keyboard_only(page, live_server, town_hall, st
     assert REFERENCE.fullmatch(reference)
     assert store.count_feedback() == 1
 
-    tab_to(page, f"a[href='/track/{reference}']")
+    tab_to(page, f"a[href^='/track/{reference}/']")
     page.keyboard.press("Enter")
-    page.wait_for_url(f"**/track/{reference}")
+    page.wait_for_url(f"**/track/{reference}/*")
     expect(page.locator("h1")).to_have_text(f"Avis {reference}")
     expect(page.locator("[aria-current=step]")).to_contain_text("Reçu")
     expect(page.locator(".quote")).to_have_text("Accueil rapide, mais le guichet 3 était fermé.")
@@ -94,7 +96,7 @@ def test_the_form_works_without_javascript(new_context, live_server, town_hall, 
     reference = page.locator(".reference").inner_text().strip()
     assert REFERENCE.fullmatch(reference)
     expect(page.locator("#print-page")).to_be_hidden()
-    page.click(f"a[href='/track/{reference}']")
+    page.click(f"a[href^='/track/{reference}/']")
     expect(page.locator(".quote")).to_have_text("Formulaire envoyé sans JavaScript.")
     assert store.count_feedback() == 1
 
@@ -135,7 +137,9 @@ def test_no_horizontal_scrolling_at_320px_and_at_200_percent_zoom(new_context, l
     reference = store.feedback(town_hall, text="Un mot très long: " + "a" * 120, rating=3)
     store.answer(reference, "Merci, " + "b" * 120)
     page = new_context(viewport={"width": width, "height": 800}, locale="fr-FR")
-    paths = ["/", "/?q=mairie", f"/s/{town_hall['code']}", "/track", "/track?reference=x", f"/track/{reference}", f"/merci/{reference}", "/nope"]
+    secret = store.settings.secret_key
+    paths = ["/", "/?q=mairie", f"/s/{town_hall['code']}", "/track", "/track?reference=x", f"/track/{reference}",
+             private_path(secret, reference), confirmation_path(secret, reference), "/nope"]
     for lang in ("fr", "en"):
         for path in paths:
             page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
@@ -169,12 +173,12 @@ def test_english_switch_is_visible_and_remembered(page, live_server, town_hall):
 
 def test_confirmation_page_prints_the_reference_without_navigation(page, live_server, town_hall, store):
     reference = store.feedback(town_hall, text="Très bien.", rating=5)
-    page.goto(f"{live_server.url}/merci/{reference}")
+    page.goto(live_server.url + confirmation_path(store.settings.secret_key, reference))
     expect(page.locator("#print-page")).to_be_visible()
     page.emulate_media(media="print")
     expect(page.locator(".reference")).to_have_text(reference)
     expect(page.locator(".header-nav")).to_be_hidden()
     expect(page.locator(".site-footer")).to_be_hidden()
     expect(page.locator("#print-page")).to_be_hidden()
-    # Links do not work on paper: the tracking address is printed in full.
-    expect(page.locator(".summary-list")).to_contain_text(f"{live_server.url}/track/{reference}")
+    # Links do not work on paper: the private tracking address is printed in full.
+    expect(page.locator(".summary-list")).to_contain_text(live_server.url + private_path(store.settings.secret_key, reference))

@@ -1,5 +1,6 @@
 """JSON API v1: submit, replay, errors, tracking, services; probes and security headers."""
 
+from portal.feedback.tracking import link_key
 from portal.store.tables import Feedback
 from tests.factories import create_feedback, create_service
 
@@ -24,8 +25,8 @@ async def test_same_idempotency_key_twice_gives_same_reference_and_one_row(clien
     assert first.json()["reference"] == second.json()["reference"]
     assert await Feedback.count() == 1
     # The header works as well as the field.
-    third = await client.post("/api/v1/feedback", json={"service": "caf", "text": "x"}, headers={"Idempotency-Key": "abc-1"})
-    assert third.json()["reference"] == first.json()["reference"]
+    third = await client.post("/api/v1/feedback", json={"service": "caf", "text": "Dossier perdu"}, headers={"Idempotency-Key": "abc-1"})
+    assert third.status_code == 200 and third.json()["reference"] == first.json()["reference"]
 
 
 async def test_field_errors_are_machine_readable_and_nothing_is_stored(client):
@@ -54,7 +55,10 @@ async def test_get_feedback_is_redacted_and_accepts_sloppy_reference(client):
     response = await client.get(f"/api/v1/feedback/{submitted.reference.lower().replace('-', '')}")
     assert response.status_code == 200
     body = response.json()
-    assert body["reference"] == submitted.reference and "0612345678" not in body["text"]
+    assert body["reference"] == submitted.reference and "text" not in body and "0612345678" not in response.text
+    key = link_key(client.app.state.settings.secret_key, submitted.reference)
+    full = await client.get(f"/api/v1/feedback/{submitted.reference.lower().replace('-', '')}/{key}")
+    assert full.status_code == 200 and full.json()["text"] and "0612345678" not in full.json()["text"]
     assert (await client.get("/api/v1/feedback/GCH-2222-2222")).status_code == 404
 
 

@@ -2,6 +2,7 @@
 
 import re
 
+from portal.feedback.tracking import private_path
 from portal.store.tables import Feedback
 from tests.factories import create_feedback, create_service
 
@@ -33,7 +34,7 @@ async def test_submit_form_redirects_to_confirmation_with_reference(client):
     )
     assert response.status_code == 303
     location = response.headers["location"]
-    reference = location.rsplit("/", 1)[1]
+    reference = location.split("/")[2]
     assert re.fullmatch(r"GCH-[2-9A-Z]{4}-[2-9A-Z]{4}", reference)
     thanks = await client.get(location)
     assert reference in thanks.text and "Accueil de la mairie" in thanks.text
@@ -86,7 +87,9 @@ async def test_tracking_page_and_reference_lookup(client):
     service = await create_service(code="track")
     submitted = await create_feedback(service, text="Mon IBAN FR76 3000 6000 0112 3456 7890 189 a été refusé")
     page = await client.get(f"/track/{submitted.reference}")
-    assert page.status_code == 200 and "FR76 3000" not in page.text and "Reçu" in page.text
+    assert page.status_code == 200 and "IBAN" not in page.text and "Reçu" in page.text
+    private = await client.get(private_path(client.app.state.settings.secret_key, submitted.reference))
+    assert private.status_code == 200 and "a été refusé" in private.text and "FR76 3000" not in private.text
     lookup = await client.get("/track", params={"reference": submitted.reference.lower()})
     assert lookup.status_code == 303 and lookup.headers["location"] == f"/track/{submitted.reference}"
     bad = await client.get("/track", params={"reference": "nimporte quoi"})

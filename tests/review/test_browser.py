@@ -7,6 +7,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal.feedback.tracking import private_path
 from tests.citizen.store import Store
 from tests.citizen.test_accessibility import assert_no_violations
 from tests.review.staff import PASSWORD
@@ -86,6 +87,8 @@ def test_agent_signs_in_filters_opens_corrects_answers_and_publishes(browser, li
     expect(page.locator("main")).to_contain_text("le versement arrive cette semaine")
     expect(page.locator("main")).not_to_contain_text("06 11 22 33 44")
     page.goto(f"{base}/track/{workspace['urgent']}")
+    expect(page.locator("main")).not_to_contain_text("le versement arrive cette semaine")
+    page.goto(base + private_path(live_server.env["PORTAL_SECRET_KEY"], workspace["urgent"]))
     expect(page.locator("main")).to_contain_text("le versement arrive cette semaine")
     page.context.close()
 

@@ -3,6 +3,8 @@
 import dataclasses
 import datetime as dt
 
+from portal.feedback.reference import PATTERN
+from portal.feedback.tracking import private_url
 from portal.review import answers
 from portal.review.tables import AuditEvent
 from portal.store.tables import Feedback, FeedbackTopic
@@ -69,6 +71,11 @@ async def test_answer_is_emailed_when_the_citizen_agreed(db, smtp_server):
     assert await answers.answer(staff, {"id": agreed.feedback_id, "service": service["id"]}, "Votre dossier est complet.", settings)
     assert not await answers.answer(staff, {"id": silent.feedback_id, "service": service["id"]}, "Merci.", settings)
     [message] = smtp_server.messages
-    assert message["To"] == "jeanne@example.fr" and agreed.reference in message["Subject"]
+    # No reference in the subject; the link is the private one (the reference alone only shows a status).
+    assert message["To"] == "jeanne@example.fr" and agreed.reference not in message["Subject"]
+    assert not PATTERN.search(message["Subject"]) and "Réponse à votre avis" in message["Subject"]
     body = message.get_content()
-    assert "Votre dossier est complet." in body and f"https://guichet.example.fr/track/{agreed.reference}" in body
+    link = private_url("https://guichet.example.fr", settings.secret_key, agreed.reference)
+    assert "Votre dossier est complet." in body and body.count(link) == 2
+    assert "has answered your feedback" in body and "a répondu à votre avis" in body
+    assert body.index("a répondu") < body.index("has answered")

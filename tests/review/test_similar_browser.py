@@ -7,6 +7,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from portal.feedback.tracking import private_path
 from tests.citizen.store import Store
 from tests.citizen.test_accessibility import assert_no_violations
 from tests.review.staff import PASSWORD
@@ -71,7 +72,8 @@ def test_similar_pages_have_no_axe_violations_and_me_too_works_without_javascrip
     for voters, (locale, lang, words) in enumerate((("fr-FR", "fr", "3 personnes ont signalé"), ("en-GB", "en", "3 people reported")), 1):
         citizen = browser.new_context(locale=locale, java_script_enabled=False)
         page = citizen.new_page()
-        page.goto(f"{base}/track/{grouped['reference']}?lang={lang}")
+        private = private_path(live_server.env["PORTAL_SECRET_KEY"], grouped["reference"])
+        page.goto(f"{base}{private}?lang={lang}")
         expect(page.locator("#similar-count")).to_contain_text(words)
         page.goto(f"{base}/publications/?lang={lang}")
         page.click("button:has-text('Moi aussi'), button:has-text('Me too')")
@@ -82,7 +84,7 @@ def test_similar_pages_have_no_axe_violations_and_me_too_works_without_javascrip
         # axe needs script: the same pages again with JavaScript on.
         checked = browser.new_context(locale=locale)
         page = checked.new_page()
-        for path in (f"/track/{grouped['reference']}?lang={lang}", f"/publications/?lang={lang}"):
+        for path in (f"{private}?lang={lang}", f"/publications/?lang={lang}"):
             page.goto(base + path)
             assert_no_violations(page, path)
         checked.close()

@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 
+from portal.feedback.tracking import private_path
 from portal.review.tables import AuditEvent, Publication
 from portal.store.tables import Classification, Feedback, FeedbackTopic, StaffLabel
 from tests.factories import create_feedback, create_office, create_service
@@ -152,8 +153,10 @@ async def test_answer_reaches_the_tracking_page_and_the_workflow_refuses_bad_mov
     assert empty.status_code == 422 and "Écrivez une réponse" in empty.text
     answered = await client.post(f"/staff/items/{item}/answer", data={"csrf_token": token, "answer": "Votre dossier est validé."})
     assert answered.status_code == 303
-    track = await client.get(f"/track/{reference}")
+    track = await client.get(private_path(client.app.state.settings.secret_key, reference))
     assert "Votre dossier est validé." in track.text
+    status_only = await client.get(f"/track/{reference}")
+    assert "Votre dossier est validé." not in status_only.text and "Le service a répondu" in status_only.text
     row = await Feedback.select(Feedback.status, Feedback.answered_at).where(Feedback.id == item).first()
     assert row["status"] == "answered" and row["answered_at"] is not None
     assert (await client.post(f"/staff/items/{item}/status", data={"csrf_token": token, "status": "closed"})).status_code == 303

@@ -1,0 +1,143 @@
+"""Reading feedback by reference: a lookup budget per client, and a tighter one for misses.
+
+A reference is short enough to be guessed, so guessing is made slow: every lookup (a tracking
+page, a confirmation page, the API) spends one unit of the client's lookup budget, and every miss
+(an unknown reference, a wrong key) one unit of its much smaller miss budget. Once either is
+spent the client gets 429 with Retry-After until the window moves on. A person checks a handful
+of times and rarely mistypes (the check character turns most typos into "not a reference",
+which reads nothing and is not counted as a miss).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from litestar import Request
+from litestar.exceptions import HTTPException, NotFoundException
+
+from portal.feedback.intake import track, track_status
+from portal.feedback.reference import normalise_reference
+from portal.feedback.tracking import key_matches
+from portal.web import signing
+from portal.web.i18n import current_language
+from portal.web.ratelimit import RateLimiter, client_key
+
+log = logging.getLogger(__name__)
+
+STATE_KEY = "lookup_throttle"
+
+
+class TooManyLookups(HTTPException):
+    status_code = 429
+
+    def __init__(self, wait: int):
+        if current_language.get() == "en":
+            detail = "Too many lookups from this connection. Try again later."
+        else:
+            detail = "Trop de consultations depuis cette connexion. Réessayez plus tard."
+        super().__init__(detail=detail, headers={"Retry-After": str(wait)})
+        self.wait = wait
+
+
+class LookupThrottle:
+    """Two sliding windows per client: all lookups, and misses among them."""
+
+    def __init__(self, lookups: tuple[int, int], misses: tuple[int, int], secret: str):
+        self.lookups = RateLimiter(*lookups)
+        self.misses = RateLimiter(*misses)
+        self._secret = secret
+        self._warned: dict[str, float] = {}
+
+    def admit(self, client: str, now: float | None = None) -> float:
+        """Count one lookup, or raise TooManyLookups when the client spent either budget.
+
+        The lookup is charged as a miss at once and refunded by settle() if it finds something:
+        otherwise requests sent together would all pass before the first miss is counted.
+        """
+        now = time.monotonic() if now is None else now
+        wait = self.misses.wait(client, now) or self.lookups.hit(client, now)
+        if wait:
+            raise TooManyLookups(wait)
+        self.misses.hit(client, now)
+        return now
+
+    def settle(self, client: str, stamp: float, missed: bool) -> None:
+        """The outcome of the lookup admitted at `stamp`: a miss stays charged, anything else is refunded."""
+        if missed:
+            self._warn_once_if_spent(client, stamp)
+        else:
+            self.misses.refund(client, stamp)
+
+    def refuse_if_spent(self, client: str) -> None:
+        """For other guessable answers (an idempotency key): refused once the miss budget is spent."""
+        wait = self.misses.wait(client)
+        if wait:
+            raise TooManyLookups(wait)
+
+    def missed(self, client: str) -> None:
+        """Count one miss that was not admitted as a lookup (a replayed key with another body)."""
+        now = time.monotonic()
+        self.misses.hit(client, now)
+        self._warn_once_if_spent(client, now)
+
+    def _warn_once_if_spent(self, client: str, now: float) -> None:
+        if not self.misses.wait(client, now):
+            return
+        last = self._warned.get(client)
+        if last is not None and now - last < self.misses.seconds:
+            return
+        if len(self._warned) > 10_000:
+            self._warned = {k: t for k, t in self._warned.items() if now - t < self.misses.seconds}
+        self._warned[client] = now
+        # Neither the reference nor the key, nor the address: a keyed pseudonym lets an operator
+        # match repeated warnings (and check a suspected address) without the log holding one.
+        log.warning(
+            "tracking lookups: client %s missed %d times in %d s; its lookups are refused for a while",
+            signing.sign(self._secret, "log-client", client)[:12], self.misses.count, self.misses.seconds,
+        )
+
+
+def lookup_client(request: Request) -> str:
+    settings = request.app.state.settings
+    return client_key(request.scope.get("client"), request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+
+
+def throttle_of(request: Request) -> LookupThrottle:
+    return request.app.state[STATE_KEY]
+
+
+async def read_status(request: Request, typed: str) -> dict:
+    """The status of the feedback with this reference (no text, no answer); 404 when there is none."""
+    throttle, client = throttle_of(request), lookup_client(request)
+    stamp = throttle.admit(client)
+    reference = normalise_reference(typed)
+    try:
+        row = await track_status(reference) if reference else None
+    except BaseException:
+        throttle.settle(client, stamp, missed=False)  # the store failed: the person did not miss
+        raise
+    throttle.settle(client, stamp, missed=row is None and reference is not None)
+    if row is None:
+        raise NotFoundException("No feedback has this reference.")
+    return row
+
+
+async def read_private(request: Request, typed: str, key: str) -> dict:
+    """Everything the citizen may see, for the reference with its key; 404 for a wrong key."""
+    throttle, client = throttle_of(request), lookup_client(request)
+    stamp = throttle.admit(client)
+    reference = normalise_reference(typed)
+    row = None
+    # The key depends on the reference alone: a wrong one is refused before the store is asked,
+    # so its answer says nothing about whether the reference exists.
+    if reference and key_matches(request.app.state.settings.secret_key, reference, key):
+        try:
+            row = await track(reference)
+        except BaseException:
+            throttle.settle(client, stamp, missed=False)
+            raise
+    throttle.settle(client, stamp, missed=row is None and reference is not None)
+    if row is None:
+        raise NotFoundException("No feedback has this reference and key.")
+    return row
