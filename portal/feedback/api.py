@@ -15,6 +15,7 @@ from litestar.params import JSONBody, PathParameter
 
 from portal.feedback.intake import MAX_TEXT, FeedbackInput, list_services, submit_feedback, track
 from portal.feedback.reference import normalise_reference
+from portal.web.bodies import decode_json
 from portal.web.ratelimit import client_key
 
 
@@ -83,7 +84,7 @@ class TooManyRequests(HTTPException):
 def decode_strictly(body: bytes) -> FeedbackIn:
     """The body exactly as the schema says: Litestar converts leniently ("5" -> 5, 0 -> 1970-01-01)."""
     try:
-        return msgspec.json.decode(body, type=FeedbackIn)
+        return decode_json(body, FeedbackIn)
     except msgspec.ValidationError as exc:
         where = re.search(r"at `(\$[^`]*)`", str(exc))
         message = str(exc).split(" - at ")[0]
