@@ -12,32 +12,42 @@ from tests.factories import create_service
 DEEP = b"[" * 30_000 + b"]" * 30_000
 
 
-@pytest.mark.parametrize(
-    "path",
-    ["/s/%00", "/s/mairie%01", "/static/css/%00", "/track/GCH-%00", "/track?reference=%00", "/?q=%1F", "/?q=a%7Fb", "/?lang=%00en"],
-)
-async def test_an_encoded_control_character_in_a_page_address_is_a_400_page(client, path):
+@pytest.mark.parametrize("path", ["/s/%00", "/s/mairie%01", "/static/css/%00", "/track/GCH-%00", "/merci/%7F", "/track/%1B"])
+async def test_an_encoded_control_character_in_a_page_path_is_a_404_page_that_says_so(client, path):
+    response = await client.get(path)
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>Page introuvable</h1>" in response.text and "caractère invisible" in response.text
+
+
+@pytest.mark.parametrize("path", ["/track?reference=%00", "/?q=%1F", "/?q=a%7Fb", "/?lang=%00en", "/s/mairie?x=%00"])
+async def test_an_encoded_control_character_in_a_query_string_is_a_400_page(client, path):
     response = await client.get(path)
     assert response.status_code == 400, response.text
     assert response.headers["content-type"].startswith("text/html")
     assert "<h1>Demande incorrecte</h1>" in response.text and "caractère invisible" in response.text
 
 
-async def test_the_400_page_speaks_the_person_s_language(client):
-    response = await client.get("/s/%00", headers={"accept-language": "en"})
+async def test_the_error_page_speaks_the_person_s_language(client):
+    response = await client.get("/?q=%00", headers={"accept-language": "en"})
     assert response.status_code == 400
     assert '<html lang="en">' in response.text and "<h1>Bad request</h1>" in response.text
     assert "invisible character" in response.text
     # The security headers are there as on every response.
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    not_found = await client.get("/s/%00?lang=en")
+    assert not_found.status_code == 404 and "<h1>Page not found</h1>" in not_found.text
+    assert "invisible character" in not_found.text
 
 
-@pytest.mark.parametrize("path", ["/api/v1/feedback/GCH-%00", "/api/v1/services?x=%00", "/api/v1/feedback/%0A"])
-async def test_an_encoded_control_character_in_an_api_address_is_a_400_body(client, path):
-    response = await client.get(path)
+async def test_an_encoded_control_character_in_an_api_address_is_a_json_error(client):
+    for path in ("/api/v1/feedback/GCH-%00", "/api/v1/feedback/%0A"):
+        response = await client.get(path)
+        assert response.status_code == 404
+        assert response.json()["status"] == 404 and "control character" in response.json()["detail"]
+    response = await client.get("/api/v1/services?x=%00")
     assert response.status_code == 400
-    body = response.json()
-    assert body["status"] == 400 and "control character" in body["detail"]
+    assert response.json()["status"] == 400 and "control character" in response.json()["detail"]
 
 
 async def test_encoded_text_in_a_query_string_still_works(client):
@@ -47,7 +57,7 @@ async def test_encoded_text_in_a_query_string_still_works(client):
         response = await client.get(f"/?q={query}")
         assert response.status_code == 200, query
         assert "/s/etat-civil" in response.text and "/s/caf" not in response.text
-    # Characters far from Latin (dash, CJK, emoji) are letters like any other, not controls.
+    # Characters far from Latin (dash, CJK, emoji, no-break space) are letters like any other, not controls.
     for query in ("%E2%80%94", "%E6%9D%B1%E4%BA%AC", "%F0%9F%98%80", "%C2%A0"):
         assert (await client.get(f"/?q={query}")).status_code == 200, query
     # A line break pasted into a text field is text, not an attack: it reaches the handler.
@@ -57,7 +67,7 @@ async def test_encoded_text_in_a_query_string_still_works(client):
 async def test_a_body_posted_to_an_address_with_a_control_character_stores_nothing(client):
     await create_service(code="mairie")
     response = await client.post("/s/mairie%00", data={"text": "bonjour"})
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert await Feedback.count() == 0
 
 
