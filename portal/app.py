@@ -35,6 +35,7 @@ from portal.store.engine import bind_engine, build_engine, close_engine, open_en
 from portal.web import i18n
 from portal.web.bodies import PortalRequest
 from portal.web.errors import EXCEPTION_HANDLERS
+from portal.web.openapi import StrictStructSchemaPlugin
 from portal.web.params import request_values_guard
 from portal.web.ratelimit import RateLimiter
 from portal.web.security import add_security_headers
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[add_security_headers],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(title="Guichet API", version="1.0.0", path="/schema"),
+        plugins=[StrictStructSchemaPlugin()],
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             # 500s are logged by portal.web.errors; "always" would also log every 4xx as uncaught.
