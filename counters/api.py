@@ -9,13 +9,14 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.exceptions import NotAuthorizedException, ValidationException
+from litestar.exceptions import NotAuthorizedException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
 from counters.devices import authenticate, device_config, exchange_code
 from counters.entries import read_entry
 from counters.sync import receive_entries
-from portal.feedback.api import TooManyRequests, check_rate_limit
+from portal.feedback.api import PROBLEM_400, Problem, check_rate_limit
 from portal.web.i18n import current_language
 
 MAX_ITEMS = 500
@@ -70,6 +71,11 @@ async def current_device(connection: ASGIConnection) -> dict:
     return device
 
 
+# Documented with the body portal.web.errors really sends ({status, detail, errors}), as for feedback.
+PROBLEM_401 = ResponseSpec(Problem, description="Unknown or revoked device token, or an unknown enrolment code.", generate_examples=False)
+PROBLEM_429 = ResponseSpec(Problem, description="Too many attempts from this client; see Retry-After.", generate_examples=False)
+
+
 class CounterDeviceApi(Controller):
     path = "/api/v1/counters"
     tags = ["counters"]
@@ -78,7 +84,7 @@ class CounterDeviceApi(Controller):
         "/enrol",
         status_code=201,
         summary="Exchange a one-time enrolment code for a device token",
-        raises=[DeviceNotAuthorized, TooManyRequests, ValidationException],
+        responses={400: PROBLEM_400, 401: PROBLEM_401, 429: PROBLEM_429},
     )
     async def enrol(self, request: Request, state: State, data: JSONBody[EnrolIn]) -> Enrolled:
         check_rate_limit(request, state)  # codes are short: slow down guessing
@@ -88,7 +94,7 @@ class CounterDeviceApi(Controller):
         device, token = exchanged
         return Enrolled(token=token, device=device)
 
-    @get("/device", summary="This device's configuration", raises=[DeviceNotAuthorized])
+    @get("/device", summary="This device's configuration", responses={401: PROBLEM_401})
     async def device(self, request: Request) -> dict:
         device = await current_device(request)
         return await device_config(device["id"])
@@ -102,7 +108,7 @@ class CounterDeviceApi(Controller):
         "on its own: a malformed item, an impossible device time or a service the office does not offer only "
         "rejects that item. 400 only when the envelope itself is malformed (not JSON, no `items` list, more than "
         f"{MAX_ITEMS} items). 401 when the token is unknown or revoked: keep the queue.",
-        raises=[DeviceNotAuthorized, ValidationException],
+        responses={400: PROBLEM_400, 401: PROBLEM_401},
         request_max_body_size=2 * 1024 * 1024,
     )
     async def sync(self, request: Request, data: JSONBody[SyncIn]) -> Response[SyncOut]:

@@ -34,7 +34,10 @@ from portal.review.triage_pages import TriagePages
 from portal.settings import Settings
 from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
 from portal.web import i18n
+from portal.web.bodies import PortalRequest
 from portal.web.errors import EXCEPTION_HANDLERS
+from portal.web.openapi import StrictStructSchemaPlugin
+from portal.web.params import request_values_guard
 from portal.web.ratelimit import RateLimiter
 from portal.web.security import add_security_headers
 
@@ -93,10 +96,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
         exception_handlers={**EXCEPTION_HANDLERS, **STAFF_EXCEPTION_HANDLERS},
-        middleware=[i18n.language_middleware],
+        middleware=[i18n.language_middleware, request_values_guard],
+        request_class=PortalRequest,
         before_send=[add_security_headers],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(title="Guichet API", version="1.0.0", path="/schema"),
+        plugins=[StrictStructSchemaPlugin()],
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             # 500s are logged by portal.web.errors; "always" would also log every 4xx as uncaught.

@@ -4,23 +4,45 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import JSONBody, PathParameter
 
 from portal.feedback.intake import MAX_TEXT, FeedbackInput, IdempotencyConflict, list_services, submit_feedback
 from portal.feedback.lookups import lookup_client, read_private, read_status, throttle_of
 from portal.feedback.tracking import private_api_url, private_url, status_api_url
+from portal.web.bodies import decode_json
 from portal.web.ratelimit import client_key
+
+
+# A character that is neither blank (Python's whitespace, which intake strips) nor a control character
+# (which intake removes): a message holds at least one, or it is empty. Kept exact by a test.
+NOT_BLANK = "[^\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
 
 
 class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
     """A feedback sent by an application on behalf of a citizen."""
+
+    # The rules of intake that JSON Schema can state; the others (an active service, a valid e-mail
+    # address) answer the documented 422.
+    openapi_rules: ClassVar[dict[str, Any]] = {
+        "description": "A feedback sent by an application on behalf of a citizen: a rating, a message or both; "
+        "an e-mail address only with consent to be contacted.",
+        "any_of": [
+            Schema(required=["rating"], properties={"rating": Schema(type=OpenAPIType.INTEGER)}),
+            Schema(required=["text"], properties={"text": Schema(type=OpenAPIType.STRING, pattern=NOT_BLANK)}),
+        ],
+        "schema_if": Schema(
+            required=["contact_email"], properties={"contact_email": Schema(type=OpenAPIType.STRING, min_length=1)}
+        ),
+        "then": Schema(required=["contact_consent"], properties={"contact_consent": Schema(const=True)}),
+    }
 
     service: Annotated[
         str, msgspec.Meta(min_length=1, max_length=64, description="Service code, see /api/v1/services", examples=["accueil-mairie"])
@@ -103,9 +125,15 @@ class TooManyRequests(HTTPException):
 
 
 def decode_strictly(body: bytes) -> FeedbackIn:
-    """The body exactly as the schema says: Litestar converts leniently ("5" -> 5, 0 -> 1970-01-01)."""
+    """The body exactly as the schema says: Litestar converts leniently ("5" -> 5, 0 -> 1970-01-01).
+
+    A JSON number without a fraction is an integer, for JSON Schema as for any JSON client: 4.0 is 4.
+    """
     try:
-        return msgspec.json.decode(body, type=FeedbackIn)
+        raw = decode_json(body, Any)
+        if isinstance(raw, dict) and isinstance(raw.get("rating"), float) and raw["rating"].is_integer():
+            raw["rating"] = int(raw["rating"])
+        return msgspec.convert(raw, FeedbackIn, strict=True)
     except msgspec.ValidationError as exc:
         where = re.search(r"at `(\$[^`]*)`", str(exc))
         message = str(exc).split(" - at ")[0]
@@ -139,7 +167,12 @@ class FeedbackApi(Controller):
                 Problem, description="The idempotency key was already used for a different feedback; nothing was stored.",
                 generate_examples=False,
             ),
-            422: ResponseSpec(Problem, description="Field errors; nothing was stored.", generate_examples=False),
+            422: ResponseSpec(
+                Problem,
+                description="Field errors; nothing was stored: the service is not an active one (see /api/v1/services), "
+                "the e-mail address is not valid, or a service code, e-mail address or idempotency key holds a control character.",
+                generate_examples=False,
+            ),
             413: ResponseSpec(Problem, description="The request body is larger than the server accepts.", generate_examples=False),
             429: ResponseSpec(
                 Problem, description="Too many submissions from this client; see Retry-After.", generate_examples=False

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from portal.classify.worker import notify_new_feedback
-from portal.feedback.cleaning import strip_control_characters
+from portal.feedback.cleaning import has_control_characters, strip_control_characters
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
 from portal.feedback.reference import new_reference
@@ -80,6 +80,10 @@ class FeedbackInput:
     entered_by: int | None = None
     flagged: bool = False
 
+    def __post_init__(self) -> None:
+        # Every channel builds one of these: the message is cleaned once, here, for all of them.
+        self.text = strip_control_characters(self.text)
+
 
 @dataclass
 class Submitted:
@@ -89,8 +93,41 @@ class Submitted:
     extra: dict = field(default_factory=dict)
 
 
-def validate(data: FeedbackInput) -> list[FieldError]:
+def control_character_errors(data: FeedbackInput) -> list[FieldError]:
+    """Identifiers that carry a control character: they would be compared in queries, so they are refused."""
     errors: list[FieldError] = []
+    if has_control_characters(data.service_code):
+        errors.append(
+            FieldError(
+                "service",
+                "control_character",
+                "Le code du service contient un caractère invisible : choisissez un service dans la liste.",
+                "The service code contains an invisible character: choose a service from the list.",
+            )
+        )
+    if data.contact_email and has_control_characters(data.contact_email.strip()):
+        errors.append(
+            FieldError(
+                "contact_email",
+                "control_character",
+                "L'adresse e-mail contient un caractère invisible : saisissez-la à nouveau.",
+                "The e-mail address contains an invisible character: please type it again.",
+            )
+        )
+    if data.idempotency_key and has_control_characters(data.idempotency_key):
+        errors.append(
+            FieldError(
+                "idempotency_key",
+                "control_character",
+                "La clé d'idempotence contient un caractère invisible.",
+                "The idempotency key contains an invisible character.",
+            )
+        )
+    return errors
+
+
+def validate(data: FeedbackInput) -> list[FieldError]:
+    errors: list[FieldError] = control_character_errors(data)
     text = data.text.strip()
     if data.rating is not None and not (1 <= data.rating <= 5):
         errors.append(FieldError("rating", "out_of_range", "Choisissez une note de 1 à 5.", "Choose a rating from 1 to 5."))
@@ -143,6 +180,8 @@ _service_cache: dict[str, tuple[float, dict | None]] = {}
 
 async def find_service(code: str) -> dict | None:
     """The active service with this code; cached for a few seconds, as intake asks on every submission."""
+    if has_control_characters(code):
+        return None  # no code has one, and PostgreSQL cannot compare U+0000
     now = time.monotonic()
     cached = _service_cache.get(code)
     if cached and now - cached[0] < SERVICE_CACHE_SECONDS:
@@ -200,6 +239,10 @@ async def submit_feedback(data: FeedbackInput) -> Submitted:
     The same (source, idempotency key) twice gives the same reference and one row, when the
     second submission repeats the first; a different one raises IdempotencyConflict.
     """
+    # The lookups below would send these identifiers to the database: refuse them first.
+    refused = control_character_errors(data)
+    if refused:
+        raise IntakeError(refused)
     # A replay answers with the original reference, even if the service changed since.
     if data.idempotency_key:
         existing = await find_by_key(data.source, data.idempotency_key)

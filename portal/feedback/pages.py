@@ -12,6 +12,7 @@ from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal.feedback.api import TooManyRequests, check_rate_limit
+from portal.feedback.cleaning import strip_control_characters
 from portal.feedback.intake import (
     MAX_TEXT, FeedbackInput, FieldError, IdempotencyConflict, IntakeError, find_service, list_services, submit_feedback,
 )
@@ -102,10 +103,12 @@ class CitizenPages(Controller):
         service = await find_service(code)
         if service is None:
             raise NotFoundException()
+        contact_email = data.get("contact_email", "").strip()
+        # Re-shown without invisible characters: the text as it would be stored, the address ready to send again.
         values = {
-            "text": data.get("text", ""),
+            "text": strip_control_characters(data.get("text", "")),
             "rating": data.get("rating") or None,
-            "contact_email": data.get("contact_email", "").strip(),
+            "contact_email": strip_control_characters(contact_email),
             "contact_consent": data.get("contact_consent") == "yes",
             "idempotency_key": data.get("idempotency_key") or str(uuid.uuid4()),
         }
@@ -148,7 +151,7 @@ class CitizenPages(Controller):
                     rating=rating,
                     channel="web",
                     source="web",
-                    contact_email=values["contact_email"] or None,
+                    contact_email=contact_email or None,
                     contact_consent=values["contact_consent"],
                     idempotency_key=values["idempotency_key"],
                     # Honeypot: people never see this field. Kept but flagged, in case a person did.

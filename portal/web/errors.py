@@ -27,17 +27,28 @@ TITLES = {
 }
 
 
+class PersonError(HTTPException):
+    """An HTTP error with a message a person reads on the page; the API answers its English detail."""
+
+    message_fr = ""
+    message_en = ""
+
+    def message(self, lang: str) -> str:
+        return self.message_en if lang == "en" else self.message_fr
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error_page(request: Request, status: int, detail: str, headers: dict | None = None) -> Response:
-    if "lang" not in request.scope.get("state", {}):
+def _error_page(request: Request, status: int, exc: Exception | None = None, headers: dict | None = None) -> Response:
+    lang = request.scope.get("state", {}).get("lang")
+    if lang is None:
         # Unmatched paths never reach the app's middleware: choose the language here.
-        current_language.set(
-            pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
-        )
-    lang = current_language.get()
+        lang = pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+    # An error raised by a middleware is rendered after the language middleware has returned: set it again.
+    current_language.set(lang)
+    detail = exc.message(lang) if isinstance(exc, PersonError) else ""
     title_fr, title_en = TITLES.get(status, TITLES[400 if status < 500 else 500])
     return Template(
         template_name=f"errors/{status}.html" if status in (404, 429) else "errors/error.html",
@@ -59,7 +70,7 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
                 if isinstance(item, dict)
             ]
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
-    return _error_page(request, status, "", headers)
+    return _error_page(request, status, exc, headers)
 
 
 def _field_name(item: dict) -> str:
@@ -81,7 +92,7 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if _is_api(request):
         return Response({"status": 500, "detail": "Internal server error"}, status_code=500, media_type=MediaType.JSON)
-    return _error_page(request, HTTP_500_INTERNAL_SERVER_ERROR, "")
+    return _error_page(request, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
 EXCEPTION_HANDLERS = {

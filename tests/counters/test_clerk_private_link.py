@@ -35,3 +35,4 @@ async def test_a_form_saved_again_with_other_content_is_409_with_a_new_key(clien
     assert "Carte suivante, même formulaire" in changed.text and "déjà servi" in changed.text
     again = await client.post("/counter", data={**data, "key": key_of(changed.text), "text": "Carte suivante, même formulaire"})
     assert again.status_code == 303 and await Feedback.count() == 2
+    assert re.search(r"saved=(GCH-[A-Z0-9-]+)", again.headers["location"]).group(1) != reference
