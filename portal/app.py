@@ -52,6 +52,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["current_language"] = i18n.current_language.get
     env.globals["LANGUAGES"] = i18n.LANGUAGES
+    env.globals["language_href"] = i18n.language_href
     env.policies["ext.i18n.trimmed"] = True
 
 

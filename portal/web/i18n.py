@@ -7,6 +7,7 @@ import gettext
 import io
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -102,3 +103,9 @@ def language_middleware(app):
             current_language.reset(token)
 
     return middleware
+
+
+def language_href(query_items, lang: str) -> str:
+    """A link to this page in another language that keeps the rest of the query (a signed link's signature)."""
+    kept = [(key, value) for key, value in query_items if key != "lang"]
+    return "?" + urlencode([*kept, ("lang", lang)])

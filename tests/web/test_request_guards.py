@@ -109,3 +109,12 @@ async def test_every_path_id_beyond_the_database_range_is_a_404(client):
 async def test_the_largest_row_id_is_an_ordinary_not_found(client):
     response = await client.post(f"/publications/{MAX_ROW_ID}/me-too", data={})
     assert response.status_code == 404
+
+
+async def test_the_language_switch_keeps_the_rest_of_the_query(client):
+    # A signed link (a digest archive's ?sig=) must survive a change of language.
+    response = await client.get("/?q=mairie&sig=abc123")
+    assert response.status_code == 200
+    assert 'href="?q=mairie&amp;sig=abc123&amp;lang=en"' in response.text
+    english = await client.get("/?q=mairie&lang=en")
+    assert 'href="?q=mairie&amp;lang=fr"' in english.text
