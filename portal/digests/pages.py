@@ -12,13 +12,14 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from portal.digests.render import ARCHIVE_LINK_DAYS, archive_link_expired, archived_html, is_signed
+from portal.digests.render import ARCHIVE_LINK_DAYS, archive_link_expired, archived_html
 from portal.digests.runs import archived_run
 from portal.digests.subscriptions import get_subscription, unsubscribe
 from portal.digests.wording import Words, state_name
 from portal.review.sessions import LoginRequired, current_staff
 from portal.web.i18n import current_language
 from portal.web.params import MAX_ROW_ID
+from portal.web.signing import verify
 
 # The archived e-mail is shown in a frame: inline styles allowed, no script, images from here only.
 EMAIL_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
@@ -97,7 +98,7 @@ async def _readable_run(request: Request, run_id: int, signature: str | None) ->
     """
     if not 1 <= run_id <= MAX_ROW_ID:  # a number no row can have; PostgreSQL would refuse to compare it
         raise NotFoundException()
-    if signature and is_signed(request.app.state.settings.secret_key, "archive", run_id, signature):
+    if signature and verify(request.app.state.settings.secret_key, "archive", run_id, signature):
         run = await archived_run(run_id)
         if run is None:
             raise NotFoundException()
@@ -122,7 +123,7 @@ def _may_read(staff: dict, run: dict) -> bool:
 
 
 async def _signed_subscription(state: State, subscription_id: int, signature: str) -> dict | None:
-    if not 1 <= subscription_id <= MAX_ROW_ID or not is_signed(state.settings.secret_key, "unsubscribe", subscription_id, signature):
+    if not 1 <= subscription_id <= MAX_ROW_ID or not verify(state.settings.secret_key, "unsubscribe", subscription_id, signature):
         return None
     return await get_subscription(subscription_id)
 

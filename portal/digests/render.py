@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -16,6 +14,7 @@ from portal.digests.chart import trend_chart
 from portal.digests.content import DigestContent
 from portal.digests.wording import Words
 from portal.settings import Settings
+from portal.web.signing import sign
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "email"
 CHART_CID = "trend-chart@guichet"
@@ -31,15 +30,6 @@ class RenderedDigest:
     html: str
     text: str
     chart_png: bytes
-
-
-def sign(secret: str, purpose: str, value: int | str) -> str:
-    """HMAC-SHA256 of purpose and value, so a link signed for one use is worthless for another."""
-    return hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def is_signed(secret: str, purpose: str, value: int | str, signature: str) -> bool:
-    return hmac.compare_digest(sign(secret, purpose, value), signature or "")
 
 
 def unsubscribe_url(settings: Settings, subscription_id: int) -> str:

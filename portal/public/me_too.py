@@ -34,7 +34,7 @@ def voter_key(secret: str, cookie: str | None) -> str | None:
     if not cookie or "." not in cookie:
         return None
     token, signature = cookie.rsplit(".", 1)
-    if not hmac.compare_digest(_sign(secret, token), signature):
+    if not hmac.compare_digest(_sign(secret, token).encode(), signature.encode("utf-8", "replace")):
         return None
     return hmac.new(secret.encode(), f"me-too:{token}".encode(), hashlib.sha256).hexdigest()
 

@@ -27,4 +27,5 @@ def form_token(secret: str, cookie_value: str | None) -> tuple[str, str]:
 def is_valid(secret: str, cookie_value: str | None, submitted: str | None) -> bool:
     if not cookie_value or not submitted:
         return False
-    return hmac.compare_digest(_sign(secret, cookie_value), submitted)
+    # Bytes, so a non-ASCII token is a plain mismatch rather than a TypeError.
+    return hmac.compare_digest(_sign(secret, cookie_value).encode(), submitted.encode("utf-8", "replace"))

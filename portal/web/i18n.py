@@ -7,7 +7,7 @@ import gettext
 import io
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -105,7 +105,7 @@ def language_middleware(app):
     return middleware
 
 
-def language_href(query_items, lang: str) -> str:
+def language_href(query_string: str, lang: str) -> str:
     """A link to this page in another language that keeps the rest of the query (a signed link's signature)."""
-    kept = [(key, value) for key, value in query_items if key != "lang"]
+    kept = [(key, value) for key, value in parse_qsl(query_string, keep_blank_values=True) if key != "lang"]
     return "?" + urlencode([*kept, ("lang", lang)])

@@ -12,7 +12,8 @@ from pathlib import Path
 import axe_playwright_python
 import pytest
 
-from portal.digests.render import ARCHIVE_LINK_DAYS, sign
+from portal.digests.render import ARCHIVE_LINK_DAYS
+from portal.web.signing import sign
 from tests.citizen.store import Store
 from tests.conftest import ROOT, server_env
 from tests.factories import create_service

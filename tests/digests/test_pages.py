@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from portal.digests.render import sign
+from portal.web.signing import sign
 from portal.digests.subscriptions import get_subscription
 from portal.digests.tables import DigestRun
 from tests.digests.conftest import running_app
