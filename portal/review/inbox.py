@@ -13,6 +13,7 @@ from portal.review.access import service_scope
 from portal.review.answers import ALLOWED_MOVES
 from portal.store.engine import current_engine, is_postgres
 from portal.store.tables import CHANNELS, SENTIMENTS, STATUSES, Feedback, FeedbackTopic
+from portal.web.csv_export import write_csv
 
 PAGE_SIZE = 50
 OPEN_STATUSES = ("received", "in_review")
@@ -211,9 +212,6 @@ EXPORT_COLUMNS = ("reference", "received_at", "service_code", "channel", "office
 
 async def export_inbox(staff: dict, f: InboxFilter, client: str = "") -> str:
     """The filtered inbox as CSV (redacted text only, at most EXPORT_LIMIT rows); the export is audited."""
-    import csv
-    import io
-
     rows: list[dict] = []
     cursor = None
     while len(rows) < EXPORT_LIMIT:
@@ -222,13 +220,9 @@ async def export_inbox(staff: dict, f: InboxFilter, client: str = "") -> str:
         if not page.next_cursor:
             break
         cursor = page.next_cursor
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([row[c].isoformat() if c == "received_at" else row[c] for c in EXPORT_COLUMNS])
+    body = write_csv(EXPORT_COLUMNS, ([row[c].isoformat() if c == "received_at" else row[c] for c in EXPORT_COLUMNS] for row in rows))
     await audit.record("export", staff, client=client, detail={"rows": len(rows), "filters": _describe(f)})
-    return out.getvalue()
+    return body
 
 
 def _describe(f: InboxFilter) -> dict:
