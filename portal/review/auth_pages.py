@@ -75,7 +75,10 @@ class StaffAuthPages(Controller):
         if not email or not data.get("password"):
             error = _message("Saisissez votre adresse e-mail et votre mot de passe.", "Enter your e-mail address and password.")
             return with_csrf(request, "staff/login.html", {**context, "error": error}, status=400)
-        result = await sessions.sign_in(email, data.get("password", ""), request_client(request), request.headers.get("user-agent", ""))
+        result = await sessions.sign_in(
+            email, data.get("password", ""), request_client(request), request.headers.get("user-agent", ""),
+            previous_token=request.cookies.get(sessions.COOKIE),
+        )
         if result.wait_seconds:
             minutes = max(1, round(result.wait_seconds / 60))
             error = _message(

@@ -154,8 +154,13 @@ class SignIn:
         self.token, self.staff, self.wait_seconds = token, staff, wait_seconds
 
 
-async def sign_in(email: str, password: str, client: str, user_agent: str) -> SignIn:
-    """Check the password unless throttled, record the attempt and the audit event, open a session."""
+async def sign_in(email: str, password: str, client: str, user_agent: str, previous_token: str | None = None) -> SignIn:
+    """Check the password unless throttled, record the attempt and the audit event, open a session.
+
+    `previous_token` is the session cookie the browser already had: a successful sign-in ends
+    that session (whoever it belonged to) so one browser holds one session. Sessions on other
+    devices stay open; "sign out everywhere" ends them.
+    """
     email = normalise_email(email)[:254]
     attempt, wait = await throttle.reserve_attempt(email, client)
     if attempt is None:
@@ -165,9 +170,17 @@ async def sign_in(email: str, password: str, client: str, user_agent: str) -> Si
         await audit.record("login_failed", None, actor_email=email, client=client)
         return SignIn()
     await throttle.record_success(attempt)
+    await _end_previous_session(previous_token, client)
     token = await open_session(user["id"], client, user_agent)
     await audit.record("login", user, client=client)
     return SignIn(token=token, staff=user)
+
+
+async def _end_previous_session(token: str | None, client: str) -> None:
+    previous = await session_user(token)
+    await close_session(token)
+    if previous is not None:
+        await audit.record("logout", previous, client=client, detail={"replaced_by_sign_in": True})
 
 
 async def sign_out(token: str | None, everywhere: bool, client: str) -> None:
