@@ -7,12 +7,14 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+from piccolo.columns.combination import WhereRaw
+
 from portal.feedback.reference import normalise_reference
 from portal.review import audit
 from portal.review.access import service_scope
 from portal.review.answers import ALLOWED_MOVES
-from portal.store.engine import current_engine, is_postgres
 from portal.review.request_values import BadValue, day, in_day_range, in_id_range, row_id
+from portal.store.engine import current_engine, is_postgres
 from portal.store.tables import CHANNELS, SENTIMENTS, STATUSES, Feedback, FeedbackTopic
 from portal.web.csv_export import write_csv
 from portal.web.i18n import _
@@ -148,11 +150,12 @@ def _conditions(staff: dict, f: InboxFilter) -> list | None:
             where.append(Feedback.reference == reference)
         else:
             # Search reads the redacted text only: searching must not reveal hidden personal data.
-            if is_postgres(current_engine()):
-                escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                where.append(Feedback.redacted_text.ilike(f"%{escaped}%"))
-            else:  # SQLite's LIKE ignores ASCII case and has no default escape character
-                where.append(Feedback.redacted_text.like(f"%{f.q}%"))
+            # What was typed is matched literally: % and _ are escaped, with a backslash.
+            pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            if is_postgres(current_engine()):  # backslash is PostgreSQL's default LIKE escape
+                where.append(Feedback.redacted_text.ilike(pattern))
+            else:  # SQLite's LIKE ignores ASCII case and has no escape character unless given one
+                where.append(WhereRaw("\"feedback\".\"redacted_text\" LIKE {} ESCAPE '\\'", pattern))
     return where
 
 
