@@ -84,6 +84,9 @@ class StaffAuthPages(Controller):
             error = _message(
                 f"Trop de tentatives de connexion. Réessayez dans {minutes} minute(s).",
                 f"Too many sign-in attempts. Try again in {minutes} minute(s).",
+            ) if result.wait_seconds >= 60 else _message(
+                "Trop de tentatives de connexion en cours. Réessayez dans quelques secondes.",
+                "Too many sign-in attempts under way. Try again in a few seconds.",
             )
             return with_csrf(
                 request, "staff/login.html", {**context, "error": error}, status=429,

@@ -167,9 +167,10 @@ async def sign_in(email: str, password: str, client: str, user_agent: str, previ
         return SignIn(wait_seconds=wait)
     user = await find_login(email)
     if not await password_matches(user["password_hash"] if user else None, password) or user is None:
+        await throttle.settle(attempt, succeeded=False)
         await audit.record("login_failed", None, actor_email=email, client=client)
         return SignIn()
-    await throttle.record_success(attempt)
+    await throttle.settle(attempt, succeeded=True)
     await _end_previous_session(previous_token, client)
     token = await open_session(user["id"], client, user_agent)
     await audit.record("login", user, client=client)

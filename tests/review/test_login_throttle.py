@@ -29,8 +29,27 @@ async def test_concurrent_wrong_passwords_for_one_account_check_at_most_the_limi
     assert set(statuses) <= {400, 429}
     assert len(checked) <= MAX_ACCOUNT_FAILURES, f"{len(checked)} passwords checked"
     assert await LoginAttempt.count().where(LoginAttempt.email == admin["email"]) <= MAX_ACCOUNT_FAILURES
-    # Still locked afterwards, even with the right password.
-    assert (await _concurrent_sign_ins(client, [admin["email"]], PASSWORD)) == [429]
+    # Still locked afterwards, even with the right password, for most of the quarter of an hour.
+    token = csrf_of((await client.get("/staff/login")).text)
+    locked = await client.post("/staff/login", data={"csrf_token": token, "email": admin["email"], "password": PASSWORD})
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 60
+
+
+async def test_right_passwords_refused_while_others_are_checked_may_retry_in_seconds(client):
+    users = [await create_staff("admin") for _ in range(MAX_CLIENT_FAILURES + 10)]
+    token = csrf_of((await client.get("/staff/login")).text)
+    responses = await asyncio.gather(*(
+        client.post("/staff/login", data={"csrf_token": token, "email": u["email"], "password": PASSWORD})
+        for u in users
+    ))
+    refused = [u for u, r in zip(users, responses) if r.status_code == 429]
+    assert {r.status_code for r in responses} <= {303, 429}
+    assert all(int(r.headers["retry-after"]) <= 5 for r in responses if r.status_code == 429)
+    assert all("quelques secondes" in r.text for r in responses if r.status_code == 429)
+    # Every check is over: nothing is pending, so they all get in now.
+    assert await LoginAttempt.count().where(LoginAttempt.pending == True) == 0  # noqa: E712
+    again = await _concurrent_sign_ins(client, [u["email"] for u in refused[:MAX_CLIENT_FAILURES]], PASSWORD)
+    assert set(again) <= {303}
 
 
 async def test_concurrent_guesses_from_one_client_check_at_most_the_client_limit(client):
