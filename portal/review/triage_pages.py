@@ -14,7 +14,7 @@ from portal.review.auth_pages import csrf_ok, in_french, with_csrf
 from portal.review.inbox import (
     BULK_STATUSES, BulkError, InboxFilter, InboxPage, InvalidCursor, bulk_set_status, export_inbox, list_inbox,
 )
-from portal.review.request_values import row_id
+from portal.review.request_values import plain_int, row_id
 from portal.review.sessions import current_staff, request_client, requires_role
 from portal.store.tables import CHANNELS, SENTIMENTS, STATUSES
 
@@ -55,15 +55,20 @@ async def _inbox_page(request: Request, staff: dict, params: dict[str, list[str]
             problems.append(str(exc))
     if problems:
         status, error = 400, " ".join(problems)
-    query = [(k, v) for k, values in params.items() if k not in ("after", "done") for v in values]
+    query = [(k, v) for k, values in params.items() if k not in ("after", "done", "moved") for v in values]
     context = {
         "staff": staff, "page": page, "filters": filters, "query": query, "error": error, "bad_filters": bool(problems),
         "services": await visible_services(staff), "offices": await all_offices(),
         "channels": CHANNELS, "sentiments": SENTIMENTS, "statuses": STATUSES, "topics": await items.topic_choices(),
-        "bulk_statuses": BULK_STATUSES, "moved": request.query_params.get("moved") if status == 200 else None,
+        "bulk_statuses": BULK_STATUSES, "moved": _moved(request.query_params.get("moved")) if status == 200 else None,
         "first_page": not after, "typed": {name: (params.get(name) or [""])[0][:40] for name in ("since", "until")},
     }
     return with_csrf(request, "staff/inbox.html", context, status=status)
+
+
+def _moved(value: str | None) -> str | None:
+    """The outcome of a bulk move, as its redirect wrote it: a count or "expired", nothing else."""
+    return value if value == "expired" or plain_int(value) is not None else None
 
 
 class TriagePages(Controller):

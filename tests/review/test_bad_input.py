@@ -156,3 +156,12 @@ async def test_office_filter_in_range_still_works(client):
     await signed_in(client, admin)
     page = await client.get("/staff/inbox", params={"office": office["id"], "until": dt.date.today().isoformat()})
     assert page.status_code == 200 and "Au guichet" in page.text
+
+
+async def test_the_bulk_outcome_shows_only_a_count(client):
+    service = await create_service()
+    agent = await create_staff("agent", services=[service])
+    await signed_in(client, agent)
+    assert "3 avis mis à jour" in (await client.get("/staff/inbox", params={"moved": "3"})).text
+    page = await client.get("/staff/inbox", params={"moved": "Votre compte est bloqué, appelez le 08 99"})
+    assert page.status_code == 200 and "appelez" not in page.text
