@@ -13,7 +13,7 @@ from portal.review.access import can_manage_templates
 from portal.review.tables import AnswerTemplate
 from portal.settings import Settings
 from portal.store.tables import Feedback
-from portal.web.i18n import translations
+from portal.web.i18n import _, translations
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,10 @@ MAX_ANSWER = 4000
 
 class AnswerError(ValueError):
     """The answer or move is refused; the message is for the person."""
+
+
+class TemplateNotFound(AnswerError):
+    """No template of this service has that id (it may belong to another service)."""
 
 
 async def change_status(staff: dict, item: dict, status: str, client: str = "") -> None:
@@ -123,11 +127,15 @@ async def save_template(staff: dict, service: dict, title: str, body: str, templ
         raise AnswerError("Le titre ou le texte est trop long.")
     now = dt.datetime.now(dt.timezone.utc)
     if template_id:
-        await AnswerTemplate.update(
+        # Only this service's template: another service's id changes nothing, and so is not audited.
+        rows = await AnswerTemplate.update(
             {AnswerTemplate.title: title, AnswerTemplate.body: body, AnswerTemplate.updated_by: staff["id"], AnswerTemplate.updated_at: now}
-        ).where((AnswerTemplate.id == template_id) & (AnswerTemplate.service == service["id"]))
+        ).where((AnswerTemplate.id == template_id) & (AnswerTemplate.service == service["id"])).returning(AnswerTemplate.id)
+        if not rows:
+            raise TemplateNotFound(_("Ce modèle de réponse n’existe pas pour ce service."))
     else:
-        await AnswerTemplate.insert(
+        rows = await AnswerTemplate.insert(
             AnswerTemplate(service=service["id"], title=title, body=body, updated_by=staff["id"], updated_at=now)
-        )
-    await audit.record("edit_template", staff, service_id=service["id"], client=client, detail={"title": title})
+        ).returning(AnswerTemplate.id)
+    await audit.record("edit_template", staff, service_id=service["id"], client=client,
+                       detail={"title": title, "template": rows[0]["id"]})

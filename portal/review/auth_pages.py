@@ -75,12 +75,18 @@ class StaffAuthPages(Controller):
         if not email or not data.get("password"):
             error = _message("Saisissez votre adresse e-mail et votre mot de passe.", "Enter your e-mail address and password.")
             return with_csrf(request, "staff/login.html", {**context, "error": error}, status=400)
-        result = await sessions.sign_in(email, data.get("password", ""), request_client(request), request.headers.get("user-agent", ""))
+        result = await sessions.sign_in(
+            email, data.get("password", ""), request_client(request), request.headers.get("user-agent", ""),
+            previous_token=request.cookies.get(sessions.COOKIE),
+        )
         if result.wait_seconds:
             minutes = max(1, round(result.wait_seconds / 60))
             error = _message(
                 f"Trop de tentatives de connexion. Réessayez dans {minutes} minute(s).",
                 f"Too many sign-in attempts. Try again in {minutes} minute(s).",
+            ) if result.wait_seconds >= 60 else _message(
+                "Trop de tentatives de connexion en cours. Réessayez dans quelques secondes.",
+                "Too many sign-in attempts under way. Try again in a few seconds.",
             )
             return with_csrf(
                 request, "staff/login.html", {**context, "error": error}, status=429,

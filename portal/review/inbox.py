@@ -7,12 +7,17 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+from piccolo.columns.combination import WhereRaw
+
 from portal.feedback.reference import normalise_reference
 from portal.review import audit
 from portal.review.access import service_scope
 from portal.review.answers import ALLOWED_MOVES
+from portal.review.request_values import BadValue, day, in_day_range, in_id_range, row_id
 from portal.store.engine import current_engine, is_postgres
 from portal.store.tables import CHANNELS, SENTIMENTS, STATUSES, Feedback, FeedbackTopic
+from portal.web.csv_export import write_csv
+from portal.web.i18n import _
 
 PAGE_SIZE = 50
 OPEN_STATUSES = ("received", "in_review")
@@ -33,36 +38,53 @@ class InboxFilter:
     until: dt.date | None = None
     q: str = ""
 
+    # Values of the query string that could name nothing; the page answers 400 and lists them.
+    problems: list[str] = field(default_factory=list, compare=False)
+
     @classmethod
     def from_query(cls, params: dict[str, str | list[str]]) -> "InboxFilter":
+        """The filter asked for; an empty value means "any", a value that names nothing is left out
+        and explained in `problems`."""
+        problems: list[str] = []
+
         def one(name: str) -> str:
             value = params.get(name) or ""
             return (value[0] if isinstance(value, list) and value else value if isinstance(value, str) else "").strip()
 
-        def as_int(value: str) -> int | None:
-            return int(value) if value.isdigit() else None
+        def an_id(value: str, message: str) -> int | None:
+            found = row_id(value)
+            if value.strip() and found is None and message not in problems:
+                problems.append(message)
+            return found
 
-        def as_date(value: str) -> dt.date | None:
+        def a_day(name: str, label: str) -> dt.date | None:
             try:
-                return dt.date.fromisoformat(value) if value else None
-            except ValueError:
+                return day(one(name), label)
+            except BadValue as exc:
+                problems.append(str(exc))
                 return None
 
         raw_services = params.get("service") or []
-        services = [as_int(v) for v in ([raw_services] if isinstance(raw_services, str) else raw_services)]
+        unknown_service = _("Ce service n’existe pas : choisissez un service dans la liste.")
+        services = [an_id(v, unknown_service) for v in ([raw_services] if isinstance(raw_services, str) else raw_services)]
         urgent = one("urgent")
         return cls(
             service_ids=[s for s in services if s is not None],
             channel=one("channel") if one("channel") in CHANNELS else None,
-            office_id=as_int(one("office")),
+            office_id=an_id(one("office"), _("Ce lieu d’accueil n’existe pas : choisissez un lieu dans la liste.")),
             sentiment=one("sentiment") if one("sentiment") in SENTIMENTS else None,
             topic=one("topic")[:64] or None,
             urgent=True if urgent == "yes" else False if urgent == "no" else None,
             status=one("status") if one("status") in (*STATUSES, "open") else None,
-            since=as_date(one("since")),
-            until=as_date(one("until")),
+            since=a_day("since", _("Reçus depuis le")),
+            until=a_day("until", _("Jusqu’au")),
             q=one("q")[:200],
+            problems=problems,
         )
+
+
+class InvalidCursor(ValueError):
+    """A "next page" link that was altered or comes from elsewhere; the message is for the person."""
 
 
 @dataclass
@@ -77,13 +99,20 @@ def encode_cursor(row: dict) -> str:
 
 
 def decode_cursor(cursor: str | None) -> tuple[bool, dt.datetime, int] | None:
+    """None without a cursor; InvalidCursor when it is not one this page wrote."""
     if not cursor:
         return None
     try:
-        urgent, received, row_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return bool(urgent), dt.datetime.fromisoformat(received), int(row_id)
-    except (ValueError, TypeError):
-        return None
+        urgent, received, row_id_ = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        received = dt.datetime.fromisoformat(received)
+        if not isinstance(row_id_, int) or not in_id_range(row_id_) or received.tzinfo is None:
+            raise ValueError("out of range")
+        received = received.astimezone(dt.timezone.utc)
+        if not in_day_range(received):
+            raise ValueError("out of range")
+        return bool(urgent), received, row_id_
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InvalidCursor(_("Ce lien de page suivante n’est plus valide : revenez à la première page.")) from exc
 
 
 def _conditions(staff: dict, f: InboxFilter) -> list | None:
@@ -121,11 +150,12 @@ def _conditions(staff: dict, f: InboxFilter) -> list | None:
             where.append(Feedback.reference == reference)
         else:
             # Search reads the redacted text only: searching must not reveal hidden personal data.
-            if is_postgres(current_engine()):
-                escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                where.append(Feedback.redacted_text.ilike(f"%{escaped}%"))
-            else:  # SQLite's LIKE ignores ASCII case and has no default escape character
-                where.append(Feedback.redacted_text.like(f"%{f.q}%"))
+            # What was typed is matched literally: % and _ are escaped, with a backslash.
+            pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            if is_postgres(current_engine()):  # backslash is PostgreSQL's default LIKE escape
+                where.append(Feedback.redacted_text.ilike(pattern))
+            else:  # SQLite's LIKE ignores ASCII case and has no escape character unless given one
+                where.append(WhereRaw("\"feedback\".\"redacted_text\" LIKE {} ESCAPE '\\'", pattern))
     return where
 
 
@@ -181,10 +211,16 @@ async def list_inbox(staff: dict, f: InboxFilter, cursor: str | None = None, pag
 BULK_STATUSES = ("in_review", "closed")
 
 
+class BulkError(ValueError):
+    """Nothing can be moved as asked; the message is for the person."""
+
+
 async def bulk_set_status(staff: dict, feedback_ids: list[int], status: str, client: str = "") -> int:
     """Move the chosen items (those this person may act on) to `status`; returns how many moved."""
-    if status not in BULK_STATUSES or not feedback_ids:
-        return 0
+    if status not in BULK_STATUSES:
+        raise BulkError(_("Choisissez un statut dans la liste."))
+    if not feedback_ids:
+        raise BulkError(_("Cochez au moins un avis à mettre à jour."))
     scope = service_scope(staff)
     query = Feedback.select(Feedback.id, Feedback.service, Feedback.status).where(Feedback.id.is_in(feedback_ids[:500]))
     moved = 0
@@ -211,9 +247,6 @@ EXPORT_COLUMNS = ("reference", "received_at", "service_code", "channel", "office
 
 async def export_inbox(staff: dict, f: InboxFilter, client: str = "") -> str:
     """The filtered inbox as CSV (redacted text only, at most EXPORT_LIMIT rows); the export is audited."""
-    import csv
-    import io
-
     rows: list[dict] = []
     cursor = None
     while len(rows) < EXPORT_LIMIT:
@@ -222,14 +255,11 @@ async def export_inbox(staff: dict, f: InboxFilter, client: str = "") -> str:
         if not page.next_cursor:
             break
         cursor = page.next_cursor
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([row[c].isoformat() if c == "received_at" else row[c] for c in EXPORT_COLUMNS])
+    body = write_csv(EXPORT_COLUMNS, ([row[c].isoformat() if c == "received_at" else row[c] for c in EXPORT_COLUMNS] for row in rows))
     await audit.record("export", staff, client=client, detail={"rows": len(rows), "filters": _describe(f)})
-    return out.getvalue()
+    return body
 
 
 def _describe(f: InboxFilter) -> dict:
-    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in f.__dict__.items() if v not in (None, "", [])}
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in f.__dict__.items()
+            if v not in (None, "", []) and k != "problems"}

@@ -12,19 +12,39 @@ from portal.review import answers, audit
 from portal.review.access import can_manage_templates, office_for, require_admin, service_for, visible_offices, visible_services
 from portal.review.auth_pages import csrf_ok, in_french, with_csrf
 from portal.review.dashboards import dashboard
+from portal.review.request_values import BadValue, day, plain_int, row_id
 from portal.review.sessions import current_staff, request_client
+from portal.web.i18n import _
 
 
 def _weeks(request: Request) -> int:
-    value = request.query_params.get("weeks", "12")
-    return min(max(int(value), 1), 104) if value.isdigit() else 12
+    weeks = plain_int(request.query_params.get("weeks"))
+    return min(max(weeks, 1), 104) if weeks is not None else 12
 
 
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+def _audit_filter(q) -> tuple[audit.AuditFilter, list[str]]:
+    """The audit filter asked for, and what in it names nothing (the page then answers 400)."""
+    problems = []
+
+    def a_day(name: str, label: str) -> dt.date | None:
+        try:
+            return day(q.get(name), label)
+        except BadValue as exc:
+            problems.append(str(exc))
+            return None
+
+    before = (q.get("before") or "").strip()
+    before_id = row_id(before)
+    if before and before_id is None:
+        problems.append(_("Ce lien vers les événements plus anciens n’est plus valide : revenez à la première page."))
+    f = audit.AuditFilter(
+        action=q.get("action") if q.get("action") in audit.ACTIONS else None,
+        actor_email=(q.get("actor") or "").strip()[:254] or None,
+        reference=(q.get("reference") or "").strip().upper()[:16] or None,
+        since=a_day("since", _("Depuis le")), until=a_day("until", _("Jusqu’au")),
+        before_id=before_id,
+    )
+    return f, problems
 
 
 class OverviewPages(Controller):
@@ -68,9 +88,14 @@ class OverviewPages(Controller):
         values = {"title": data.get("title", ""), "body": data.get("body", "")}
         if not csrf_ok(request, data):
             return await _templates_page(request, staff, service, 400, "La page a expiré : recommencez.", values)
+        raw_id = data.get("id", "").strip()
+        template_id = row_id(raw_id) if raw_id else None
         try:
-            template_id = int(data["id"]) if data.get("id", "").isdigit() else None
+            if raw_id and template_id is None and can_manage_templates(staff, service["id"]):
+                raise answers.TemplateNotFound(_("Ce modèle de réponse n’existe pas pour ce service."))
             await answers.save_template(staff, service, values["title"], values["body"], template_id, request_client(request))
+        except answers.TemplateNotFound as exc:
+            return await _templates_page(request, staff, service, 404, str(exc), values)
         except answers.AnswerError as exc:
             status = 403 if not can_manage_templates(staff, service["id"]) else 422
             return await _templates_page(request, staff, service, status, str(exc), values)
@@ -81,20 +106,16 @@ class OverviewPages(Controller):
         staff = await current_staff(request)
         require_admin(staff)
         q = request.query_params
-        before = q.get("before", "")
-        f = audit.AuditFilter(
-            action=q.get("action") if q.get("action") in audit.ACTIONS else None,
-            actor_email=(q.get("actor") or "").strip()[:254] or None,
-            reference=(q.get("reference") or "").strip().upper()[:16] or None,
-            since=_date(q.get("since")), until=_date(q.get("until")),
-            before_id=int(before) if before.isdigit() else None,
-        )
-        events = await audit.list_events(f)
+        f, problems = _audit_filter(q)
+        events = [] if problems else await audit.list_events(f)
         query = [(k, v) for k, v in q.items() if k != "before" and v]
         return Template(
             template_name="staff/audit.html",
             context={"staff": staff, "events": events, "f": f, "actions": audit.ACTIONS, "query": query,
-                     "older": events[-1]["id"] if len(events) == f.limit else None},
+                     "older": events[-1]["id"] if len(events) == f.limit else None,
+                     "error": " ".join(problems) or None,
+                     "typed": {name: (q.get(name) or "")[:40] for name in ("since", "until")}},
+            status_code=400 if problems else 200,
         )
 
 

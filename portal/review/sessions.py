@@ -1,4 +1,4 @@
-"""Server-side staff sessions, login throttling, and the guards every staff page uses.
+"""Server-side staff sessions, signing in (throttled by portal.review.throttle), and the guards every staff page uses.
 
 Other features protect their pages with these two names (keep them stable):
 
@@ -24,18 +24,15 @@ from typing import Any, Awaitable, Callable
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
-from portal.review import audit
-from portal.review.accounts import check_password, find_login, identity, normalise_email
-from portal.review.tables import LoginAttempt, StaffSession
+from portal.review import audit, throttle
+from portal.review.accounts import find_login, identity, normalise_email, password_matches
+from portal.review.tables import StaffSession
 from portal.web.ratelimit import client_key
 
 COOKIE = "guichet_staff"
 SESSION_HOURS = 12  # absolute lifetime: one working day, then sign in again
 IDLE_MINUTES = 120  # an unattended browser is signed out after two hours
 TOUCH_SECONDS = 60  # write last_seen at most once a minute, not on every request
-THROTTLE_MINUTES = 15
-MAX_ACCOUNT_FAILURES = 5  # per e-mail address, since its last successful sign-in
-MAX_CLIENT_FAILURES = 20  # per client address, whatever the e-mail
 _STATE_KEY = "guichet_staff"
 _USER_FIELDS = ("id", "email", "name", "role", "office", "active")
 
@@ -115,37 +112,6 @@ async def close_all_sessions(user_id: int) -> int:
     return len(rows)
 
 
-async def login_wait_seconds(email: str, client: str) -> int:
-    """0 when this e-mail and client may try to sign in, else how long they must wait."""
-    since = _now() - dt.timedelta(minutes=THROTTLE_MINUTES)
-    last_success = (
-        await LoginAttempt.select(LoginAttempt.at)
-        .where((LoginAttempt.email == email) & (LoginAttempt.succeeded == True) & (LoginAttempt.at > since))  # noqa: E712
-        .order_by(LoginAttempt.at, ascending=False)
-        .first()
-    )
-    account_since = max(since, last_success["at"]) if last_success else since
-    waits = []
-    for column, value, limit, start in (
-        (LoginAttempt.email, email, MAX_ACCOUNT_FAILURES, account_since),
-        (LoginAttempt.client, client, MAX_CLIENT_FAILURES, since),
-    ):
-        failures = (
-            await LoginAttempt.select(LoginAttempt.at)
-            .where((column == value) & (LoginAttempt.succeeded == False) & (LoginAttempt.at > start))  # noqa: E712
-            .order_by(LoginAttempt.at, ascending=False)
-            .limit(limit)
-        )
-        if len(failures) >= limit:
-            oldest = failures[-1]["at"]
-            waits.append(max(1, int((oldest + dt.timedelta(minutes=THROTTLE_MINUTES) - _now()).total_seconds()) + 1))
-    return max(waits, default=0)
-
-
-async def record_login_attempt(email: str, client: str, succeeded: bool) -> None:
-    await LoginAttempt.insert(LoginAttempt(email=email[:254], client=client[:64], succeeded=succeeded, at=_now()))
-
-
 async def current_staff(request: ASGIConnection) -> dict:
     """The signed-in staff member, as a StaffUser dict; raises LoginRequired (401) otherwise.
 
@@ -188,21 +154,34 @@ class SignIn:
         self.token, self.staff, self.wait_seconds = token, staff, wait_seconds
 
 
-async def sign_in(email: str, password: str, client: str, user_agent: str) -> SignIn:
-    """Check the password unless throttled, record the attempt and the audit event, open a session."""
+async def sign_in(email: str, password: str, client: str, user_agent: str, previous_token: str | None = None) -> SignIn:
+    """Check the password unless throttled, record the attempt and the audit event, open a session.
+
+    `previous_token` is the session cookie the browser already had: a successful sign-in ends
+    that session (whoever it belonged to) so one browser holds one session. Sessions on other
+    devices stay open; "sign out everywhere" ends them.
+    """
     email = normalise_email(email)[:254]
-    wait = await login_wait_seconds(email, client)
-    if wait:
+    attempt, wait = await throttle.reserve_attempt(email, client)
+    if attempt is None:
         return SignIn(wait_seconds=wait)
     user = await find_login(email)
-    if not check_password(user["password_hash"] if user else None, password) or user is None:
-        await record_login_attempt(email, client, False)
+    if not await password_matches(user["password_hash"] if user else None, password) or user is None:
+        await throttle.settle(attempt, succeeded=False)
         await audit.record("login_failed", None, actor_email=email, client=client)
         return SignIn()
-    await record_login_attempt(email, client, True)
+    await throttle.settle(attempt, succeeded=True)
+    await _end_previous_session(previous_token, client)
     token = await open_session(user["id"], client, user_agent)
     await audit.record("login", user, client=client)
     return SignIn(token=token, staff=user)
+
+
+async def _end_previous_session(token: str | None, client: str) -> None:
+    previous = await session_user(token)
+    await close_session(token)
+    if previous is not None:
+        await audit.record("logout", previous, client=client, detail={"replaced_by_sign_in": True})
 
 
 async def sign_out(token: str | None, everywhere: bool, client: str) -> None:

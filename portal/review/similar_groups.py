@@ -8,6 +8,7 @@ from litestar.exceptions import NotFoundException
 
 from portal.review import audit
 from portal.review.access import can_triage
+from portal.review.request_values import in_id_range
 from portal.review.similar_tables import MeTooVote, ReportGroup, ReportGroupMember
 from portal.review.tables import Publication
 from portal.store.engine import current_engine
@@ -21,6 +22,8 @@ class GroupError(ValueError):
 
 async def group_for(staff: dict, group_id: int) -> dict:
     """The group if this person triages its service; 404 otherwise, so existence does not leak."""
+    if not in_id_range(group_id):
+        raise NotFoundException()
     row = await ReportGroup.select(
         ReportGroup.id, ReportGroup.service, ReportGroup.title, ReportGroup.confirmed, ReportGroup.confirmed_at,
         ReportGroup.created_at, ReportGroup.created_by.name.as_alias("created_by_name"),

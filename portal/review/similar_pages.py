@@ -9,6 +9,7 @@ from litestar.response import Redirect, Template
 from portal.review import similar_groups
 from portal.review.access import TRIAGE_ROLES, service_for
 from portal.review.auth_pages import csrf_ok, in_french, with_csrf
+from portal.review.request_values import row_id
 from portal.review.sessions import current_staff, request_client, requires_role
 
 EXPIRED = "La page a expiré : recommencez."
@@ -68,7 +69,7 @@ class SimilarPages(Controller):
         form = await request.form()
         if not csrf_ok(request, {"csrf_token": form.get("csrf_token")}):
             return await _group_page(request, staff, group, 400, EXPIRED)
-        chosen = [int(v) for v in form.getall("item") if str(v).isdigit()]
+        chosen = [i for i in (row_id(str(v)) for v in form.getall("item", [])) if i is not None]
         try:
             await similar_groups.split(staff, group, chosen, request_client(request))
         except similar_groups.GroupError as exc:
@@ -84,11 +85,11 @@ class SimilarPages(Controller):
         form = await request.form()
         if not csrf_ok(request, {"csrf_token": form.get("csrf_token")}):
             return await _group_page(request, staff, group, 400, EXPIRED)
-        other = str(form.get("other") or "")
+        other = row_id(str(form.get("other") or ""))
         try:
-            if not other.isdigit():
+            if other is None:
                 raise similar_groups.GroupError("Choisissez le groupe à fusionner avec celui-ci.")
-            await similar_groups.merge(staff, group, int(other), request_client(request))
+            await similar_groups.merge(staff, group, other, request_client(request))
         except similar_groups.GroupError as exc:
             return await _group_page(request, staff, group, 422, str(exc))
         return Redirect(path=f"/staff/similar/{group_id}?done=merged", status_code=303)

@@ -38,6 +38,8 @@ class LoginAttempt(Table, tablename="login_attempt"):
     email = Varchar(length=254, index=True)
     client = Varchar(length=64, index=True)
     succeeded = Boolean(default=False)
+    # True while the password is being checked: counted as a failure, but not a reason for a long wait.
+    pending = Boolean(default=False)
     at = Timestamptz(default=TimestamptzNow(), index=True)
 
 

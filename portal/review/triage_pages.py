@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -9,7 +11,10 @@ from litestar.response import Redirect, Template
 from portal.review import answers, items, publication
 from portal.review.access import TRIAGE_ROLES, all_offices, feedback_for, visible_services
 from portal.review.auth_pages import csrf_ok, in_french, with_csrf
-from portal.review.inbox import BULK_STATUSES, InboxFilter, bulk_set_status, export_inbox, list_inbox
+from portal.review.inbox import (
+    BULK_STATUSES, BulkError, InboxFilter, InboxPage, InvalidCursor, bulk_set_status, export_inbox, list_inbox,
+)
+from portal.review.request_values import plain_int, row_id
 from portal.review.sessions import current_staff, request_client, requires_role
 from portal.store.tables import CHANNELS, SENTIMENTS, STATUSES
 
@@ -37,6 +42,35 @@ async def _item_page(request: Request, staff: dict, item: dict, status: int = 20
     return with_csrf(request, "staff/item.html", context, status=status)
 
 
+async def _inbox_page(request: Request, staff: dict, params: dict[str, list[str]], after: str | None = None,
+                      status: int = 200, error: str | None = None) -> Template:
+    """The inbox for these query parameters; 400 with the filters kept when one of them names nothing."""
+    filters = InboxFilter.from_query(params)
+    problems = list(filters.problems)
+    page = InboxPage([], None)
+    if not problems:
+        try:
+            page = await list_inbox(staff, filters, after)
+        except InvalidCursor as exc:
+            problems.append(str(exc))
+    if problems:
+        status, error = 400, " ".join(problems)
+    query = [(k, v) for k, values in params.items() if k not in ("after", "done", "moved") for v in values]
+    context = {
+        "staff": staff, "page": page, "filters": filters, "query": query, "error": error, "bad_filters": bool(problems),
+        "services": await visible_services(staff), "offices": await all_offices(),
+        "channels": CHANNELS, "sentiments": SENTIMENTS, "statuses": STATUSES, "topics": await items.topic_choices(),
+        "bulk_statuses": BULK_STATUSES, "moved": _moved(request.query_params.get("moved")) if status == 200 else None,
+        "first_page": not after, "typed": {name: (params.get(name) or [""])[0][:40] for name in ("since", "until")},
+    }
+    return with_csrf(request, "staff/inbox.html", context, status=status)
+
+
+def _moved(value: str | None) -> str | None:
+    """The outcome of a bulk move, as its redirect wrote it: a count or "expired", nothing else."""
+    return value if value == "expired" or plain_int(value) is not None else None
+
+
 class TriagePages(Controller):
     path = "/staff"
     include_in_schema = False
@@ -47,22 +81,16 @@ class TriagePages(Controller):
     async def inbox(self, request: Request) -> Template:
         staff = await current_staff(request)
         params = {key: request.query_params.getall(key) for key in request.query_params}
-        filters = InboxFilter.from_query(params)
-        page = await list_inbox(staff, filters, request.query_params.get("after"))
-        query = [(k, v) for k, values in params.items() if k not in ("after", "done") for v in values]
-        context = {
-            "staff": staff, "page": page, "filters": filters, "query": query,
-            "services": await visible_services(staff), "offices": await all_offices(),
-            "channels": CHANNELS, "sentiments": SENTIMENTS, "statuses": STATUSES, "topics": await items.topic_choices(),
-            "bulk_statuses": BULK_STATUSES, "moved": request.query_params.get("moved"), "first_page": not request.query_params.get("after"),
-        }
-        return with_csrf(request, "staff/inbox.html", context)
+        return await _inbox_page(request, staff, params, request.query_params.get("after"))
 
     @get("/inbox.csv")
     async def inbox_csv(self, request: Request) -> Response:
         staff = await current_staff(request)
         params = {key: request.query_params.getall(key) for key in request.query_params}
-        body = await export_inbox(staff, InboxFilter.from_query(params), request_client(request))
+        filters = InboxFilter.from_query(params)
+        if filters.problems:
+            return await _inbox_page(request, staff, params)
+        body = await export_inbox(staff, filters, request_client(request))
         return Response(body, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="avis.csv"'})
 
@@ -73,9 +101,13 @@ class TriagePages(Controller):
         data = {k: form.get(k) for k in form}
         if not csrf_ok(request, data):
             return Redirect(path="/staff/inbox?moved=expired", status_code=303)
-        ids = [int(v) for v in form.getall("item") if str(v).isdigit()]
-        moved = await bulk_set_status(staff, ids, str(data.get("status") or ""), request_client(request))
+        ids = [i for i in (row_id(str(v)) for v in form.getall("item", [])) if i is not None]
         back = str(data.get("back") or "")
+        try:
+            moved = await bulk_set_status(staff, ids, str(data.get("status") or ""), request_client(request))
+        except BulkError as exc:
+            params = parse_qs(back, keep_blank_values=True) if "\n" not in back else {}
+            return await _inbox_page(request, staff, params, status=422, error=str(exc))
         return Redirect(path=f"/staff/inbox?moved={moved}" + (f"&{back}" if back and "\n" not in back else ""), status_code=303)
 
     @get("/items/{feedback_id:int}")
@@ -101,7 +133,7 @@ class TriagePages(Controller):
             return await _item_page(request, staff, item, status=400, error=EXPIRED)
         try:
             await items.correct_labels(
-                staff, item, str(form.get("sentiment") or "") or None, [str(t) for t in form.getall("topic")],
+                staff, item, str(form.get("sentiment") or "") or None, [str(t) for t in form.getall("topic", [])],
                 form.get("urgent") == "yes", request_client(request),
             )
         except items.CorrectionError as exc:

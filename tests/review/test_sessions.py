@@ -151,3 +151,36 @@ async def test_requires_role_lets_the_named_roles_through_and_refuses_others(cli
 async def test_staff_pages_are_french_whatever_the_visitors_language(client):
     page = await client.get("/staff/login", headers={"accept-language": "en-GB,en;q=0.9"})
     assert '<html lang="fr">' in page.text and "Connexion à l’espace agents" in page.text and "?lang=en" not in page.text
+
+
+async def test_signing_in_again_replaces_this_browsers_session_but_not_other_devices(client):
+    admin = await create_staff("admin")
+    agent = await create_staff("agent", services=[await create_service()])
+    await signed_in(client, admin)
+    first = client.cookies.get(COOKIE)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=client.app), base_url="http://testserver") as laptop:
+        await signed_in(laptop, admin)
+        # Same browser, same person: the old token is no longer a session.
+        await signed_in(client, admin)
+        second = client.cookies.get(COOKIE)
+        assert second != first
+        assert not await StaffSession.exists().where(StaffSession.token_hash == token_hash(first))
+        stale = httpx.AsyncClient(transport=httpx.ASGITransport(app=client.app), base_url="http://testserver",
+                                  cookies={COOKIE: first})
+        async with stale:
+            assert (await stale.get("/staff")).status_code == 303
+        # Same browser, another person (a shared desk): the first person's session ends too.
+        await signed_in(client, agent)
+        assert not await StaffSession.exists().where(StaffSession.token_hash == token_hash(second))
+        # The other device was never touched.
+        assert (await laptop.get("/staff")).status_code == 200
+        assert await StaffSession.count() == 2
+    actions = [e["action"] for e in await AuditEvent.select(AuditEvent.action).order_by(AuditEvent.id)]
+    assert actions == ["login", "login", "logout", "login", "logout", "login"]
+
+
+async def test_a_failed_sign_in_leaves_the_current_session_alone(client):
+    admin = await create_staff("admin")
+    await signed_in(client, admin)
+    assert (await sign_in(client, admin["email"], "wrong password!!")).status_code == 400
+    assert (await client.get("/staff")).status_code == 200
