@@ -7,7 +7,7 @@ with argon2 and none is throttled; prints median and maximum latency. The code m
 PYTHONPATH (its first entry), else this one, so the same script measures another branch:
 
     .venv/bin/python bench/login.py
-    PYTHONPATH=/work/main .venv/bin/python bench/login.py      # another checkout
+    PYTHONPATH=../other-checkout .venv/bin/python bench/login.py   # another checkout
     .venv/bin/python bench/login.py --db postgres --seconds 10 --clients 20
 """
 

@@ -8,7 +8,7 @@ limits. From the reference space (alphabet and length read from the checkout's r
 it prints the expected hits a day at 1,000,000 stored items, for one client and for 1,000 addresses.
 
     .venv/bin/python bench/lookup.py                     # this checkout
-    .venv/bin/python bench/lookup.py --repo /work/main   # another checkout, e.g. before the throttle
+    .venv/bin/python bench/lookup.py --repo ../other-checkout   # another checkout, e.g. before the throttle
 """
 
 from __future__ import annotations
