@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections import deque
+
+# One IPv6 subscriber is given a whole /64: keyed by address, every throttle would be endless.
+IPV6_PREFIX = 64
 
 
 class RateLimiter:
@@ -21,6 +25,9 @@ class RateLimiter:
         if hits is None:
             if len(self._hits) >= self.max_clients:
                 self._forget_idle(now)
+            while len(self._hits) >= self.max_clients:
+                # Still full of active clients: the oldest entry goes, so memory stays bounded.
+                del self._hits[next(iter(self._hits))]
             hits = self._hits[key] = deque()
         while hits and hits[0] <= now - self.seconds:
             hits.popleft()
@@ -52,7 +59,20 @@ class RateLimiter:
 
 
 def client_key(scope_client: tuple[str, int] | None, forwarded_for: str | None, trusted: tuple[str, ...]) -> str:
+    """The client a limit counts against: its address (behind a trusted proxy, the forwarded one); IPv6 by /64."""
     host = scope_client[0] if scope_client else "unknown"
     if forwarded_for and host in trusted:
-        return forwarded_for.split(",")[0].strip()
-    return host
+        host = forwarded_for.split(",")[0].strip()
+    return _network_of(host)
+
+
+def _network_of(host: str) -> str:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/{IPV6_PREFIX}", strict=False))
+    return str(address)
