@@ -7,6 +7,10 @@ with the person's text kept instead of discarding it on an error page.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+
+from litestar import Request
+from litestar.response import Template
 
 from portal.web import signing
 
@@ -26,3 +30,22 @@ def is_valid(secret: str, cookie_value: str | None, submitted: str | None) -> bo
     if not cookie_value or not submitted:
         return False
     return signing.verify_digest(secret, PURPOSE, cookie_value, submitted)
+
+
+def with_csrf(request: Request, template: str, context: dict, status: int = 200, headers: dict | None = None) -> Template:
+    """Render a page whose forms carry a CSRF token: csrf_token and csrf_field in the context, the cookie set."""
+    settings = request.app.state.settings
+    cookie_value, token = form_token(settings.secret_key, request.cookies.get(COOKIE))
+    response = Template(
+        template_name=template,
+        context={**context, "csrf_token": token, "csrf_field": FIELD},
+        status_code=status,
+        headers=headers,
+    )
+    response.set_cookie(COOKIE, cookie_value, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/")
+    return response
+
+
+def csrf_ok(request: Request, data: Mapping[str, str]) -> bool:
+    """True when the submitted form carries the token made for this browser."""
+    return is_valid(request.app.state.settings.secret_key, request.cookies.get(COOKIE), data.get(FIELD))
