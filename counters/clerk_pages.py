@@ -15,8 +15,8 @@ from counters.clerk import CounterEntry, NotCorrectable, correct_entry, entry_fo
 from portal.feedback.intake import MAX_TEXT, FieldError, IdempotencyConflict, IntakeError
 from portal.feedback.pages import RATINGS
 from portal.feedback.tracking import private_url
-from portal.review.auth_pages import csrf_ok, with_csrf
 from portal.review.sessions import current_staff, requires_role
+from portal.web.csrf import csrf_ok, with_csrf
 from portal.web.i18n import current_language
 
 EXPIRED = FieldError("text", "expired", "La page a expiré. La saisie est conservée : enregistrez à nouveau.",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import json
 import secrets
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from counters.tables import DEVICE_KINDS, Kiosk
 from portal.feedback.reference import ALPHABET
 from portal.store.tables import Office, OfficeService, Service
+from portal.web import signing
 
 DEFAULT_TOPICS = (
     ("attente", "Temps d'attente", "Waiting time"),
@@ -48,7 +48,7 @@ def _normalise_code(code: str) -> str:
 
 def code_hash(secret_key: str, code: str) -> str:
     # Codes are short enough to guess offline from a plain hash: keyed with the installation secret.
-    return hmac.new(secret_key.encode(), f"enrol:{_normalise_code(code)}".encode(), hashlib.sha256).hexdigest()
+    return signing.digest(secret_key, "enrol", _normalise_code(code))
 
 
 def token_hash(token: str) -> str:

@@ -9,12 +9,12 @@ import traceback
 from dataclasses import dataclass, field
 
 from portal.digests.content import build_digest
-from portal.digests.mailer import MailError, send_email
 from portal.digests.periods import Period, due_periods
 from portal.digests.render import archive_url, build_message, render_digest, unsubscribe_url
 from portal.digests.subscriptions import OutOfScope, digest_services, list_subscriptions, service_codes
 from portal.digests.tables import DigestRun
 from portal.settings import Settings
+from portal.web.mail import MailError, send_email
 
 log = logging.getLogger(__name__)
 UTC = dt.timezone.utc

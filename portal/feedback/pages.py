@@ -20,7 +20,7 @@ from portal.feedback.lookups import TooManyLookups, read_private, read_status
 from portal.feedback.reference import normalise_reference
 from portal.feedback.tracking import confirmation_path, private_path, private_url
 from portal.review.similar_groups import reports_like
-from portal.web import csrf
+from portal.web.csrf import csrf_ok, with_csrf
 from portal.web.i18n import current_language
 
 RATINGS = (
@@ -35,16 +35,6 @@ RATINGS = (
 def service_name(service: dict, prefix: str = "name") -> str:
     lang = current_language.get()
     return service.get(f"{prefix}_{lang}") or service.get(f"{prefix}_fr") or ""
-
-
-def _with_csrf(request: Request, state: State, template: str, context: dict, status: int = 200) -> Template:
-    cookie_value, token = csrf.form_token(state.settings.secret_key, request.cookies.get(csrf.COOKIE))
-    context = {**context, "csrf_token": token, "csrf_field": csrf.FIELD}
-    response = Template(template_name=template, context=context, status_code=status)
-    response.set_cookie(
-        csrf.COOKIE, cookie_value, httponly=True, samesite="lax", secure=state.settings.secure_cookies, path="/"
-    )
-    return response
 
 
 def _form_context(service: dict, values: dict, errors: list[FieldError]) -> dict[str, Any]:
@@ -85,12 +75,12 @@ class CitizenPages(Controller):
         return Template(template_name="citizen/home.html", context={"services": services, "q": query})
 
     @get("/s/{code:str}")
-    async def form(self, request: Request, state: State, code: FromPath[str]) -> Template:
+    async def form(self, request: Request, code: FromPath[str]) -> Template:
         service = await find_service(code)
         if service is None:
             raise NotFoundException()
         values = {"idempotency_key": str(uuid.uuid4()), "text": "", "rating": None, "contact_email": "", "contact_consent": False}
-        return _with_csrf(request, state, "citizen/form.html", _form_context(service, values, []))
+        return with_csrf(request, "citizen/form.html", _form_context(service, values, []))
 
     @post("/s/{code:str}", status_code=303)
     async def submit(
@@ -113,7 +103,7 @@ class CitizenPages(Controller):
             "idempotency_key": data.get("idempotency_key") or str(uuid.uuid4()),
         }
         errors: list[FieldError] = []
-        if not csrf.is_valid(state.settings.secret_key, request.cookies.get(csrf.COOKIE), data.get(csrf.FIELD)):
+        if not csrf_ok(request, data):
             errors.append(
                 FieldError(
                     "text",
@@ -122,7 +112,7 @@ class CitizenPages(Controller):
                     "This page expired. Your message is kept: please send it again.",
                 )
             )
-            return _with_csrf(request, state, "citizen/form.html", _form_context(service, values, errors), status=400)
+            return with_csrf(request, "citizen/form.html", _form_context(service, values, errors), status=400)
         rating: int | None = None
         if values["rating"] is not None:
             try:
@@ -140,7 +130,7 @@ class CitizenPages(Controller):
                     "Many messages were sent from your connection. Your message is kept: try again in a minute.",
                 )
             )
-            response = _with_csrf(request, state, "citizen/form.html", _form_context(service, values, errors), status=429)
+            response = with_csrf(request, "citizen/form.html", _form_context(service, values, errors), status=429)
             response.headers.update(exc.headers or {})
             return response
         try:
@@ -172,9 +162,9 @@ class CitizenPages(Controller):
                     "send it again to record it as new feedback.",
                 )
             )
-            return _with_csrf(request, state, "citizen/form.html", _form_context(service, values, errors), status=409)
+            return with_csrf(request, "citizen/form.html", _form_context(service, values, errors), status=409)
         except IntakeError as exc:
-            return _with_csrf(request, state, "citizen/form.html", _form_context(service, values, exc.errors), status=422)
+            return with_csrf(request, "citizen/form.html", _form_context(service, values, exc.errors), status=422)
         return Redirect(path=confirmation_path(state.settings.secret_key, submitted.reference), status_code=303)
 
     @get("/merci/{reference:str}/{key:str}")

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 
 from portal.review.similar_groups import me_too_counts
 from portal.review.similar_tables import MeTooVote, ReportGroupMember
 from portal.review.tables import Publication
+from portal.web import signing
 
 COOKIE = "guichet_voter"
 COOKIE_DAYS = 365
 # Per client address, whatever the cookie: clearing cookies to vote again is slowed down to this.
 PER_CLIENT = (10, 3600)
-
-
-def _sign(secret: str, token: str) -> str:
-    return hmac.new(secret.encode(), f"voter-cookie:{token}".encode(), hashlib.sha256).hexdigest()[:32]
+# Signing purposes: the cookie's signature, and the key stored for a vote.
+COOKIE_PURPOSE = "voter-cookie"
+VOTER_PURPOSE = "me-too"
 
 
 def voter_cookie(secret: str, existing: str | None) -> str:
@@ -26,7 +24,7 @@ def voter_cookie(secret: str, existing: str | None) -> str:
     if existing and voter_key(secret, existing):
         return existing
     token = secrets.token_urlsafe(24)
-    return f"{token}.{_sign(secret, token)}"
+    return f"{token}.{signing.sign(secret, COOKIE_PURPOSE, token)}"
 
 
 def voter_key(secret: str, cookie: str | None) -> str | None:
@@ -34,9 +32,10 @@ def voter_key(secret: str, cookie: str | None) -> str | None:
     if not cookie or "." not in cookie:
         return None
     token, signature = cookie.rsplit(".", 1)
-    if not hmac.compare_digest(_sign(secret, token).encode(), signature.encode("utf-8", "replace")):
+    if not signing.verify(secret, COOKIE_PURPOSE, token, signature):
         return None
-    return hmac.new(secret.encode(), f"me-too:{token}".encode(), hashlib.sha256).hexdigest()
+    # Full length, and the same for the same cookie: it is what me_too_vote.voter holds.
+    return signing.digest(secret, VOTER_PURPOSE, token)
 
 
 async def publication_exists(publication_id: int) -> bool:

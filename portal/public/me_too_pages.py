@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 from portal.public import me_too
 from portal.review.publication import published
 from portal.review.sessions import request_client
-from portal.web import csrf
+from portal.web.csrf import csrf_ok, with_csrf
 from portal.web.i18n import current_language
 from portal.web.ratelimit import RateLimiter
 
@@ -27,14 +27,9 @@ async def publications_page(request: Request, status: int = 200, error: str | No
     settings = request.app.state.settings
     voter_cookie = me_too.voter_cookie(settings.secret_key, request.cookies.get(me_too.COOKIE))
     items = await me_too.with_votes(await published(), me_too.voter_key(settings.secret_key, voter_cookie))
-    csrf_cookie, token = csrf.form_token(settings.secret_key, request.cookies.get(csrf.COOKIE))
     done = request.query_params.get("done") == "me-too"
-    response = Template(
-        template_name="staff/public_list.html",
-        context={"items": items, "csrf_token": token, "csrf_field": csrf.FIELD, "me_too_error": error, "me_too_done": done},
-        status_code=status, headers=headers,
-    )
-    response.set_cookie(csrf.COOKIE, csrf_cookie, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/")
+    response = with_csrf(request, "staff/public_list.html", {"items": items, "me_too_error": error, "me_too_done": done},
+                         status=status, headers=headers)
     response.set_cookie(me_too.COOKIE, voter_cookie, httponly=True, samesite="lax", secure=settings.secure_cookies,
                         path="/publications", max_age=me_too.COOKIE_DAYS * 86400)
     return response
@@ -56,7 +51,7 @@ class MeTooPages(Controller):
         settings = request.app.state.settings
         if not await me_too.publication_exists(publication_id):
             raise NotFoundException()
-        if not csrf.is_valid(settings.secret_key, request.cookies.get(csrf.COOKIE), data.get(csrf.FIELD)):
+        if not csrf_ok(request, data):
             return await publications_page(request, 400, _message(
                 "La page a expiré : appuyez à nouveau sur « Moi aussi ».", "This page expired: press “Me too” again."))
         voter = me_too.voter_key(settings.secret_key, request.cookies.get(me_too.COOKIE))

@@ -14,6 +14,7 @@ from portal.review.tables import AnswerTemplate
 from portal.settings import Settings
 from portal.store.tables import Feedback
 from portal.web.i18n import _, translations
+from portal.web.mail import MailError, send_email
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,6 @@ async def answer(staff: dict, item: dict, text: str, settings: Settings, client:
 
 
 async def _send_answer(settings: Settings, row: dict, text: str) -> bool:
-    from portal.digests.mailer import MailError, send_email
-
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = row["contact_email"]

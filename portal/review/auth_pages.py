@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from portal.review import sessions
 from portal.review.sessions import LoginRequired, current_staff, request_client
-from portal.web import csrf
+from portal.web.csrf import csrf_ok, with_csrf
 from portal.web.i18n import current_language
 
 HOME = "/staff"
@@ -21,24 +21,6 @@ def safe_next(value: str | None) -> str:
     if not value or not value.startswith("/") or value.startswith(("//", "/\\")) or "\n" in value or "\r" in value:
         return HOME
     return value[:500]
-
-
-def with_csrf(request: Request, template: str, context: dict, status: int = 200, headers: dict | None = None) -> Template:
-    """Render a staff page carrying a fresh CSRF token (and its cookie) for its forms."""
-    settings = request.app.state.settings
-    cookie_value, token = csrf.form_token(settings.secret_key, request.cookies.get(csrf.COOKIE))
-    response = Template(
-        template_name=template,
-        context={**context, "csrf_token": token, "csrf_field": csrf.FIELD},
-        status_code=status,
-        headers=headers,
-    )
-    response.set_cookie(csrf.COOKIE, cookie_value, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/")
-    return response
-
-
-def csrf_ok(request: Request, data: dict) -> bool:
-    return csrf.is_valid(request.app.state.settings.secret_key, request.cookies.get(csrf.COOKIE), data.get(csrf.FIELD))
 
 
 def _message(fr: str, en: str) -> str:

@@ -10,10 +10,11 @@ from litestar.response import Redirect, Template
 
 from portal.review import answers, audit
 from portal.review.access import can_manage_templates, office_for, require_admin, service_for, visible_offices, visible_services
-from portal.review.auth_pages import csrf_ok, in_french, with_csrf
+from portal.review.auth_pages import in_french
 from portal.review.dashboards import dashboard
 from portal.review.request_values import BadValue, day, plain_int, row_id
 from portal.review.sessions import current_staff, request_client
+from portal.web.csrf import csrf_ok, with_csrf
 from portal.web.i18n import _
 
 
