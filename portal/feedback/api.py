@@ -79,14 +79,15 @@ class Problem(msgspec.Struct):
 
 
 class FeedbackStatus(msgspec.Struct):
-    """What the reference alone shows: never the text, never the answer."""
+    """What the reference alone shows: never the text, never the answer, and days rather than times
+    (an exact time would help tell who gave feedback at a counter)."""
 
     reference: str
     status: str
     service: str
-    received_at: dt.datetime
+    received_on: dt.date
     answered: bool
-    answered_at: dt.datetime | None
+    answered_on: dt.date | None
 
 
 class TrackedFeedback(msgspec.Struct):
@@ -183,8 +184,11 @@ class FeedbackApi(Controller):
         check_rate_limit(request, state)
         data = decode_strictly(await request.body())
         key = data.idempotency_key or request.headers.get("idempotency-key") or None
-        if key:
-            throttle_of(request).refuse_if_spent(lookup_client(request))
+        # Trying bodies against someone's key is guessing: each keyed submission is charged as a miss
+        # before the store is asked, and refunded unless it was a conflict.
+        throttle, client = throttle_of(request), lookup_client(request)
+        stamp = throttle.reserve_miss(client) if key else None
+        conflict = False
         try:
             submitted = await submit_feedback(
                 FeedbackInput(
@@ -200,9 +204,11 @@ class FeedbackApi(Controller):
                 )
             )
         except IdempotencyConflict:
-            # Trying bodies against someone's key is guessing: it spends the lookup miss budget.
-            throttle_of(request).missed(lookup_client(request))
+            conflict = True
             raise
+        finally:
+            if stamp is not None:
+                throttle.settle(client, stamp, missed=conflict)
         settings = state.settings
         reference = submitted.reference
         body = Accepted(
@@ -231,9 +237,9 @@ class FeedbackApi(Controller):
             reference=row["reference"],
             status=row["status"],
             service=row["service_code"],
-            received_at=row["received_at"],
+            received_on=row["received_at"].date(),
             answered=row["answered_at"] is not None,
-            answered_at=row["answered_at"],
+            answered_on=row["answered_at"].date() if row["answered_at"] else None,
         )
 
     @get(

@@ -69,17 +69,15 @@ class LookupThrottle:
         else:
             self.misses.refund(client, stamp)
 
-    def refuse_if_spent(self, client: str) -> None:
-        """For other guessable answers (an idempotency key): refused once the miss budget is spent."""
-        wait = self.misses.wait(client)
+    def reserve_miss(self, client: str, now: float | None = None) -> float:
+        """For other guessable answers (a replayed idempotency key): charged as a miss at once,
+        refunded by settle() unless it was one, so requests sent together cannot overrun the budget."""
+        now = time.monotonic() if now is None else now
+        wait = self.misses.wait(client, now)
         if wait:
             raise TooManyLookups(wait)
-
-    def missed(self, client: str) -> None:
-        """Count one miss that was not admitted as a lookup (a replayed key with another body)."""
-        now = time.monotonic()
         self.misses.hit(client, now)
-        self._warn_once_if_spent(client, now)
+        return now
 
     def _warn_once_if_spent(self, client: str, now: float) -> None:
         if not self.misses.wait(client, now):

@@ -87,7 +87,8 @@ async def test_the_confirmation_page_needs_the_key_and_writes_the_private_link_o
 
 
 async def test_api_get_by_reference_is_status_only_and_the_keyed_get_is_the_full_view(client):
-    created = await client.post("/api/v1/feedback", json={"service": (await create_service())["code"], "text": CITIZEN_TEXT, "rating": 2})
+    service_code = (await create_service())["code"]
+    created = await client.post("/api/v1/feedback", json={"service": service_code, "text": CITIZEN_TEXT, "rating": 2})
     assert created.status_code == 201
     body = created.json()
     reference = body["reference"]
@@ -97,8 +98,9 @@ async def test_api_get_by_reference_is_status_only_and_the_keyed_get_is_the_full
 
     status = await client.get(f"/api/v1/feedback/{reference}")
     assert status.status_code == 200
-    assert status.json() == {"reference": reference, "status": "received", "service": status.json()["service"],
-                             "received_at": status.json()["received_at"], "answered": False, "answered_at": None}
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    assert status.json() == {"reference": reference, "status": "received", "service": service_code,
+                             "received_on": today, "answered": False, "answered_on": None}
     assert "Théo" not in status.text
 
     full = await client.get(body["private_status_url"].removeprefix("http://127.0.0.1:8000"))
@@ -244,3 +246,20 @@ async def test_guesses_sent_together_get_no_more_answers_than_the_budget(make_ap
         await clean_tables()
     statuses = sorted(r.status_code for r in together)
     assert statuses == [404] * 3 + [429] * 17
+
+
+async def test_conflicting_replays_sent_together_get_no_more_answers_than_the_miss_budget(make_app):
+    app, c = await _throttled_client(make_app, misses="2/3600")
+    async with app.lifespan():
+        await create_service(code="rl")
+        async with c:
+            first = await c.post("/api/v1/feedback", json={"service": "rl", "text": "Premier avis", "rating": 5}, headers={"Idempotency-Key": "k"})
+            together = await asyncio.gather(*(
+                c.post("/api/v1/feedback", json={"service": "rl", "text": f"Autre avis {n}", "rating": 1}, headers={"Idempotency-Key": "k"})
+                for n in range(12)
+            ))
+        await clean_tables()
+    assert first.status_code == 201
+    statuses = sorted(r.status_code for r in together)
+    assert statuses == [409] * 2 + [429] * 10
+    assert all(first.json()["reference"] not in r.text for r in together)
