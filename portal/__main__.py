@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import sys
 
+from portal.review.grouping import group_pending
 from portal.settings import Settings
 
 # Each feature contributes its subcommands through a `register(subparsers)` function.
@@ -19,6 +21,9 @@ FEATURE_CLIS = (
     "portal.review.similar_cli",
     "counters.cli",
 )
+# What the root wires into a feature's commands, so that no feature imports another:
+# `portal worker` files newly labelled items into groups of similar reports once its queue drains.
+FEATURE_WIRING = {"portal.classify.cli": {"after_drain": group_pending}}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,10 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--loop", choices=["auto", "uvloop", "asyncio"], default="auto", help="event loop (auto: uvloop)")
     serve.set_defaults(func=cmd_serve)
 
-    import importlib
-
     for module_name in FEATURE_CLIS:
-        importlib.import_module(module_name).register(sub)
+        importlib.import_module(module_name).register(sub, **FEATURE_WIRING.get(module_name, {}))
     return parser
 
 

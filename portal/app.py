@@ -28,6 +28,7 @@ from portal.health import healthz, readyz
 from portal.public.me_too_pages import MeTooPages
 from portal.public.pages import PublicationPages
 from portal.review.auth_pages import STAFF_EXCEPTION_HANDLERS, StaffAuthPages
+from portal.review.grouping import group_pending
 from portal.review.overview_pages import OverviewPages
 from portal.review.similar_pages import SimilarPages
 from portal.review.triage_pages import TriagePages
@@ -87,7 +88,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             readyz,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
-        lifespan=[lifespan, worker_lifespan(settings), scheduler_lifespan(settings)],
+        # The worker files newly labelled items into groups of similar reports once its queue drains.
+        lifespan=[lifespan, worker_lifespan(settings, after_drain=group_pending), scheduler_lifespan(settings)],
         state=State({
             "settings": settings,
             "rate_limiter": RateLimiter(count, seconds),

@@ -11,7 +11,8 @@ from pathlib import Path
 from portal.settings import Settings
 
 
-def register(sub) -> None:
+def register(sub, after_drain=None) -> None:
+    """The commands; `after_drain` is what `portal worker` runs once its queue is drained (see run_worker)."""
     model = sub.add_parser("model", help="prepare, inspect or roll back the classification model")
     model_sub = model.add_subparsers(dest="model_command", required=True, metavar="ACTION")
     prepare = model_sub.add_parser("prepare", help="convert the bundled encoder for transformers and check it")
@@ -37,7 +38,7 @@ def register(sub) -> None:
     worker.add_argument("--poll-seconds", type=float, default=1.0)
     worker.add_argument("--lease-seconds", type=int, default=120,
                         help="after this long, a batch claimed by a worker that died is claimed again")
-    worker.set_defaults(func=cmd_worker)
+    worker.set_defaults(func=cmd_worker, after_drain=after_drain)
 
 
 def _model_dir(settings: Settings) -> Path | None:
@@ -116,7 +117,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     async def main() -> None:
         async with open_store(settings):
             stats = await run_worker(classifier, stop_event_on_signals(), batch_size=args.batch_size,
-                                     poll_seconds=args.poll_seconds, lease_seconds=args.lease_seconds)
+                                     poll_seconds=args.poll_seconds, lease_seconds=args.lease_seconds,
+                                     after_drain=args.after_drain)
             print(f"worker stopped after labelling {stats.labelled} items", file=sys.stderr)
 
     asyncio.run(main())

@@ -20,7 +20,7 @@ def load_configured_classifier(settings: Settings):
     return load_classifier(settings.data_dir, model_dir)
 
 
-async def load_and_run(settings: Settings, state, stop: asyncio.Event) -> None:
+async def load_and_run(settings: Settings, state, stop: asyncio.Event, after_drain=None) -> None:
     from portal.classify.worker import WorkerStats, run_worker
 
     state.model_state = "loading"
@@ -33,11 +33,14 @@ async def load_and_run(settings: Settings, state, stop: asyncio.Event) -> None:
     state.model_state = "ready"
     state.classifier = classifier
     state.worker_stats = WorkerStats()
-    await run_worker(classifier, stop, stats=state.worker_stats)
+    await run_worker(classifier, stop, stats=state.worker_stats, after_drain=after_drain)
 
 
-def worker_lifespan(settings: Settings):
-    """A lifespan that runs the worker beside the web app when PORTAL_RUN_WORKER is true."""
+def worker_lifespan(settings: Settings, after_drain=None):
+    """A lifespan that runs the worker beside the web app when PORTAL_RUN_WORKER is true.
+
+    `after_drain` is the worker's step once its queue is drained (see run_worker).
+    """
 
     @asynccontextmanager
     async def lifespan(app):
@@ -45,7 +48,7 @@ def worker_lifespan(settings: Settings):
             yield
             return
         stop = asyncio.Event()
-        task = asyncio.create_task(load_and_run(settings, app.state, stop))
+        task = asyncio.create_task(load_and_run(settings, app.state, stop, after_drain))
         try:
             yield
         finally:

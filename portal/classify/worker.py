@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from portal.classify.queue import LEASE_SECONDS, claim_pending, release, store_labels
 from portal.store.tables import Feedback
 
 log = logging.getLogger("portal.classify.worker")
+
+# What runs once the queue is drained, with the services of the items labelled since the last time.
+# The composition root passes the filing of similar reports (review), which the worker does not know.
+AfterDrain = Callable[[list[int]], Awaitable[object]]
 
 # Set by intake in this process when feedback arrives, so an in-process worker wakes at once.
 _wake: dict[int, asyncio.Event] = {}
@@ -42,7 +47,7 @@ async def run_once(classifier, batch_size: int = 32, lease_seconds: int = LEASE_
                    touched_services: set[int] | None = None) -> int:
     """Claim and classify one batch; returns how many items were labelled.
 
-    The services of the labelled items are added to `touched_services`, for grouping later.
+    The services of the labelled items are added to `touched_services`, for the after-drain step.
     """
     claimed = await claim_pending(batch_size, lease_seconds)
     if not claimed.items:
@@ -61,26 +66,28 @@ async def run_once(classifier, batch_size: int = 32, lease_seconds: int = LEASE_
     return len(stored)
 
 
-async def group_touched(touched_services: set[int]) -> None:
-    """File newly labelled items into groups of similar reports, once the queue is drained."""
-    from portal.review.grouping import group_pending
-
+async def _run_after_drain(after_drain: AfterDrain, touched_services: set[int]) -> None:
+    """Hand the services of newly labelled items to the after-drain step, once the queue is drained."""
     services = sorted(touched_services)
     touched_services.clear()
     try:
-        await group_pending(services)
-    except Exception:  # noqa: BLE001 - grouping is retried by `portal similar rebuild`; labels are stored
-        log.exception("grouping similar reports failed for services %s", services)
+        await after_drain(services)
+    except Exception:  # noqa: BLE001 - the labels are stored; the step has its own command to run it again
+        log.exception("the after-drain step failed for services %s", services)
 
 
 async def run_worker(classifier, stop: asyncio.Event, *, batch_size: int = 32, poll_seconds: float = 1.0,
-                     lease_seconds: int = LEASE_SECONDS, stats: WorkerStats | None = None) -> WorkerStats:
-    """Classify until `stop` is set. Polls the store, and wakes early when this process takes feedback."""
+                     lease_seconds: int = LEASE_SECONDS, stats: WorkerStats | None = None,
+                     after_drain: AfterDrain | None = None) -> WorkerStats:
+    """Classify until `stop` is set. Polls the store, and wakes early when this process takes feedback.
+
+    Each time the queue is drained, `after_drain` (if given) gets the services of the items labelled since.
+    """
     stats = stats or WorkerStats()
     wake = _wake.setdefault(id(asyncio.get_running_loop()), asyncio.Event())
     stats.state = "ready"
     backoff = poll_seconds
-    touched: set[int] = set()
+    touched: set[int] | None = set() if after_drain is not None else None
     while not stop.is_set():
         try:
             labelled = await run_once(classifier, batch_size, lease_seconds, touched)
@@ -96,7 +103,7 @@ async def run_worker(classifier, stop: asyncio.Event, *, batch_size: int = 32, p
             stats.labelled += labelled
             continue
         if touched:
-            await group_touched(touched)
+            await _run_after_drain(after_drain, touched)
             continue
         wake.clear()
         waits = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]

@@ -8,17 +8,14 @@ from statistics import mean, pvariance
 
 import numpy as np
 
+from portal.classify import similarity
+
 # No alert below this many items in the period, whatever the test says.
 MIN_COUNT = 5
 # The period must hold at least this multiple of the trailing mean (effect size, not only significance).
 MIN_RATIO = 2.0
 # One-sided significance level; a digest tests a handful of topics and groups, so it stays strict.
 ALPHA = 0.01
-# Cosine similarity above which two comments count as the same issue. multilingual-e5-small scores
-# sit in a narrow band: on the demo data, 0.4 % of unrelated pairs reach 0.92 (12 % reach 0.88),
-# while rewordings of one complaint reach 0.95 and more. Groups therefore catch the same complaint
-# written again and again; broader rises are caught by the topic counts.
-SIMILAR = 0.92
 # Leaders tried per scope: bounds the work on a busy period.
 MAX_LEADERS = 20
 
@@ -81,7 +78,7 @@ class CommentGroup:
 
 
 def similar_groups(ids: list[int], buckets: list[int], vectors: np.ndarray, current_bucket: int,
-                   threshold: float = SIMILAR, limit: int = 3) -> list[CommentGroup]:
+                   threshold: float = similarity.THRESHOLD, limit: int = 3) -> list[CommentGroup]:
     """Group the period's comments around leaders and test each group's rise.
 
     Greedy leader grouping: the comment with the most similar neighbours in the period leads a
@@ -96,7 +93,7 @@ def similar_groups(ids: list[int], buckets: list[int], vectors: np.ndarray, curr
     if len(current) < MIN_COUNT:
         return []
     cur_vectors = vectors[current]
-    neighbours = (cur_vectors @ cur_vectors.T) >= threshold
+    neighbours = similarity.pairwise(cur_vectors) >= threshold
     remaining = np.ones(len(current), dtype=bool)
     groups: list[CommentGroup] = []
     for _ in range(MAX_LEADERS):
@@ -108,7 +105,7 @@ def similar_groups(ids: list[int], buckets: list[int], vectors: np.ndarray, curr
             break
         members = neighbours[leader] & remaining
         remaining &= ~members
-        similar = (vectors @ cur_vectors[leader]) >= threshold
+        similar = similarity.cosines(vectors, cur_vectors[leader]) >= threshold
         per_bucket = np.bincount(buckets_arr[similar], minlength=current_bucket + 1)
         rise = rise_test(int(per_bucket[current_bucket]), per_bucket[:current_bucket].tolist())
         if rise.emerging:

@@ -6,7 +6,10 @@ import argparse
 import asyncio
 import sys
 
+from portal.review.grouping import group_pending
 from portal.settings import Settings
+from portal.store.engine import open_store
+from portal.store.tables import Service
 
 
 def register(sub) -> None:
@@ -33,10 +36,6 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _rebuild(settings: Settings, codes: list[str]) -> dict:
-    from portal.review.grouping import group_pending
-    from portal.store.engine import open_store
-    from portal.store.tables import Service
-
     async with open_store(settings):
         services = {r["id"]: r["code"] for r in await Service.select(Service.id, Service.code)}
         ids = None

@@ -9,8 +9,8 @@ from litestar.exceptions import NotFoundException
 from portal.review import audit
 from portal.review.access import can_triage
 from portal.review.request_values import in_id_range
-from portal.review.similar_tables import MeTooVote, ReportGroup, ReportGroupMember
-from portal.review.tables import Publication
+from portal.review.similar_tables import ReportGroup, ReportGroupMember
+from portal.store import groups as groups_store
 from portal.store.engine import current_engine
 
 MAX_TITLE = 200
@@ -48,15 +48,7 @@ async def members(group_id: int) -> list[dict]:
 
 async def me_too_counts(group_ids: list[int]) -> dict[int, int]:
     """"Me too" votes on the published members of each group."""
-    if not group_ids:
-        return {}
-    rows = await MeTooVote.raw(
-        "SELECT m.report_group AS gid, COUNT(*) AS n FROM me_too_vote v JOIN publication p ON p.id = v.publication "
-        "JOIN report_group_member m ON m.feedback = p.feedback WHERE m.report_group IN ("
-        + ", ".join("{}" for _ in group_ids) + ") GROUP BY m.report_group",
-        *group_ids,
-    )
-    return {r["gid"]: int(r["n"]) for r in rows}
+    return await groups_store.me_too_counts(group_ids)
 
 
 async def group_page(group: dict) -> dict:
@@ -71,18 +63,11 @@ async def group_page(group: dict) -> dict:
 
 async def service_groups(service_id: int) -> list[dict]:
     """A service's groups, heaviest first: reports plus "me too" votes."""
-    rows = await ReportGroup.raw(
-        "SELECT g.id AS id, g.title AS title, g.confirmed AS confirmed, g.created_at AS created_at, "
-        "COUNT(m.id) AS reports, MAX(f.received_at) AS latest FROM report_group g "
-        "JOIN report_group_member m ON m.report_group = g.id JOIN feedback f ON f.id = m.feedback "
-        "WHERE g.service = {} GROUP BY g.id, g.title, g.confirmed, g.created_at",
-        service_id,
-    )
+    rows = await groups_store.service_group_sizes(service_id)
     votes = await me_too_counts([r["id"] for r in rows])
     for r in rows:
-        r["confirmed"] = bool(r["confirmed"])
         r["votes"] = votes.get(r["id"], 0)
-        r["weight"] = int(r["reports"]) + r["votes"]
+        r["weight"] = r["reports"] + r["votes"]
     return sorted(rows, key=lambda r: (-r["weight"], -r["id"]))
 
 
@@ -101,14 +86,7 @@ async def group_of_item(feedback_id: int) -> dict | None:
 
 async def reports_like(reference: str) -> int | None:
     """For the citizen's tracking page: distinct reports in the item's group, itself included."""
-    rows = await ReportGroupMember.raw(
-        "SELECT COUNT(DISTINCT other.feedback) AS n FROM report_group_member mine "
-        "JOIN feedback f ON f.id = mine.feedback "
-        "JOIN report_group_member other ON other.report_group = mine.report_group "
-        "WHERE f.reference = {} AND mine.report_group IS NOT NULL",
-        reference,
-    )
-    n = int(rows[0]["n"]) if rows else 0
+    n = await groups_store.reports_in_group_of(reference)
     return n if n >= 2 else None
 
 
@@ -165,21 +143,6 @@ async def merge(staff: dict, group: dict, other_id: int, client: str = "") -> No
         await ReportGroup.delete().where(ReportGroup.id == other["id"])
         await audit.record("group_merge", staff, service_id=group["service"], client=client,
                            detail={"group": group["id"], "merged": other["id"], "merged_title": other["title"]})
-
-
-async def published_counts(feedback_ids: list[int]) -> dict[int, int]:
-    """Reports in the group of each published feedback (1 when it stands alone)."""
-    if not feedback_ids:
-        return {}
-    rows = await Publication.raw(
-        "SELECT mine.feedback AS fid, COUNT(other.id) AS n FROM report_group_member mine "
-        "JOIN report_group_member other ON other.report_group = mine.report_group "
-        "WHERE mine.report_group IS NOT NULL AND mine.feedback IN (" + ", ".join("{}" for _ in feedback_ids) + ") "
-        "GROUP BY mine.feedback",
-        *feedback_ids,
-    )
-    found = {r["fid"]: int(r["n"]) for r in rows}
-    return {f: found.get(f, 1) for f in feedback_ids}
 
 
 async def group_exists(group_id: int) -> bool:

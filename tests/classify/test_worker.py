@@ -10,10 +10,12 @@ import time
 import numpy as np
 import pytest
 
+from portal.__main__ import build_parser
 from portal.classify.queue import claim_pending, store_labels
 from portal.classify.worker import classify_batch, run_once, run_worker
+from portal.review.similar_tables import ReportGroupMember
 from portal.store.tables import Classification, Feedback, FeedbackTopic, StaffLabel
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clean_tables
 from tests.factories import create_feedback, create_service
 
 TEXTS = [
@@ -133,23 +135,43 @@ async def test_a_killed_worker_process_loses_nothing_and_labels_nothing_twice(db
     assert len(per_item) == 96 and {r["n"] for r in per_item} == {1}
 
 
-async def test_the_worker_files_similar_reports_into_groups_once_the_queue_is_drained(db, classifier):
-    from portal.review.similar_tables import ReportGroupMember
+SAME_PROBLEM = [
+    "Impossible de prendre rendez-vous en ligne pour le passeport, aucun creneau disponible depuis un mois",
+    "pas de rdv dispo pour faire mon passeport sur le site, ca fait 4 semaines que je regarde tous les jours",
+    "No appointment slots available online for a passport renewal, I have been checking for weeks",
+]
 
-    service = await create_service()
-    same_problem = [
-        "Impossible de prendre rendez-vous en ligne pour le passeport, aucun creneau disponible depuis un mois",
-        "pas de rdv dispo pour faire mon passeport sur le site, ca fait 4 semaines que je regarde tous les jours",
-        "No appointment slots available online for a passport renewal, I have been checking for weeks",
-    ]
-    for text in same_problem:
-        await create_feedback(service, text=text)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(classifier, stop, poll_seconds=0.1))
-    deadline = time.monotonic() + 60
+
+async def _wait_for_one_group(timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
     while not await ReportGroupMember.count() and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
-    stop.set()
-    await task
     members = await ReportGroupMember.select(ReportGroupMember.report_group, ReportGroupMember.feedback)
     assert len(members) >= 2 and len({m["report_group"] for m in members}) == 1
+
+
+async def test_the_worker_files_similar_reports_into_groups_once_the_queue_is_drained(db, classifier):
+    service = await create_service()
+    for text in SAME_PROBLEM:
+        await create_feedback(service, text=text)
+    # `portal worker` as the root wires it: the filing of similar reports is its after-drain step.
+    after_drain = build_parser().parse_args(["worker"]).after_drain
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(classifier, stop, poll_seconds=0.1, after_drain=after_drain))
+    try:
+        await _wait_for_one_group()
+    finally:
+        stop.set()
+        await task
+
+
+async def test_the_worker_inside_the_portal_files_similar_reports_too(make_app, model_cache_dir):
+    app = make_app(run_worker=True, data_dir=str(model_cache_dir))
+    async with app.lifespan():
+        try:
+            service = await create_service()
+            for text in SAME_PROBLEM:
+                await create_feedback(service, text=text)
+            await _wait_for_one_group(timeout=120)  # the portal loads its own classifier first
+        finally:
+            await clean_tables()
