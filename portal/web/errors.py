@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from portal.feedback.intake import IntakeError
 from portal.web.i18n import LANG_COOKIE, current_language, pick_language
+from portal.web.security import loggable_path
 
 log = logging.getLogger("portal.errors")
 
@@ -89,7 +90,7 @@ def intake_error_handler(request: Request, exc: IntakeError) -> Response:
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.exception("unhandled error on %s %s", request.method, loggable_path(request.url.path), exc_info=exc)
     if _is_api(request):
         return Response({"status": 500, "detail": "Internal server error"}, status_code=500, media_type=MediaType.JSON)
     return _error_page(request, HTTP_500_INTERNAL_SERVER_ERROR)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from litestar.types import Message, Scope
+
+# A path segment that carries a secret: a private tracking key or a link signature (32+ hex
+# characters), or a tracking reference (three letters, then two groups of four).
+_SECRET_SEGMENT = re.compile(r"/(?:[0-9a-fA-F]{32,}|[A-Za-z]{3}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4})(?=/|$)")
+_KEYED_PATH = re.compile(r"/[0-9a-fA-F]{32,}(?:/|$)")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -23,4 +30,13 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     """A before-send hook: it runs for every response, unknown paths and errors included."""
     if message["type"] == "http.response.start":
         present = {name.lower() for name, _ in message.get("headers", [])}
-        message["headers"] = [*message.get("headers", []), *((n, v) for n, v in HEADERS if n not in present)]
+        extra = [(n, v) for n, v in HEADERS if n not in present]
+        if _KEYED_PATH.search(scope.get("path", "")) and b"cache-control" not in present:
+            # A page reached by a private key must not stay in a shared computer's cache.
+            extra.append((b"cache-control", b"no-store"))
+        message["headers"] = [*message.get("headers", []), *extra]
+
+
+def loggable_path(path: str) -> str:
+    """The path with its secrets (references, private keys, signatures) masked, for log lines."""
+    return _SECRET_SEGMENT.sub("/…", path)
