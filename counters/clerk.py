@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from counters.scope import may_correct, service_in_scope
 from counters.tables import CounterEntryRevision
-from portal.feedback.cleaning import has_control_characters, strip_control_characters
+from portal.web.cleaning import has_control_characters, strip_control_characters
 from portal.feedback.intake import FeedbackInput, FieldError, IntakeError, Submitted, submit_feedback, validate
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact

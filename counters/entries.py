@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from portal.feedback.cleaning import has_control_characters, strip_control_characters
+from portal.web.cleaning import has_control_characters, strip_control_characters
 from portal.feedback.intake import FieldError
 
 # No portal existed before this date: a device time earlier than that is a clock that was never set.

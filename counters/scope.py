@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from portal.feedback.cleaning import has_control_characters
+from portal.web.cleaning import has_control_characters
 from portal.feedback.intake import FieldError
 from portal.store.tables import OfficeService, Service
 

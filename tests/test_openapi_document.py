@@ -10,7 +10,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
 
 from portal.feedback.api import NOT_BLANK
-from portal.feedback.cleaning import strip_control_characters
+from portal.web.cleaning import strip_control_characters
 from tests.factories import create_service
 from tests.test_openapi import CONFIG, with_every_check
 

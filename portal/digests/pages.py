@@ -119,7 +119,8 @@ async def _readable_run(request: Request, run_id: int, signature: str | None) ->
 
 
 def _may_read(staff: dict, run: dict) -> bool:
-    return staff["role"] == "admin" or (staff["role"] == "owner" and staff["email"] == run["recipient"])
+    """Administrators, and the account the digest was sent to, whatever its role (owners and agents receive them)."""
+    return staff["role"] == "admin" or staff["email"].strip().lower() == (run["recipient"] or "").strip().lower()
 
 
 async def _signed_subscription(state: State, subscription_id: int, signature: str) -> dict | None:

@@ -155,8 +155,10 @@ PAGE_WORDS = {
     "link_expired_title": ("Lien expiré", "Link expired"),
     "link_expired": ("Ce lien vers une synthèse envoyée a expiré : les liens des e-mails restent valables {days} jours après l'envoi.",
                      "This link to a sent digest has expired: links in e-mails work for {days} days after sending."),
-    "link_expired_how": ("Pour revoir cette synthèse, connectez-vous à l'espace agents avec le compte auquel elle a été envoyée ; elle y reste consultable.",
-                         "To see this digest again, sign in to the staff workspace with the account it was sent to; it stays available there."),
+    "link_expired_how": ("Pour revoir cette synthèse, connectez-vous à l'espace agents avec le compte de l'adresse à laquelle elle a été envoyée, "
+                         "ou demandez-la à un administrateur.",
+                         "To see this digest again, sign in to the staff workspace with the account of the address it was sent to, "
+                         "or ask an administrator for it."),
     "link_expired_sign_in": ("Se connecter à l'espace agents", "Sign in to the staff workspace"),
     "link_expired_unsubscribe": ("Le lien de désabonnement de l'e-mail, lui, fonctionne toujours.",
                                  "The unsubscribe link in the e-mail still works."),

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from portal.classify.worker import notify_new_feedback
-from portal.feedback.cleaning import has_control_characters, strip_control_characters
+from portal.web.cleaning import has_control_characters, strip_control_characters
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
 from portal.feedback.reference import new_reference

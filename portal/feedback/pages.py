@@ -12,7 +12,7 @@ from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal.feedback.api import TooManyRequests, check_rate_limit
-from portal.feedback.cleaning import strip_control_characters
+from portal.web.cleaning import strip_control_characters
 from portal.feedback.intake import (
     MAX_TEXT, FeedbackInput, FieldError, IdempotencyConflict, IntakeError, find_service, list_services, submit_feedback,
 )

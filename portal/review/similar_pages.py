@@ -8,9 +8,10 @@ from litestar.response import Redirect, Template
 
 from portal.review import similar_groups
 from portal.review.access import TRIAGE_ROLES, service_for
-from portal.review.auth_pages import csrf_ok, in_french, with_csrf
+from portal.review.auth_pages import in_french
 from portal.review.request_values import row_id
 from portal.review.sessions import current_staff, request_client, requires_role
+from portal.web.csrf import csrf_ok, with_csrf
 
 EXPIRED = "La page a expiré : recommencez."
 DONE = {

@@ -85,3 +85,13 @@ async def test_archive_for_signed_in_staff_by_role(mail_settings, smtp_server, m
             await signed_in(client, email, role, services)
             page = await client.get(f"/digests/{run['id']}")
             assert page.status_code == status, (email, page.status_code)
+
+
+async def test_an_agent_who_received_a_digest_reads_its_archive(mail_settings, smtp_server, make_app):
+    # Digests also go to agents for their assigned services; the archive opens for the account they went to.
+    await sent_digest(mail_settings, smtp_server)
+    [run] = await DigestRun.select(DigestRun.id)
+    async with running_app(make_app) as client:
+        await signed_in(client, "owner@example.fr", "agent", ("cartes",))
+        page = await client.get(f"/digests/{run['id']}")
+        assert page.status_code == 200, page.status_code

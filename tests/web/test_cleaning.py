@@ -1,6 +1,6 @@
 """Control characters are removed from free text and detected in identifiers."""
 
-from portal.feedback.cleaning import has_control_characters, strip_control_characters
+from portal.web.cleaning import has_control_characters, strip_control_characters
 
 
 def test_free_text_loses_invisible_controls_but_keeps_line_breaks():

@@ -7,7 +7,9 @@ from litestar.routes import HTTPRoute
 
 from portal.store.tables import Feedback
 from portal.web.params import MAX_ROW_ID
-from tests.factories import create_service
+from portal.web.security import loggable_path
+from tests.factories import create_feedback, create_service
+from tests.review.staff import create_staff, csrf_of, signed_in
 
 DEEP = b"[" * 30_000 + b"]" * 30_000
 
@@ -118,3 +120,43 @@ async def test_the_language_switch_keeps_the_rest_of_the_query(client):
     assert 'href="?q=mairie&amp;sig=abc123&amp;lang=en"' in response.text
     english = await client.get("/?q=mairie&lang=en")
     assert 'href="?q=mairie&amp;lang=fr"' in english.text
+
+
+async def test_a_nul_in_a_form_field_never_reaches_the_database(client):
+    # PostgreSQL cannot store U+0000: staff text (an answer) and citizen text alike lose it at the edge.
+    response = await client.post("/staff/login", data={"email": "agent\x00@example.fr", "password": "x" * 12})
+    assert response.status_code < 500, response.text
+    answered_service = await create_service(code="mairie-rep")
+    agent = await create_staff("agent", services=[answered_service])
+    item = (await create_feedback(service=answered_service, text="Quand aurai-je ma carte ?")).feedback_id
+    await signed_in(client, agent)
+    page = await client.get(f"/staff/items/{item}")
+    answered = await client.post(f"/staff/items/{item}/answer", data={"csrf_token": csrf_of(page.text), "answer": "Votre carte\x00 est prête."})
+    assert answered.status_code == 303, answered.text
+    assert (await Feedback.select(Feedback.public_answer).where(Feedback.id == item).first())["public_answer"] == "Votre carte est prête."
+    client.cookies.clear()
+    service = await create_service(code="mairie-nul")
+    form = await client.get(f"/s/{service['code']}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form.text).group(1)
+    sent = await client.post(f"/s/{service['code']}", data={"csrf_token": token, "idempotency_key": key, "rating": "4", "text": "Bien\x00 reçu\x07, merci\nà demain"})
+    assert sent.status_code == 303
+    stored = await Feedback.select(Feedback.text).where(Feedback.service == service["id"]).first()
+    assert stored["text"] == "Bien reçu, merci\nà demain"
+
+
+def test_logged_paths_hide_references_keys_and_signatures():
+    key = "6caafa3253a01676867407ea35be2914"
+    assert loggable_path(f"/track/GCH-3ZFJ-4NRW/{key}") == "/track/…/…"
+    assert loggable_path("/api/v1/feedback/GCH-3ZFJ-4NRW") == "/api/v1/feedback/…"
+    assert loggable_path("/staff/items/42") == "/staff/items/42"
+    assert loggable_path("/s/accueil-mairie") == "/s/accueil-mairie"
+
+
+async def test_pages_reached_by_a_private_key_are_not_cached(client):
+    service = await create_service(code="mairie-cache")
+    created = await client.post("/api/v1/feedback", json={"service": service["code"], "rating": 4})
+    private = await client.get(created.json()["private_status_url"].removeprefix("http://127.0.0.1:8000"))
+    assert private.status_code == 200 and private.headers["cache-control"] == "no-store"
+    status = await client.get(created.json()["status_url"].removeprefix("http://127.0.0.1:8000"))
+    assert "no-store" not in status.headers.get("cache-control", "")
