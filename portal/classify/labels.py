@@ -3,7 +3,8 @@
 import re
 from dataclasses import dataclass
 
-SENTIMENTS = ("negative", "neutral", "positive")
+from portal.store.tables import SENTIMENTS
+
 FLAGS = ("abusive", "spam")
 LABEL_KEYS = ("sentiment", "sentiment_scores", "topics", "topic_scores", "urgent", "flags", "language", "model_version")
 

@@ -11,10 +11,10 @@ import numpy as np
 from portal.digests.emerging import Rise, rise_test, similar_groups
 from portal.digests.periods import Period, trailing
 from portal.store.engine import is_postgres
+from portal.store.status import ANSWERED, OPEN_STATUSES
 from portal.store.tables import CHANNELS, Feedback, Service
 
 TREND_PERIODS = 8
-OPEN_STATUSES = ("received", "in_review")
 TOP_ISSUES = 3
 QUOTES = 5
 
@@ -244,7 +244,7 @@ class Queries:
 
     async def urgent(self, limit: int = 10) -> tuple[int, list[dict]]:
         where, args = self.scope()
-        open_ = "f.urgent = {} AND f.status IN ({}, {}) AND f.received_at < {}"
+        open_ = f"f.urgent = {{}} AND f.status IN ({', '.join('{}' for _ in OPEN_STATUSES)}) AND f.received_at < {{}}"
         oargs = [True, *OPEN_STATUSES, self.period.end]
         count = await Feedback.raw(f"SELECT COUNT(*) AS n FROM feedback f WHERE {where} AND {open_}", *args, *oargs)
         rows = await Feedback.raw(
@@ -337,7 +337,7 @@ async def build_scope(name: str, code: str, service_ids: list[int], period: Peri
         "feedback": portal_link(base_url, "/staff/inbox", service=services, since=since, until=until),
         "urgent": portal_link(base_url, "/staff/inbox", service=services, urgent="yes", status="open"),
         "topics": portal_link(base_url, dashboard),
-        "answers": portal_link(base_url, "/staff/inbox", service=services, status="answered", since=since, until=until),
+        "answers": portal_link(base_url, "/staff/inbox", service=services, status=ANSWERED, since=since, until=until),
     }
     return ScopeReport(
         name=name, code=code, total=sum(c.current for c in channels), previous_total=sum(c.previous for c in channels),

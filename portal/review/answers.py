@@ -12,20 +12,13 @@ from portal.review import audit
 from portal.review.access import can_manage_templates
 from portal.review.tables import AnswerTemplate
 from portal.settings import Settings
+from portal.store.status import mark_answered, set_status
 from portal.store.tables import Feedback
 from portal.web.i18n import _, translations
 from portal.web.mail import MailError, send_email
 
 log = logging.getLogger(__name__)
 
-# received -> in_review -> answered -> closed; reopening goes back to in_review.
-# "answered" is reached only by writing an answer.
-ALLOWED_MOVES = {
-    "received": ("in_review", "closed"),
-    "in_review": ("received", "closed"),
-    "answered": ("in_review", "closed"),
-    "closed": ("in_review",),
-}
 MAX_ANSWER = 4000
 
 
@@ -38,12 +31,9 @@ class TemplateNotFound(AnswerError):
 
 
 async def change_status(staff: dict, item: dict, status: str, client: str = "") -> None:
-    current = (await Feedback.select(Feedback.status).where(Feedback.id == item["id"]).first())["status"]
-    if status not in ALLOWED_MOVES.get(current, ()):
+    """Move one feedback to `status` along the store's moves table; the move and its audit row commit together."""
+    if await set_status(item["id"], status, staff, client=client) is None:
         raise AnswerError("Ce changement de statut n'est pas possible.")
-    await Feedback.update({Feedback.status: status}).where(Feedback.id == item["id"])
-    await audit.record("change_status", staff, feedback_id=item["id"], service_id=item["service"], client=client,
-                       detail={"from": current, "to": status})
 
 
 async def answer(staff: dict, item: dict, text: str, settings: Settings, client: str = "") -> bool:
@@ -54,9 +44,7 @@ async def answer(staff: dict, item: dict, text: str, settings: Settings, client:
     if len(text) > MAX_ANSWER:
         raise AnswerError(f"La réponse dépasse {MAX_ANSWER} caractères.")
     now = dt.datetime.now(dt.timezone.utc)
-    await Feedback.update({Feedback.public_answer: text, Feedback.status: "answered", Feedback.answered_at: now}).where(
-        Feedback.id == item["id"]
-    )
+    await mark_answered(item["id"], text, now)
     row = await Feedback.select(
         Feedback.id, Feedback.reference, Feedback.contact_email, Feedback.contact_consent, Feedback.language,
         Feedback.received_at, Feedback.service.name_fr.as_alias("service_name_fr"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from portal.review.tables import AuditEvent
+from portal.store.audit import AuditEvent, append_audit, audit_row
 
 ACTIONS = (
     "login",
@@ -39,18 +39,8 @@ async def record(
     actor_email: str | None = None,
 ) -> None:
     """Append one event. Never updated afterwards (a database trigger refuses updates)."""
-    await AuditEvent.insert(
-        AuditEvent(
-            at=dt.datetime.now(dt.timezone.utc),
-            actor=actor["id"] if actor else None,
-            actor_email=(actor["email"] if actor else actor_email or "")[:254],
-            action=action,
-            feedback=feedback_id,
-            service=service_id,
-            client=client[:64],
-            detail=detail or {},
-        )
-    )
+    await append_audit(audit_row(action, actor, feedback_id=feedback_id, service_id=service_id, client=client,
+                                 detail=detail, actor_email=actor_email))
 
 
 @dataclass

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 
 from portal.store.engine import current_engine, is_postgres
+from portal.store.status import OPEN_STATUSES
 from portal.store.tables import Feedback
 
 ONLINE = ("web", "api")
@@ -41,7 +42,7 @@ async def dashboard(*, service_id: int | None = None, office_id: int | None = No
         ),
         Feedback.raw(
             f"SELECT count(*) AS n, min(f.received_at) AS oldest FROM feedback f WHERE f.{column} = {{}} "
-            "AND f.urgent = {} AND f.status IN ('received', 'in_review')", value, True
+            f"AND f.urgent = {{}} AND f.status IN ({', '.join('{}' for _ in OPEN_STATUSES)})", value, True, *OPEN_STATUSES
         ),
     )
     total = sum(r["n"] for r in channels)

@@ -12,15 +12,14 @@ from piccolo.columns.combination import WhereRaw
 from portal.feedback.reference import normalise_reference
 from portal.review import audit
 from portal.review.access import service_scope
-from portal.review.answers import ALLOWED_MOVES
 from portal.review.request_values import BadValue, day, in_day_range, in_id_range, row_id
 from portal.store.engine import current_engine, is_postgres
-from portal.store.tables import CHANNELS, SENTIMENTS, STATUSES, Feedback, FeedbackTopic
+from portal.store.status import BULK_STATUSES, OPEN_STATUSES, STATUSES, set_status_many
+from portal.store.tables import CHANNELS, SENTIMENTS, Feedback, FeedbackTopic
 from portal.web.csv_export import write_csv
 from portal.web.i18n import _
 
 PAGE_SIZE = 50
-OPEN_STATUSES = ("received", "in_review")
 
 
 @dataclass
@@ -208,9 +207,6 @@ async def list_inbox(staff: dict, f: InboxFilter, cursor: str | None = None, pag
     return InboxPage(rows, encode_cursor(rows[-1]) if more else None)
 
 
-BULK_STATUSES = ("in_review", "closed")
-
-
 class BulkError(ValueError):
     """Nothing can be moved as asked; the message is for the person."""
 
@@ -221,19 +217,7 @@ async def bulk_set_status(staff: dict, feedback_ids: list[int], status: str, cli
         raise BulkError(_("Choisissez un statut dans la liste."))
     if not feedback_ids:
         raise BulkError(_("Cochez au moins un avis à mettre à jour."))
-    scope = service_scope(staff)
-    query = Feedback.select(Feedback.id, Feedback.service, Feedback.status).where(Feedback.id.is_in(feedback_ids[:500]))
-    moved = 0
-    for row in await query:
-        if scope is not None and row["service"] not in scope:
-            continue
-        if status not in ALLOWED_MOVES.get(row["status"], ()):
-            continue
-        await Feedback.update({Feedback.status: status}).where(Feedback.id == row["id"])
-        await audit.record("change_status", staff, feedback_id=row["id"], service_id=row["service"], client=client,
-                           detail={"from": row["status"], "to": status, "bulk": True})
-        moved += 1
-    return moved
+    return await set_status_many(feedback_ids, status, staff, services=service_scope(staff), client=client)
 
 
 def _start_of(day: dt.date) -> dt.datetime:

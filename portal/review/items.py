@@ -7,11 +7,12 @@ import datetime as dt
 from portal.classify.labels import DEFAULT_TOPIC_NAMES
 from portal.classify.queue import apply_effective_labels
 from portal.review import audit
-from portal.review.answers import ALLOWED_MOVES, templates_for
+from portal.review.answers import templates_for
 from portal.review.similar import similar_reports
 from portal.review.similar_groups import group_of_item
 from portal.review.tables import Publication
 from portal.store.engine import current_engine
+from portal.store.status import moves_from
 from portal.store.tables import SENTIMENTS, Classification, Feedback, FeedbackTopic, StaffLabel
 
 
@@ -55,7 +56,7 @@ async def item_view(item: dict) -> dict:
         "history": await audit.feedback_history(item["id"]),
         "templates": await templates_for(row["service"]),
         "publication": publication,
-        "moves": ALLOWED_MOVES.get(row["status"], ()),
+        "moves": moves_from(row["status"]),
         "topic_choices": await topic_choices(),
         "sentiments": SENTIMENTS,
         "similar": await similar_reports(item["id"]),

@@ -1,11 +1,12 @@
-"""Tables of the staff workspace: service assignments, sessions, login attempts, audit, answers."""
+"""Tables of the staff workspace: service assignments, sessions, login attempts, answer templates, publications."""
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Boolean, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from portal.store.audit import AuditEvent  # noqa: F401  (the store owns the audit table; imported here by callers)
 from portal.store.tables import Feedback, Service, StaffUser
 
 
@@ -41,21 +42,6 @@ class LoginAttempt(Table, tablename="login_attempt"):
     # True while the password is being checked: counted as a failure, but not a reason for a long wait.
     pending = Boolean(default=False)
     at = Timestamptz(default=TimestamptzNow(), index=True)
-
-
-class AuditEvent(Table, tablename="audit_event"):
-    """Append-only record of who did what with personal data and permissions."""
-
-    id = Serial(primary_key=True)
-    at = Timestamptz(default=TimestamptzNow(), index=True)
-    # Restrict: deleting a person or a feedback must not silently erase its trail.
-    actor = ForeignKey(references=StaffUser, null=True, index=True, on_delete=OnDelete.restrict)
-    actor_email = Varchar(length=254)
-    action = Varchar(length=32, index=True)
-    feedback = ForeignKey(references=Feedback, null=True, index=True, on_delete=OnDelete.restrict)
-    service = ForeignKey(references=Service, null=True, on_delete=OnDelete.restrict)
-    client = Varchar(length=64)
-    detail = JSON()
 
 
 class AnswerTemplate(Table, tablename="answer_template"):

@@ -5,7 +5,7 @@ import os
 from piccolo.conf.apps import AppConfig, table_finder
 
 # Every module that defines tables of the shared store; migrations live in one folder.
-TABLE_MODULES = ["portal.store.tables", "portal.review.tables", "counters.tables", "portal.digests.tables", "portal.review.similar_tables"]
+TABLE_MODULES = ["portal.store.tables", "portal.store.audit", "portal.review.tables", "counters.tables", "portal.digests.tables", "portal.review.similar_tables"]
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 

@@ -19,7 +19,6 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 CHANNELS = ("web", "counter", "kiosk", "api")
-STATUSES = ("received", "in_review", "answered", "closed")
 SENTIMENTS = ("negative", "neutral", "positive")
 ROLES = ("admin", "owner", "agent", "clerk")
 
