@@ -24,12 +24,14 @@ async def correct(client, reference: str, **fields):
 
 async def test_a_new_entry_for_a_service_the_office_does_not_serve_is_refused(client):
     await clerk_signed_in(client)
-    for service in ("allocations", "no-such-service", "accueil-mairie\x00"):
+    for service in ("allocations", "no-such-service"):
         response = await save(client, service=service, text="Bien reçu")
         assert response.status_code == 422
         assert "Bien reçu" in response.text
     assert "Ce service n&#39;est pas proposé dans ce lieu." in (await save(client, service="allocations")).text
     assert await Feedback.count() == 0
+    # Forms lose control characters at the edge: this is the office's own service.
+    assert (await save(client, service="accueil-mairie\x00", text="Bien reçu")).status_code == 303
 
 
 async def test_a_correction_cannot_move_an_entry_to_a_service_the_office_does_not_serve(client):
@@ -61,15 +63,16 @@ async def test_a_clerk_moved_to_another_office_no_longer_corrects_the_old_office
     assert (await Feedback.select(Feedback.text).where(Feedback.reference == reference).first())["text"] == "Bien"
 
 
-async def test_control_characters_typed_by_a_clerk_are_removed_from_text_and_refused_in_the_email(client):
+async def test_control_characters_typed_by_a_clerk_are_removed_from_text_and_email(client):
     await clerk_signed_in(client)
     reference = reference_of(await save(client, text="Très\x00 bon\x1b accueil\nmerci"))
     assert (await Feedback.select(Feedback.text).where(Feedback.reference == reference).first())["text"] == "Très bon accueil\nmerci"
     assert (await correct(client, reference, text="Corrigé\x00 ici")).status_code == 303
     assert (await Feedback.select(Feedback.text).where(Feedback.reference == reference).first())["text"] == "Corrigé ici"
     email = await save(client, text="Rappelez-moi", contact_email="a.martin\x00@example.fr", contact_consent="yes")
-    assert email.status_code == 422 and "Saisissez une adresse e-mail valide" in email.text
+    assert email.status_code == 303
+    assert (await Feedback.select(Feedback.contact_email).where(Feedback.text == "Rappelez-moi").first())["contact_email"] == "a.martin@example.fr"
     # A tampered form or address is answered like any other, never with a server error.
     assert reference_of(await save(client, text="Clé abîmée", key="\x00"))
     assert (await client.get("/counter/entries/GCH-%00")).status_code == 404
-    assert await Feedback.count() == 2
+    assert await Feedback.count() == 3
