@@ -230,7 +230,9 @@ def prepare_feedback(
     `service` is the service the caller found for the input (or why it is refused), `problems` what
     else the caller found wrong; IntakeError lists each problem once, the service's first.
     """
-    errors = ([service] if isinstance(service, FieldError) else []) + list(problems) + validate(data)
+    errors = validate(data)
+    if problems or isinstance(service, FieldError):
+        errors = ([service] if isinstance(service, FieldError) else []) + list(problems) + errors
     if errors:
         raise IntakeError(list({(e.field, e.code): e for e in errors}.values()))
     text = data.text.strip()

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import operator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
+import msgspec
+from msgspec.structs import astuple
 from piccolo.engine.base import Engine
 
 from portal.store.bulk import CHUNK, insert_many
@@ -19,8 +20,8 @@ from portal.store.engine import is_postgres, run_on_driver
 from portal.store.tables import Feedback
 
 
-@dataclass(slots=True)
-class FeedbackRow:
+# A Struct rather than a dataclass: one is built and read per kiosk entry, at a third of the cost.
+class FeedbackRow(msgspec.Struct):
     """One new feedback as stored: the feedback columns a write names, named once, in one order."""
 
     reference: str
@@ -49,12 +50,11 @@ class FeedbackRow:
     classify_attempts: int = 0
 
 
-COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(FeedbackRow))
+COLUMNS: tuple[str, ...] = FeedbackRow.__struct_fields__
 # What a clerk's correction replaces; classify_state too when the words change.
 CORRECTED: tuple[str, ...] = (
     "service", "rating", "text", "redacted_text", "language", "given_as", "contact_email", "contact_consent",
 )
-_values = operator.attrgetter(*COLUMNS)
 
 
 class DuplicateFeedback(Exception):
@@ -67,7 +67,7 @@ async def insert_feedback(row: FeedbackRow) -> int:
     try:
         if _in_transaction(engine):
             # Inside a caller's transaction the row is written by that caller, not batched.
-            inserted = await run_on_driver(engine, _values_statement(1, is_postgres(engine)), list(_values(row)))
+            inserted = await run_on_driver(engine, _values_statement(1, is_postgres(engine)), list(astuple(row)))
             return inserted[0]["id"]
         return await _writer_for(engine).insert(row)
     except Exception as exc:
@@ -79,7 +79,7 @@ async def insert_feedback(row: FeedbackRow) -> int:
 async def insert_new_feedback(rows: list[FeedbackRow]) -> list[dict]:
     """Insert the rows whose reference and (source, key) are free; id, reference, source, key of those inserted."""
     return await insert_many(
-        Feedback, COLUMNS, [_values(row) for row in rows],
+        Feedback, COLUMNS, [astuple(row) for row in rows],
         'ON CONFLICT DO NOTHING RETURNING "id", "reference", "source", "idempotency_key"',
     )
 
@@ -221,7 +221,7 @@ class FeedbackWriter:
         engine = Feedback._meta.db
         try:
             rows = await run_on_driver(engine, _values_statement(len(batch), is_postgres(engine)),
-                                       [v for item in batch for v in _values(item.row)])
+                                       [v for item in batch for v in astuple(item.row)])
         except Exception as exc:  # noqa: BLE001
             if len(batch) == 1:
                 batch[0].future.set_exception(exc)
