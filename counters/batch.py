@@ -1,4 +1,4 @@
-"""Submitting many feedback items at once, with the same checks as submit_feedback and one INSERT."""
+"""Submitting many feedback items at once, with the same preparation as submit_feedback and one INSERT."""
 
 from __future__ import annotations
 
@@ -6,21 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from counters.scope import services_in_scope
-from portal.feedback.intake import FeedbackInput, FieldError, validate
-from portal.feedback.language import detect_language
-from portal.feedback.redact import redact
+from portal.feedback.intake import FeedbackInput, FieldError, IntakeError, prepare_feedback
 from portal.feedback.reference import new_reference
-from portal.store.engine import is_postgres, run_on_driver
-from portal.store.tables import Feedback
-
-# Placeholders per statement stay well under SQLite's and PostgreSQL's limit of 32,766.
-CHUNK = 500
-COLUMNS = (
-    "reference", "service", "channel", "office", "rating", "text", "redacted_text", "language",
-    "submitted_at", "received_at", "contact_email", "contact_consent", "status", "public_answer",
-    "source", "idempotency_key", "given_as", "entered_by", "flagged", "sentiment", "urgent",
-    "topics", "classify_state", "classify_attempts",
-)
+from portal.store.feedback import FeedbackRow, find_by_keys, insert_new_feedback
 
 
 @dataclass
@@ -68,24 +56,24 @@ async def submit_feedback_batch(
     problems = problems or [None] * len(items)
     services = await services_in_scope(office_id, {items[i].service_code for i in pending if not problems[i]})
     now = dt.datetime.now(dt.timezone.utc)
-    rows: dict[int, list] = {}
+    rows: dict[int, FeedbackRow] = {}
     for i in pending:
         item = items[i]
-        errors = list(problems[i] or [])
-        service = None
-        if not errors:
-            errors = validate(item)
-            service = services[item.service_code]
-            if isinstance(service, FieldError):
-                errors.insert(0, service)
-        if errors:
-            results[i] = ItemResult("rejected", errors=errors)
-        else:
-            rows[i] = _row(item, service["id"], office_id, now)
+        if problems[i]:
+            results[i] = ItemResult("rejected", errors=list(problems[i]))
+            continue
+        try:
+            row = prepare_feedback(item, services[item.service_code], now)
+        except IntakeError as invalid:
+            results[i] = ItemResult("rejected", errors=invalid.errors)
+            continue
+        if row.office is None:
+            row.office = office_id
+        rows[i] = row
     # As in submit_feedback, a key stored before answers with its reference even if the replay is now invalid.
     refused = {(items[i].source, items[i].idempotency_key): i for i in pending if results[i] is not None}
     if refused:
-        for key, found in (await _stored_keys(list(refused))).items():
+        for key, found in (await find_by_keys(list(refused))).items():
             results[refused[key]] = ItemResult("duplicate", *found)
 
     await _insert(rows, results)
@@ -105,94 +93,23 @@ def _error(field: str, code: str, fr: str, en: str) -> FieldError:
     return FieldError(field, code, fr, en)
 
 
-def _row(item: FeedbackInput, service_id: int, office_id: int | None, now: dt.datetime) -> list:
-    text = item.text.strip()
-    submitted = item.submitted_at or now
-    if submitted.tzinfo is None:
-        submitted = submitted.replace(tzinfo=dt.timezone.utc)
-    return [
-        None,  # reference, drawn at insert time
-        service_id, item.channel, item.office_id if item.office_id is not None else office_id, item.rating,
-        text, redact(text).text if text else "", detect_language(text) if text else "other",
-        submitted, now,
-        item.contact_email.strip() if item.contact_email else None, bool(item.contact_email and item.contact_consent),
-        "received", "", item.source, item.idempotency_key, item.given_as, item.entered_by, item.flagged,
-        None, False, "",
-        "pending" if text else "done",  # nothing to classify in a rating alone
-        0,
-    ]
-
-
-async def _stored_keys(keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, int]]:
-    found: dict[tuple[str, str], tuple[str, int]] = {}
-    by_source: dict[str, list[str]] = {}
-    for source, key in keys:
-        by_source.setdefault(source, []).append(key)
-    engine = Feedback._meta.db
-    select = 'SELECT "id", "reference", "idempotency_key" FROM "feedback" WHERE "source" = '
-    for source, source_keys in by_source.items():
-        for start in range(0, len(source_keys), CHUNK):
-            chunk = source_keys[start : start + CHUNK]
-            # Served by the unique (source, idempotency_key) index.
-            if is_postgres(engine):
-                rows = await run_on_driver(engine, select + '$1 AND "idempotency_key" = ANY($2::varchar[])', [source, chunk])
-            else:
-                marks = ", ".join("?" for _ in chunk)
-                rows = await run_on_driver(engine, select + f'? AND "idempotency_key" IN ({marks})', [source, *chunk])
-            for row in rows:
-                found[(source, row["idempotency_key"])] = (row["reference"], row["id"])
-    return found
-
-
-async def _insert(rows: dict[int, list], results: list[ItemResult | None]) -> None:
+async def _insert(rows: dict[int, FeedbackRow], results: list[ItemResult | None]) -> None:
     """Insert rows, skipping any that a concurrent sync stored first; redraw clashing references."""
     waiting = dict(rows)
-    for _attempt in range(5):
+    for attempt in range(5):
         if not waiting:
             return
-        indexes = list(waiting)
-        for start in range(0, len(indexes), CHUNK):
-            chunk = indexes[start : start + CHUNK]
-            by_key: dict[tuple[str, str], int] = {}
-            for i in chunk:
-                row = waiting[i]
-                row[0] = new_reference()
-                by_key[(row[14], row[15])] = i
-            inserted = await _insert_rows([waiting[i] for i in chunk])
-            for found in inserted:
-                i = by_key.pop((found["source"], found["idempotency_key"]))
-                results[i] = ItemResult("accepted", found["reference"], found["id"])
-                del waiting[i]
+        if attempt:
+            for row in waiting.values():
+                row.reference = new_reference()
+        by_key = {(row.source, row.idempotency_key): i for i, row in waiting.items()}
+        for found in await insert_new_feedback(list(waiting.values())):
+            i = by_key.pop((found["source"], found["idempotency_key"]))
+            results[i] = ItemResult("accepted", found["reference"], found["id"])
+            del waiting[i]
         if waiting:  # not inserted: stored meanwhile under the same key, or a reference clash
-            stored = await _stored_keys([(row[14], row[15]) for row in waiting.values()])
-            for i, row in list(waiting.items()):
-                if (row[14], row[15]) in stored:
-                    results[i] = ItemResult("duplicate", *stored[(row[14], row[15])])
-                    del waiting[i]
+            for key, stored in (await find_by_keys(list(by_key))).items():
+                results[by_key[key]] = ItemResult("duplicate", *stored)
+                del waiting[by_key[key]]
     if waiting:
         raise RuntimeError("could not allocate unique references")
-
-
-# PostgreSQL: one statement whatever the batch size, each column sent as one array.
-PG_TYPES = (
-    "varchar", "int4", "varchar", "int4", "int2", "text", "text", "varchar", "timestamptz", "timestamptz", "varchar", "bool",
-    "varchar", "text", "varchar", "varchar", "varchar", "int4", "bool", "varchar", "bool", "text", "varchar", "int4",
-)
-RETURNING = 'ON CONFLICT DO NOTHING RETURNING "id", "reference", "source", "idempotency_key"'
-_sqlite_sql: dict[int, str] = {}
-
-
-async def _insert_rows(rows: list[list]) -> list[dict]:
-    """One INSERT for many rows, straight to the driver: Piccolo's query builder costs more than the write."""
-    engine = Feedback._meta.db
-    columns = ", ".join(f'"{c}"' for c in COLUMNS)
-    if is_postgres(engine):
-        unnest = ", ".join(f"${i + 1}::{t}[]" for i, t in enumerate(PG_TYPES))
-        sql = f'INSERT INTO "feedback" ({columns}) SELECT * FROM unnest({unnest}) {RETURNING}'
-        arrays = [list(column) for column in zip(*rows)]
-        return await run_on_driver(engine, sql, arrays)
-    sql = _sqlite_sql.get(len(rows))
-    if sql is None:
-        one = "(" + ", ".join("?" for _ in COLUMNS) + ")"
-        sql = _sqlite_sql[len(rows)] = f'INSERT INTO "feedback" ({columns}) VALUES {", ".join([one] * len(rows))} {RETURNING}'
-    return await run_on_driver(engine, sql, [value for row in rows for value in row])

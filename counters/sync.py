@@ -10,7 +10,8 @@ from counters.devices import mark_seen
 from counters.entries import ReadEntry
 from counters.tables import KioskChoice
 from portal.feedback.intake import FeedbackInput, FieldError
-from portal.store.engine import current_engine, is_postgres, run_on_driver
+from portal.store.bulk import insert_many
+from portal.store.engine import current_engine
 
 # A device clock this far ahead is wrong; the entry is kept but flagged for a person to look at.
 # (Further than counters.entries.LATEST_AHEAD it cannot be right, and the entry is refused.)
@@ -65,19 +66,6 @@ async def receive_entries(device: dict, entries: list[ReadEntry]) -> list[ItemRe
             if r.status == "accepted" and entries[i].entry.topics
         ]
         if choices:
-            await _insert_choices(choices)
+            await insert_many(KioskChoice, ("feedback", "kiosk", "topics", "question"), choices)
     await mark_seen(device["id"])
     return results
-
-
-async def _insert_choices(rows: list[list]) -> None:
-    engine = KioskChoice._meta.db
-    if is_postgres(engine):
-        sql = 'INSERT INTO "kiosk_choice" ("feedback", "kiosk", "topics", "question") SELECT * FROM unnest($1::int4[], $2::int4[], $3::json[], $4::varchar[])'
-        await run_on_driver(engine, sql, [list(column) for column in zip(*rows)])
-    else:
-        for start in range(0, len(rows), 500):
-            chunk = rows[start : start + 500]
-            values = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
-            sql = f'INSERT INTO "kiosk_choice" ("feedback", "kiosk", "topics", "question") VALUES {values}'
-            await run_on_driver(engine, sql, [v for row in chunk for v in row])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from portal.classify.worker import notify_new_feedback
@@ -12,8 +13,8 @@ from portal.web.cleaning import has_control_characters, strip_control_characters
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
 from portal.feedback.reference import new_reference
-from portal.feedback.writer import in_transaction, writer_for
-from portal.store.tables import CHANNELS, Feedback, Office, OfficeService, Service
+from portal.store.feedback import DuplicateFeedback, FeedbackRow, find_by_key, insert_feedback
+from portal.store.tables import CHANNELS, Office, OfficeService, Service
 
 MAX_TEXT = 4000
 GIVEN_AS = ("online", "spoken", "paper", "kiosk", "buttons")
@@ -198,18 +199,6 @@ def forget_cached_services() -> None:
     _service_cache.clear()
 
 
-async def find_by_key(source: str, key: str) -> dict | None:
-    """The feedback stored under this key, with what a replay must repeat to be one."""
-    return (
-        await Feedback.select(
-            Feedback.id, Feedback.reference, Feedback.text, Feedback.rating, Feedback.contact_email,
-            Feedback.contact_consent, Feedback.service.code.as_alias("service_code"),
-        )
-        .where((Feedback.source == source) & (Feedback.idempotency_key == key))
-        .first()
-    )
-
-
 def _replayed(stored: dict, data: FeedbackInput) -> Submitted:
     """The stored reference when data repeats the stored feedback; IdempotencyConflict otherwise.
 
@@ -233,6 +222,43 @@ def _comparable(text: str | None) -> str:
     return strip_control_characters(text or "").strip()
 
 
+def prepare_feedback(
+    data: FeedbackInput, service: dict | FieldError, now: dt.datetime, problems: Sequence[FieldError] = ()
+) -> FeedbackRow:
+    """The row to store for one channel's input: validated, redacted, its language detected, with a new reference.
+
+    `service` is the service the caller found for the input (or why it is refused), `problems` what
+    else the caller found wrong; IntakeError lists each problem once, the service's first.
+    """
+    errors = validate(data)
+    if problems or isinstance(service, FieldError):
+        errors = ([service] if isinstance(service, FieldError) else []) + list(problems) + errors
+    if errors:
+        raise IntakeError(list({(e.field, e.code): e for e in errors}.values()))
+    text = data.text.strip()
+    return FeedbackRow(
+        reference=new_reference(),
+        service=service["id"],
+        channel=data.channel,
+        office=data.office_id,
+        rating=data.rating,
+        text=text,
+        redacted_text=redact(text).text if text else "",
+        language=detect_language(text) if text else "other",
+        submitted_at=_aware(data.submitted_at) or now,
+        received_at=now,
+        contact_email=data.contact_email.strip() if data.contact_email else None,
+        contact_consent=bool(data.contact_email and data.contact_consent),
+        source=data.source,
+        idempotency_key=data.idempotency_key,
+        given_as=data.given_as,
+        entered_by=data.entered_by,
+        flagged=data.flagged,
+        # Nothing to classify in a rating alone.
+        classify_state="pending" if text else "done",
+    )
+
+
 async def submit_feedback(data: FeedbackInput) -> Submitted:
     """Store one feedback and return its reference; the row is committed when this returns.
 
@@ -248,131 +274,53 @@ async def submit_feedback(data: FeedbackInput) -> Submitted:
         existing = await find_by_key(data.source, data.idempotency_key)
         if existing:
             return _replayed(existing, data)
-    errors = validate(data)
+    row = prepare_feedback(data, await _service_for(data), dt.datetime.now(dt.timezone.utc))
+    return await _store(data, row)
+
+
+async def store_prepared(data: FeedbackInput, row: FeedbackRow) -> Submitted:
+    """Store the row prepare_feedback made from data; a replay of data's key is answered as submit_feedback does."""
+    if data.idempotency_key:
+        existing = await find_by_key(data.source, data.idempotency_key)
+        if existing:
+            return _replayed(existing, data)
+    return await _store(data, row)
+
+
+async def _service_for(data: FeedbackInput) -> dict | FieldError:
+    """The active service of data, offered at its office if it names one; else why not."""
     service = await find_service(data.service_code) if data.service_code else None
     if service is None:
-        errors.insert(
-            0, FieldError("service", "unknown", "Choisissez un service dans la liste.", "Choose a service from the list.")
-        )
-    if data.office_id is not None and service is not None:
+        return FieldError("service", "unknown", "Choisissez un service dans la liste.", "Choose a service from the list.")
+    if data.office_id is not None:
         served = await OfficeService.exists().where(
             (OfficeService.office == data.office_id) & (OfficeService.service == service["id"])
         )
         if not served:
-            errors.append(
-                FieldError("service", "not_served", "Ce service n'est pas proposé dans ce lieu.", "This office does not offer that service.")
-            )
-    if errors:
-        raise IntakeError(errors)
+            return FieldError("service", "not_served", "Ce service n'est pas proposé dans ce lieu.", "This office does not offer that service.")
+    return service
 
-    text = data.text.strip()
-    now = dt.datetime.now(dt.timezone.utc)
-    row = {
-        Feedback.service: service["id"],
-        Feedback.channel: data.channel,
-        Feedback.office: data.office_id,
-        Feedback.rating: data.rating,
-        Feedback.text: text,
-        Feedback.redacted_text: redact(text).text if text else "",
-        Feedback.language: detect_language(text) if text else "other",
-        Feedback.submitted_at: _aware(data.submitted_at) or now,
-        Feedback.received_at: now,
-        Feedback.contact_email: data.contact_email.strip() if data.contact_email else None,
-        Feedback.contact_consent: bool(data.contact_email and data.contact_consent),
-        Feedback.source: data.source,
-        Feedback.idempotency_key: data.idempotency_key,
-        Feedback.given_as: data.given_as,
-        Feedback.entered_by: data.entered_by,
-        Feedback.flagged: data.flagged,
-        # Nothing to classify in a rating alone.
-        Feedback.classify_state: "pending" if text else "done",
-    }
-    names = tuple(c._meta.db_column_name for c in row) + ("reference", "status", "public_answer", "sentiment", "urgent", "topics", "classify_attempts")
-    values = list(row.values()) + [None, "received", "", None, False, "", 0]
-    ref_index = len(row)
-    engine = Feedback._meta.db
+
+async def _store(data: FeedbackInput, row: FeedbackRow) -> Submitted:
     for _attempt in range(5):
-        values[ref_index] = new_reference()
         try:
-            if in_transaction(engine):
-                inserted = await Feedback.raw(_insert_sql(names), *values)
-                feedback_id = inserted[0]["id"]
-            else:
-                feedback_id = await writer_for(engine, names, ref_index).insert(list(values))
-            if text:
+            feedback_id = await insert_feedback(row)
+            if row.text:
                 notify_new_feedback()
-            return Submitted(values[ref_index], True, feedback_id)
-        except Exception as exc:  # unique violation: a concurrent duplicate key, or a reference clash
-            if not _is_unique_violation(exc):
-                raise
+            return Submitted(row.reference, True, feedback_id)
+        except DuplicateFeedback:  # a concurrent duplicate key, or a reference clash
             if data.idempotency_key:
                 existing = await find_by_key(data.source, data.idempotency_key)
                 if existing:
                     return _replayed(existing, data)
+            row.reference = new_reference()
     raise RuntimeError("could not allocate a unique reference")
-
-
-_insert_cache: dict[tuple[str, ...], str] = {}
-
-
-def _insert_sql(names: tuple[str, ...]) -> str:
-    sql = _insert_cache.get(names)
-    if sql is None:
-        columns = ", ".join(f'"{n}"' for n in names)
-        placeholders = ", ".join("{}" for _ in names)
-        sql = _insert_cache[names] = f'INSERT INTO "feedback" ({columns}) VALUES ({placeholders}) RETURNING "id"'
-    return sql
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-
-
-def _is_unique_violation(exc: Exception) -> bool:
-    text = f"{type(exc).__name__} {exc}".lower()
-    return "unique" in text
-
-
-async def track_status(reference: str) -> dict | None:
-    """What the short reference alone shows: the service, the day, the status; no text, no answer."""
-    row = (
-        await Feedback.select(
-            Feedback.reference,
-            Feedback.status,
-            Feedback.received_at,
-            Feedback.answered_at,
-            Feedback.service.code.as_alias("service_code"),
-            Feedback.service.name_fr.as_alias("service_name_fr"),
-            Feedback.service.name_en.as_alias("service_name_en"),
-        )
-        .where(Feedback.reference == reference)
-        .first()
-    )
-    return row
-
-
-async def track(reference: str) -> dict | None:
-    """What the citizen sees through their private link: never the original text."""
-    row = (
-        await Feedback.select(
-            Feedback.reference,
-            Feedback.status,
-            Feedback.channel,
-            Feedback.rating,
-            Feedback.redacted_text,
-            Feedback.received_at,
-            Feedback.public_answer,
-            Feedback.answered_at,
-            Feedback.service.code.as_alias("service_code"),
-            Feedback.service.name_fr.as_alias("service_name_fr"),
-            Feedback.service.name_en.as_alias("service_name_en"),
-        )
-        .where(Feedback.reference == reference)
-        .first()
-    )
-    return row
 
 
 async def list_services(active_only: bool = True) -> list[dict]:

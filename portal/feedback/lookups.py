@@ -16,9 +16,9 @@ import time
 from litestar import Request
 from litestar.exceptions import HTTPException, NotFoundException
 
-from portal.feedback.intake import track, track_status
 from portal.feedback.reference import normalise_reference
 from portal.feedback.tracking import key_matches
+from portal.store.feedback import find_for_citizen, find_status
 from portal.web import signing
 from portal.web.i18n import current_language
 from portal.web.ratelimit import RateLimiter, client_key
@@ -111,7 +111,7 @@ async def read_status(request: Request, typed: str) -> dict:
     stamp = throttle.admit(client)
     reference = normalise_reference(typed)
     try:
-        row = await track_status(reference) if reference else None
+        row = await find_status(reference) if reference else None
     except BaseException:
         throttle.settle(client, stamp, missed=False)  # the store failed: the person did not miss
         raise
@@ -131,7 +131,7 @@ async def read_private(request: Request, typed: str, key: str) -> dict:
     # so its answer says nothing about whether the reference exists.
     if reference and key_matches(request.app.state.settings.secret_key, reference, key):
         try:
-            row = await track(reference)
+            row = await find_for_citizen(reference)
         except BaseException:
             throttle.settle(client, stamp, missed=False)
             raise

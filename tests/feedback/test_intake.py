@@ -4,7 +4,8 @@ import asyncio
 
 import pytest
 
-from portal.feedback.intake import FeedbackInput, IntakeError, submit_feedback, track
+from portal.feedback.intake import FeedbackInput, IntakeError, submit_feedback
+from portal.store.feedback import find_for_citizen
 from portal.store.tables import Feedback
 from tests.factories import create_feedback, create_office, create_service
 
@@ -83,10 +84,10 @@ async def test_office_must_serve_the_service(db):
 async def test_tracking_never_shows_the_original_text(db):
     service = await create_service(name_fr="Cartes d'identité")
     submitted = await create_feedback(service, text="Écrivez-moi à jeanne.dupont@example.org svp")
-    tracked = await track(submitted.reference)
+    tracked = await find_for_citizen(submitted.reference)
     assert tracked["service_name_fr"] == "Cartes d'identité"
     assert "jeanne.dupont@example.org" not in str(tracked)
-    assert await track("GCH-2222-2222") is None
+    assert await find_for_citizen("GCH-2222-2222") is None
 
 
 async def test_concurrent_submissions_all_get_distinct_references(db):

@@ -1,0 +1,281 @@
+"""Feedback in the store: the one row type, its group-commit and batch writers, corrections and reads.
+
+Every channel's new feedback is a FeedbackRow, and every write of one is built from its fields:
+the web and the API through the group-commit writer, kiosks and button boxes through the batch
+insert, clerks through both (entry) and the correction update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+
+import msgspec
+from msgspec.structs import astuple
+from piccolo.engine.base import Engine
+
+from portal.store.bulk import CHUNK, insert_many
+from portal.store.engine import is_postgres, run_on_driver
+from portal.store.tables import Feedback
+
+
+# A Struct rather than a dataclass: one is built and read per kiosk entry, at a third of the cost.
+class FeedbackRow(msgspec.Struct):
+    """One new feedback as stored: the feedback columns a write names, named once, in one order."""
+
+    reference: str
+    service: int
+    channel: str
+    office: int | None
+    rating: int | None
+    text: str
+    redacted_text: str
+    language: str
+    submitted_at: dt.datetime
+    received_at: dt.datetime
+    contact_email: str | None
+    contact_consent: bool
+    source: str
+    idempotency_key: str | None
+    given_as: str
+    entered_by: int | None
+    flagged: bool
+    classify_state: str  # "pending", or "done" when there are no words to classify
+    status: str = "received"
+    public_answer: str = ""
+    sentiment: str | None = None
+    urgent: bool = False
+    topics: str = ""
+    classify_attempts: int = 0
+
+
+COLUMNS: tuple[str, ...] = FeedbackRow.__struct_fields__
+# What a clerk's correction replaces; classify_state too when the words change.
+CORRECTED: tuple[str, ...] = (
+    "service", "rating", "text", "redacted_text", "language", "given_as", "contact_email", "contact_consent",
+)
+
+
+class DuplicateFeedback(Exception):
+    """Another stored feedback already has this row's reference or its (source, idempotency key)."""
+
+
+async def insert_feedback(row: FeedbackRow) -> int:
+    """Store one new feedback; its id, once the statement holding it has committed."""
+    engine = Feedback._meta.db
+    try:
+        if _in_transaction(engine):
+            # Inside a caller's transaction the row is written by that caller, not batched.
+            inserted = await run_on_driver(engine, _values_statement(1, is_postgres(engine)), list(astuple(row)))
+            return inserted[0]["id"]
+        return await _writer_for(engine).insert(row)
+    except Exception as exc:
+        if _is_unique_violation(exc):
+            raise DuplicateFeedback() from exc
+        raise
+
+
+async def insert_new_feedback(rows: list[FeedbackRow]) -> list[dict]:
+    """Insert the rows whose reference and (source, key) are free; id, reference, source, key of those inserted."""
+    return await insert_many(
+        Feedback, COLUMNS, [astuple(row) for row in rows],
+        'ON CONFLICT DO NOTHING RETURNING "id", "reference", "source", "idempotency_key"',
+    )
+
+
+async def correct_feedback(feedback_id: int, row: FeedbackRow, reclassify: bool) -> None:
+    """Replace what a correction may change by the row's values; queue it for classification again if asked."""
+    names = CORRECTED + (("classify_state",) if reclassify else ())
+    changes = {Feedback._meta.get_column_by_name(name): getattr(row, name) for name in names}
+    await Feedback.update(changes).where(Feedback.id == feedback_id)
+
+
+async def find_by_key(source: str, key: str) -> dict | None:
+    """The feedback stored under this key, with what a replay must repeat to be one."""
+    return (
+        await Feedback.select(
+            Feedback.id, Feedback.reference, Feedback.text, Feedback.rating, Feedback.contact_email,
+            Feedback.contact_consent, Feedback.service.code.as_alias("service_code"),
+        )
+        .where((Feedback.source == source) & (Feedback.idempotency_key == key))
+        .first()
+    )
+
+
+async def find_by_keys(keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, int]]:
+    """For each (source, key) stored: its (reference, id)."""
+    found: dict[tuple[str, str], tuple[str, int]] = {}
+    by_source: dict[str, list[str]] = {}
+    for source, key in keys:
+        by_source.setdefault(source, []).append(key)
+    engine = Feedback._meta.db
+    select = 'SELECT "id", "reference", "idempotency_key" FROM "feedback" WHERE "source" = '
+    for source, source_keys in by_source.items():
+        for start in range(0, len(source_keys), CHUNK):
+            chunk = source_keys[start : start + CHUNK]
+            # Served by the unique (source, idempotency_key) index.
+            if is_postgres(engine):
+                rows = await run_on_driver(engine, select + '$1 AND "idempotency_key" = ANY($2::varchar[])', [source, chunk])
+            else:
+                marks = ", ".join("?" for _ in chunk)
+                rows = await run_on_driver(engine, select + f'? AND "idempotency_key" IN ({marks})', [source, *chunk])
+            for row in rows:
+                found[(source, row["idempotency_key"])] = (row["reference"], row["id"])
+    return found
+
+
+async def find_status(reference: str) -> dict | None:
+    """What the short reference alone shows: the service, the day, the status; no text, no answer."""
+    return (
+        await Feedback.select(
+            Feedback.reference,
+            Feedback.status,
+            Feedback.received_at,
+            Feedback.answered_at,
+            Feedback.service.code.as_alias("service_code"),
+            Feedback.service.name_fr.as_alias("service_name_fr"),
+            Feedback.service.name_en.as_alias("service_name_en"),
+        )
+        .where(Feedback.reference == reference)
+        .first()
+    )
+
+
+async def find_for_citizen(reference: str) -> dict | None:
+    """What the citizen sees through their private link: never the original text."""
+    return (
+        await Feedback.select(
+            Feedback.reference,
+            Feedback.status,
+            Feedback.channel,
+            Feedback.rating,
+            Feedback.redacted_text,
+            Feedback.received_at,
+            Feedback.public_answer,
+            Feedback.answered_at,
+            Feedback.service.code.as_alias("service_code"),
+            Feedback.service.name_fr.as_alias("service_name_fr"),
+            Feedback.service.name_en.as_alias("service_name_en"),
+        )
+        .where(Feedback.reference == reference)
+        .first()
+    )
+
+
+async def feedback_entered_by(staff_id: int, since: dt.datetime, limit: int) -> list[dict]:
+    """The feedback a clerk typed in since then, newest first."""
+    return await (
+        Feedback.select(
+            Feedback.reference, Feedback.rating, Feedback.redacted_text, Feedback.given_as, Feedback.received_at,
+            Feedback.service.name_fr.as_alias("service_name"),
+        )
+        .where((Feedback.entered_by == staff_id) & (Feedback.received_at > since))
+        .order_by(Feedback.received_at, ascending=False)
+        .limit(limit)
+    )
+
+
+async def find_correctable(reference: str) -> dict | None:
+    """The fields of a feedback a clerk may correct, with who entered it, where and when."""
+    return await Feedback.select(
+        Feedback.id, Feedback.reference, Feedback.rating, Feedback.text, Feedback.given_as, Feedback.contact_email,
+        Feedback.contact_consent, Feedback.received_at, Feedback.entered_by, Feedback.office, Feedback.service.code.as_alias("service_code"),
+    ).where(Feedback.reference == reference).first()
+
+
+# Group commit: under load, each row waiting while an INSERT is in flight joins the next one;
+# when idle, a row is written at once. Every caller is answered only after the statement that
+# holds its row has committed, so an acknowledgement still means the row is stored.
+MAX_ROWS = 64
+
+
+@dataclass
+class _Pending:
+    row: FeedbackRow
+    future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class FeedbackWriter:
+    """Writes feedback rows, batching those that arrive together into one multi-row INSERT."""
+
+    def __init__(self) -> None:
+        self.pending: list[_Pending] = []
+        self.flushing = False
+
+    async def insert(self, row: FeedbackRow) -> int:
+        """Store one row (its reference must be unique); returns its id once committed."""
+        item = _Pending(row)
+        self.pending.append(item)
+        if not self.flushing:
+            self.flushing = True
+            try:
+                while self.pending:
+                    batch, self.pending = self.pending[:MAX_ROWS], self.pending[MAX_ROWS:]
+                    await self._write(batch)
+            finally:
+                self.flushing = False
+        return await item.future
+
+    async def _write(self, batch: list[_Pending]) -> None:
+        engine = Feedback._meta.db
+        try:
+            rows = await run_on_driver(engine, _values_statement(len(batch), is_postgres(engine)),
+                                       [v for item in batch for v in astuple(item.row)])
+        except Exception as exc:  # noqa: BLE001
+            if len(batch) == 1:
+                batch[0].future.set_exception(exc)
+                return
+            # One bad row (a duplicate key, a reference clash) must not fail the others.
+            for item in batch:
+                await self._write([item])
+            return
+        ids = {row["reference"]: row["id"] for row in rows}
+        for item in batch:
+            item.future.set_result(ids[item.row.reference])
+
+
+_statements: dict[tuple[int, bool], str] = {}
+
+
+def _values_statement(count: int, postgres: bool) -> str:
+    """One INSERT for `count` rows, in the driver's own placeholders (built once per size)."""
+    sql = _statements.get((count, postgres))
+    if sql is None:
+        columns = ", ".join(f'"{n}"' for n in COLUMNS)
+        width = len(COLUMNS)
+        if postgres:
+            rows = ", ".join(
+                "(" + ", ".join(f"${r * width + c + 1}" for c in range(width)) + ")" for r in range(count)
+            )
+        else:
+            rows = ", ".join(["(" + ", ".join("?" * width) + ")"] * count)
+        sql = _statements[(count, postgres)] = (
+            f'INSERT INTO "feedback" ({columns}) VALUES {rows} RETURNING "id", "reference"'
+        )
+    return sql
+
+
+_writers: dict[tuple[int, int], FeedbackWriter] = {}
+
+
+def _writer_for(engine: Engine) -> FeedbackWriter:
+    # One writer per engine and event loop: tests and commands open several.
+    key = (id(engine), id(asyncio.get_running_loop()))
+    writer = _writers.get(key)
+    if writer is None:
+        if len(_writers) > 64:
+            _writers.clear()
+        writer = _writers[key] = FeedbackWriter()
+    return writer
+
+
+def _in_transaction(engine: Engine) -> bool:
+    current = getattr(engine, "current_transaction", None)
+    return bool(current is not None and current.get())
+
+
+def _is_unique_violation(exc: Exception) -> bool:
+    # sqlite3.IntegrityError "UNIQUE constraint failed", asyncpg UniqueViolationError.
+    text = f"{type(exc).__name__} {exc}".lower()
+    return "unique" in text
