@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PORTAL_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run test test-sqlite test-postgres bench clean
+.PHONY: install run lint test test-sqlite test-postgres bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,10 @@ run: install
 	$(VENV)/bin/portal demo
 	$(VENV)/bin/portal serve --host 127.0.0.1 --port 8000
 
-test: install
+lint: install
+	$(VENV)/bin/lint-imports
+
+test: install lint
 	GUICHET_TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS)
 	GUICHET_TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS)
 

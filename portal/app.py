@@ -19,9 +19,10 @@ from counters.api import CounterDeviceApi
 from counters.clerk_pages import ClerkPages
 from counters.kiosk_pages import KioskPages
 from portal.classify.service import worker_lifespan
+from portal.classify.worker import notify_new_feedback
 from portal.digests.pages import DigestPages
 from portal.digests.scheduler import scheduler_lifespan
-from portal.feedback import lookups
+from portal.feedback import intake, lookups
 from portal.feedback.api import FeedbackApi
 from portal.feedback.pages import CitizenPages
 from portal.health import healthz, readyz
@@ -60,6 +61,8 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = bind_engine(build_engine(settings))
+    # Intake wakes the in-process classification worker; it does not import it.
+    intake.when_text_stored(notify_new_feedback)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -5,42 +5,37 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from portal.classify.worker import notify_new_feedback
-from portal.web.cleaning import has_control_characters, strip_control_characters
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
 from portal.feedback.reference import new_reference
 from portal.store.feedback import DuplicateFeedback, FeedbackRow, find_by_key, insert_feedback
 from portal.store.tables import CHANNELS, Office, OfficeService, Service
+from portal.web.cleaning import has_control_characters, strip_control_characters
+from portal.web.errors import FieldError, FieldErrors
 
 MAX_TEXT = 4000
+
+# Told when a feedback with text is stored (the root wires the classification worker's wake-up
+# here): intake does not know who labels what it stores.
+_on_text_stored: Callable[[], None] = lambda: None
+
+
+def when_text_stored(callback: Callable[[], None]) -> None:
+    """Call `callback` after each feedback with text is committed (replaces any previous one)."""
+    global _on_text_stored
+    _on_text_stored = callback
+
 GIVEN_AS = ("online", "spoken", "paper", "kiosk", "buttons")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
 
-@dataclass
-class FieldError:
-    field: str
-    code: str
-    message_fr: str
-    message_en: str
-
-    def message(self, lang: str) -> str:
-        return self.message_en if lang == "en" else self.message_fr
-
-
-class IntakeError(Exception):
+class IntakeError(FieldErrors):
     """The submission is invalid; nothing was stored."""
 
-    status_code = 422
     detail = "The feedback is not valid; nothing was stored."
-
-    def __init__(self, errors: list[FieldError]):
-        super().__init__("; ".join(e.message_en for e in errors))
-        self.errors = errors
 
 
 class IdempotencyConflict(IntakeError):
@@ -306,7 +301,7 @@ async def _store(data: FeedbackInput, row: FeedbackRow) -> Submitted:
         try:
             feedback_id = await insert_feedback(row)
             if row.text:
-                notify_new_feedback()
+                _on_text_stored()
             return Submitted(row.reference, True, feedback_id)
         except DuplicateFeedback:  # a concurrent duplicate key, or a reference clash
             if data.idempotency_key:

@@ -19,6 +19,7 @@ from litestar.exceptions import HTTPException, NotFoundException
 from portal.feedback.reference import normalise_reference
 from portal.feedback.tracking import key_matches
 from portal.store.feedback import find_for_citizen, find_status
+from portal.store.groups import reports_in_group_of
 from portal.web import signing
 from portal.web.i18n import current_language
 from portal.web.ratelimit import RateLimiter, client_key
@@ -139,3 +140,9 @@ async def read_private(request: Request, typed: str, key: str) -> dict:
     if row is None:
         raise NotFoundException("No feedback has this reference and key.")
     return row
+
+
+async def reports_like(reference: str) -> int | None:
+    """For the citizen's tracking page: distinct reports in the feedback's group, itself included."""
+    n = await reports_in_group_of(reference)
+    return n if n >= 2 else None

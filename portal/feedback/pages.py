@@ -16,10 +16,9 @@ from portal.web.cleaning import strip_control_characters
 from portal.feedback.intake import (
     MAX_TEXT, FeedbackInput, FieldError, IdempotencyConflict, IntakeError, find_service, list_services, submit_feedback,
 )
-from portal.feedback.lookups import TooManyLookups, read_private, read_status
+from portal.feedback.lookups import TooManyLookups, read_private, read_status, reports_like
 from portal.feedback.reference import normalise_reference
 from portal.feedback.tracking import confirmation_path, private_path, private_url
-from portal.review.similar_groups import reports_like
 from portal.web.csrf import csrf_ok, with_csrf
 from portal.web.i18n import current_language
 

@@ -84,12 +84,6 @@ async def group_of_item(feedback_id: int) -> dict | None:
     return {**group, "members": await members(group["id"])}
 
 
-async def reports_like(reference: str) -> int | None:
-    """For the citizen's tracking page: distinct reports in the item's group, itself included."""
-    n = await groups_store.reports_in_group_of(reference)
-    return n if n >= 2 else None
-
-
 async def confirm(staff: dict, group: dict, title: str, client: str = "") -> None:
     title = " ".join(title.split())
     if not title:

@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from portal.feedback.intake import IntakeError
 from portal.web.i18n import LANG_COOKIE, current_language, pick_language
 from portal.web.security import loggable_path
 
 log = logging.getLogger("portal.errors")
+
+
+@dataclass
+class FieldError:
+    """One field's problem, in both languages: what a form shows beside the field, and the API lists."""
+
+    field: str
+    code: str
+    message_fr: str
+    message_en: str
+
+    def message(self, lang: str) -> str:
+        return self.message_en if lang == "en" else self.message_fr
+
+
+class FieldErrors(Exception):
+    """A request whose fields are not valid; nothing was stored. Features raise subclasses of it."""
+
+    status_code = 422
+    detail = "The request is not valid; nothing was stored."
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__("; ".join(e.message_en for e in errors))
+        self.errors = errors
 
 TITLES = {
     400: ("Demande incorrecte", "Bad request"),
@@ -79,7 +103,7 @@ def _field_name(item: dict) -> str:
     return key.removeprefix("$.") if isinstance(key, str) else str(key)
 
 
-def intake_error_handler(request: Request, exc: IntakeError) -> Response:
+def field_errors_handler(request: Request, exc: FieldErrors) -> Response:
     lang = current_language.get()
     body = {
         "status": exc.status_code,
@@ -98,6 +122,6 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
 
 EXCEPTION_HANDLERS = {
     HTTPException: http_exception_handler,
-    IntakeError: intake_error_handler,
+    FieldErrors: field_errors_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
 }
