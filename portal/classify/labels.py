@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from portal.store.tables import SENTIMENTS
+from portal.store.tables import SENTIMENTS  # noqa: F401 (classify's modules read it from here)
 
 FLAGS = ("abusive", "spam")
 LABEL_KEYS = ("sentiment", "sentiment_scores", "topics", "topic_scores", "urgent", "flags", "language", "model_version")
@@ -44,16 +44,3 @@ def description_phrases(topic: Topic) -> list[str]:
     """
     parts = [p.strip() for p in re.split(r"[,;]", topic.description)]
     return [f"{topic.name}: {topic.description}", *(p for p in parts if len(p) > 3)]
-
-
-def empty_label(model_version: str) -> dict:
-    return {
-        "sentiment": "neutral",
-        "sentiment_scores": {s: 1.0 / 3 for s in SENTIMENTS},
-        "topics": [],
-        "topic_scores": {},
-        "urgent": False,
-        "flags": [],
-        "language": "other",
-        "model_version": model_version,
-    }

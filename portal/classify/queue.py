@@ -119,6 +119,3 @@ async def apply_effective_labels(
             *[FeedbackTopic(feedback=feedback_id, topic=t, score=float(scores.get(t, 1.0))) for t in topics]
         )
 
-
-async def queue_depth() -> int:
-    return await Feedback.count().where(Feedback.classify_state != "done")

@@ -10,7 +10,6 @@ from piccolo.table import Table
 from portal.store.tables import StaffUser
 
 FREQUENCIES = ("weekly", "daily", "monthly")
-RUN_STATES = ("claimed", "sent", "failed")
 
 
 class DigestSubscription(Table, tablename="digest_subscription"):

@@ -6,13 +6,13 @@ import datetime as dt
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
 from portal.feedback.reference import new_reference
 from portal.store.feedback import DuplicateFeedback, FeedbackRow, find_by_key, insert_feedback
-from portal.store.tables import CHANNELS, Office, OfficeService, Service
+from portal.store.tables import CHANNELS, OfficeService, Service
 from portal.web.cleaning import has_control_characters, strip_control_characters
 from portal.web.errors import FieldError, FieldErrors
 
@@ -86,7 +86,6 @@ class Submitted:
     reference: str
     created: bool
     feedback_id: int
-    extra: dict = field(default_factory=dict)
 
 
 def control_character_errors(data: FeedbackInput) -> list[FieldError]:
@@ -326,6 +325,3 @@ async def list_services(active_only: bool = True) -> list[dict]:
         query = query.where(Service.active == True)  # noqa: E712
     return await query
 
-
-async def office_exists(office_id: int) -> bool:
-    return await Office.exists().where(Office.id == office_id)

@@ -12,14 +12,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from portal.review.tables import StaffService
 from portal.store.engine import current_engine
-from portal.store.tables import ROLES, Office, OfficeService, Service, StaffUser
+from portal.store.tables import ROLES, Office, Service, StaffUser
 
-ROLE_NAMES = {
-    "admin": ("Administrateur", "Administrator"),
-    "owner": ("Responsable de service", "Service owner"),
-    "agent": ("Agent", "Agent"),
-    "clerk": ("Agent d'accueil", "Clerk"),
-}
 MIN_PASSWORD = 12
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _hasher = PasswordHasher()
@@ -127,12 +121,6 @@ async def find_login(email: str) -> dict | None:
     ).first()
 
 
-async def set_password(user_id: int, password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
-    await StaffUser.update({StaffUser.password_hash: await new_password_hash(password)}).where(StaffUser.id == user_id)
-
-
 async def identity(user: dict) -> dict:
     """The StaffUser dict (no password hash) plus `services`: {service id: "owner" | "agent"}.
 
@@ -143,11 +131,6 @@ async def identity(user: dict) -> dict:
     public = {k: user[k] for k in ("id", "email", "name", "role", "office", "active")}
     public["services"] = {r["service"]: r["role"] for r in rows} if user["role"] in ("owner", "agent") else {}
     return public
-
-
-async def office_service_ids(office_id: int) -> list[int]:
-    rows = await OfficeService.select(OfficeService.service).where(OfficeService.office == office_id)
-    return [r["service"] for r in rows]
 
 
 async def office_by_code(code: str) -> dict | None:

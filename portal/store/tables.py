@@ -143,15 +143,3 @@ class StaffLabel(Table, tablename="staff_label"):
     topics = JSON(null=True, default=None)
     urgent = Boolean(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
-
-
-TABLES: tuple[type[Table], ...] = (
-    Service,
-    Office,
-    OfficeService,
-    StaffUser,
-    Feedback,
-    FeedbackTopic,
-    Classification,
-    StaffLabel,
-)
