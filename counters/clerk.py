@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from counters.scope import may_correct, service_in_scope
 from counters.tables import CounterEntryRevision
 from portal.feedback.intake import FeedbackInput, FieldError, Submitted, prepare_feedback, store_prepared
-from portal.web.cleaning import has_control_characters
 from portal.feedback.reference import normalise_reference
 from portal.store.engine import current_engine
 from portal.store.feedback import FeedbackRow, correct_feedback, feedback_entered_by, find_correctable
@@ -41,20 +40,13 @@ def _check_way(entry: CounterEntry) -> list[FieldError]:
                        "Say how the feedback was given: spoken or on paper.")]
 
 
-def _check_email(entry: CounterEntry) -> list[FieldError]:
-    if not has_control_characters(entry.contact_email):
-        return []
-    return [FieldError("contact_email", "invalid", "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr.",
-                       "Enter a valid e-mail address, like name@example.com.")]
-
-
 async def _prepare(clerk: dict, entry: CounterEntry, data: FeedbackInput) -> FeedbackRow:
     """The row intake prepares for the entry (its text cleaned like every channel's), for a service of the clerk's office.
 
     IntakeError lists every problem at once.
     """
     service = await service_in_scope(clerk.get("office"), entry.service_code)
-    return prepare_feedback(data, service, dt.datetime.now(dt.timezone.utc), _check_way(entry) + _check_email(entry))
+    return prepare_feedback(data, service, dt.datetime.now(dt.timezone.utc), _check_way(entry))
 
 
 async def record_counter_entry(clerk: dict, entry: CounterEntry, key: str) -> Submitted:

@@ -18,7 +18,7 @@ from portal.digests.subscriptions import get_subscription, unsubscribe
 from portal.digests.wording import Words, state_name
 from portal.review.sessions import LoginRequired, current_staff
 from portal.web.i18n import current_language
-from portal.web.params import MAX_ROW_ID
+from portal.web.params import can_be_row_id
 from portal.web.signing import verify
 
 # The archived e-mail is shown in a frame: inline styles allowed, no script, images from here only.
@@ -96,7 +96,7 @@ async def _readable_run(request: Request, run_id: int, signature: str | None) ->
 
     Anyone else signed in gets the same 404 as for a run that does not exist, so ids cannot be probed.
     """
-    if not 1 <= run_id <= MAX_ROW_ID:  # a number no row can have; PostgreSQL would refuse to compare it
+    if not can_be_row_id(run_id):
         raise NotFoundException()
     if signature and verify(request.app.state.settings.secret_key, "archive", run_id, signature):
         run = await archived_run(run_id)
@@ -124,7 +124,7 @@ def _may_read(staff: dict, run: dict) -> bool:
 
 
 async def _signed_subscription(state: State, subscription_id: int, signature: str) -> dict | None:
-    if not 1 <= subscription_id <= MAX_ROW_ID or not verify(state.settings.secret_key, "unsubscribe", subscription_id, signature):
+    if not can_be_row_id(subscription_id) or not verify(state.settings.secret_key, "unsubscribe", subscription_id, signature):
         return None
     return await get_subscription(subscription_id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 
-from portal.review.request_values import in_id_range
+from portal.web.params import can_be_row_id
 from portal.store.tables import Feedback, Office, Service
 
 TRIAGE_ROLES = ("admin", "owner", "agent")
@@ -30,7 +30,7 @@ def can_manage_templates(staff: dict, service_id: int) -> bool:
 
 async def feedback_for(staff: dict, feedback_id: int) -> dict:
     """The feedback row if this person may act on it; 404 otherwise, so existence does not leak."""
-    if not in_id_range(feedback_id):
+    if not can_be_row_id(feedback_id):
         raise NotFoundException()
     row = await Feedback.select(Feedback.id, Feedback.service).where(Feedback.id == feedback_id).first()
     if row is None or not can_triage(staff, row["service"]):

@@ -12,7 +12,8 @@ from piccolo.columns.combination import WhereRaw
 from portal.feedback.reference import normalise_reference
 from portal.review import audit
 from portal.review.access import service_scope
-from portal.review.request_values import BadValue, day, in_day_range, in_id_range, row_id
+from portal.review.request_values import BadValue, day, in_day_range, row_id
+from portal.web.params import can_be_row_id
 from portal.store.engine import current_engine, is_postgres
 from portal.store.status import BULK_STATUSES, OPEN_STATUSES, STATUSES, set_status_many
 from portal.store.tables import CHANNELS, SENTIMENTS, Feedback, FeedbackTopic
@@ -104,7 +105,7 @@ def decode_cursor(cursor: str | None) -> tuple[bool, dt.datetime, int] | None:
     try:
         urgent, received, row_id_ = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         received = dt.datetime.fromisoformat(received)
-        if not isinstance(row_id_, int) or not in_id_range(row_id_) or received.tzinfo is None:
+        if not isinstance(row_id_, int) or not can_be_row_id(row_id_) or received.tzinfo is None:
             raise ValueError("out of range")
         received = received.astimezone(dt.timezone.utc)
         if not in_day_range(received):

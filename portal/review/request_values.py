@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from portal.web.i18n import _
-from portal.web.params import MAX_ROW_ID
+from portal.web.params import can_be_row_id
 
 # Feedback cannot predate the portal, nor be filtered a century ahead: outside this range a
 # date is a typing mistake, and the day after MAX_DAY still exists for "until" bounds.
@@ -34,11 +34,7 @@ def plain_int(value: str | None) -> int | None:
 def row_id(value: str | None) -> int | None:
     """The row id a request names, or None when it can name no row (not digits, 0, beyond MAX_ROW_ID)."""
     number = plain_int(value)
-    return number if number is not None and in_id_range(number) else None
-
-
-def in_id_range(number: int) -> bool:
-    return 1 <= number <= MAX_ROW_ID
+    return number if number is not None and can_be_row_id(number) else None
 
 
 def day(value: str | None, field: str) -> dt.date | None:

@@ -8,7 +8,7 @@ from litestar.exceptions import NotFoundException
 
 from portal.review import audit
 from portal.review.access import can_triage
-from portal.review.request_values import in_id_range
+from portal.web.params import can_be_row_id
 from portal.review.similar_tables import ReportGroup, ReportGroupMember
 from portal.store import groups as groups_store
 from portal.store.engine import current_engine
@@ -22,7 +22,7 @@ class GroupError(ValueError):
 
 async def group_for(staff: dict, group_id: int) -> dict:
     """The group if this person triages its service; 404 otherwise, so existence does not leak."""
-    if not in_id_range(group_id):
+    if not can_be_row_id(group_id):
         raise NotFoundException()
     row = await ReportGroup.select(
         ReportGroup.id, ReportGroup.service, ReportGroup.title, ReportGroup.confirmed, ReportGroup.confirmed_at,

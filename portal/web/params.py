@@ -46,10 +46,15 @@ def query_has_control(query_string: bytes) -> bool:
     return bool(query_string) and bool(_QUERY_CONTROL.search(unquote_to_bytes(query_string)))
 
 
+def can_be_row_id(number: int) -> bool:
+    """True when a number could name a row (1 to MAX_ROW_ID): PostgreSQL refuses to compare a larger one."""
+    return 1 <= number <= MAX_ROW_ID
+
+
 def row_ids_out_of_range(path_params: dict) -> bool:
     """True when an integer path parameter (a row id in every route here) can name no row."""
     return any(
-        isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= MAX_ROW_ID
+        isinstance(value, int) and not isinstance(value, bool) and not can_be_row_id(value)
         for value in path_params.values()
     )
 
