@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from litestar import Request
 from litestar.exceptions import HTTPException, NotFoundException
@@ -108,37 +109,34 @@ def throttle_of(request: Request) -> LookupThrottle:
 
 async def read_status(request: Request, typed: str) -> dict:
     """The status of the feedback with this reference (no text, no answer); 404 when there is none."""
+    return await _looked_up(request, typed, find_status, "No feedback has this reference.")
+
+
+async def read_private(request: Request, typed: str, key: str) -> dict:
+    """Everything the citizen may see, for the reference with its key; 404 for a wrong key."""
+    secret = request.app.state.settings.secret_key
+
+    async def find(reference: str) -> dict | None:
+        # The key depends on the reference alone: a wrong one is refused before the store is asked,
+        # so its answer says nothing about whether the reference exists.
+        return await find_for_citizen(reference) if key_matches(secret, reference, key) else None
+
+    return await _looked_up(request, typed, find, "No feedback has this reference and key.")
+
+
+async def _looked_up(request: Request, typed: str, find: Callable[[str], Awaitable[dict | None]], missing: str) -> dict:
+    """One throttled lookup: admitted (charged as a miss), then settled by what `find` answered."""
     throttle, client = throttle_of(request), lookup_client(request)
     stamp = throttle.admit(client)
     reference = normalise_reference(typed)
     try:
-        row = await find_status(reference) if reference else None
+        row = await find(reference) if reference else None
     except BaseException:
         throttle.settle(client, stamp, missed=False)  # the store failed: the person did not miss
         raise
     throttle.settle(client, stamp, missed=row is None and reference is not None)
     if row is None:
-        raise NotFoundException("No feedback has this reference.")
-    return row
-
-
-async def read_private(request: Request, typed: str, key: str) -> dict:
-    """Everything the citizen may see, for the reference with its key; 404 for a wrong key."""
-    throttle, client = throttle_of(request), lookup_client(request)
-    stamp = throttle.admit(client)
-    reference = normalise_reference(typed)
-    row = None
-    # The key depends on the reference alone: a wrong one is refused before the store is asked,
-    # so its answer says nothing about whether the reference exists.
-    if reference and key_matches(request.app.state.settings.secret_key, reference, key):
-        try:
-            row = await find_for_citizen(reference)
-        except BaseException:
-            throttle.settle(client, stamp, missed=False)
-            raise
-    throttle.settle(client, stamp, missed=row is None and reference is not None)
-    if row is None:
-        raise NotFoundException("No feedback has this reference and key.")
+        raise NotFoundException(missing)
     return row
 
 
