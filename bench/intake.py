@@ -35,9 +35,15 @@ local texts = {
   "Accueil tres agreable, la dame a pris le temps de m expliquer",
   "impossible d avoir qq1 au telephone depuis 3 semaines",
 }
+-- Each thread writes its own file: setup() runs once per thread in the main state and numbers them
+-- (a random id per thread repeated, since every thread's generator starts from the same seed).
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
 function init(args)
-  local id = tostring(math.random(1, 1e9))
-  out = io.open(os.getenv("BENCH_OUT") .. "/refs-" .. id .. ".txt", "w")
+  out = io.open(os.getenv("BENCH_OUT") .. "/refs-" .. tostring(id) .. ".txt", "w")
 end
 request = function()
   counter = counter + 1
