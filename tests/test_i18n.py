@@ -55,7 +55,12 @@ def test_every_template_string_has_an_english_translation():
 
 @pytest.mark.parametrize("message", [m for m in catalogue() if m.id and m.string], ids=lambda m: m.id[:40])
 def test_translations_keep_their_placeholders(message):
-    assert sorted(PLACEHOLDER.findall(message.string)) == sorted(PLACEHOLDER.findall(message.id))
+    # A plural message has a tuple of ids (singular, plural) and of translations (one per form).
+    ids = message.id if isinstance(message.id, tuple) else (message.id,)
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    expected = sorted(PLACEHOLDER.findall(ids[-1]))
+    assert all(sorted(PLACEHOLDER.findall(i)) == expected for i in ids)
+    assert all(sorted(PLACEHOLDER.findall(t)) == expected for t in strings)
 
 
 def test_catalogue_compiles_and_translates():

@@ -11,14 +11,10 @@ from portal.public import me_too
 from portal.review.publication import published
 from portal.review.sessions import request_client
 from portal.web.csrf import csrf_ok, with_csrf
-from portal.web.i18n import current_language
+from portal.web.i18n import _
 from portal.web.ratelimit import RateLimiter
 
 _LIMITER = "me_too_limiter"
-
-
-def _message(fr: str, en: str) -> str:
-    return en if current_language.get() == "en" else fr
 
 
 async def publications_page(request: Request, status: int = 200, error: str | None = None,
@@ -52,20 +48,13 @@ class MeTooPages(Controller):
         if not await me_too.publication_exists(publication_id):
             raise NotFoundException()
         if not csrf_ok(request, data):
-            return await publications_page(request, 400, _message(
-                "La page a expiré : appuyez à nouveau sur « Moi aussi ».", "This page expired: press “Me too” again."))
+            return await publications_page(request, 400, _("La page a expiré : appuyez à nouveau sur « Moi aussi »."))
         voter = me_too.voter_key(settings.secret_key, request.cookies.get(me_too.COOKIE))
         if voter is None:
-            return await publications_page(request, 400, _message(
-                "Votre navigateur n’a pas gardé notre cookie : autorisez les cookies de ce site puis réessayez.",
-                "Your browser did not keep our cookie: allow cookies for this site, then try again."))
+            return await publications_page(request, 400, _("Votre navigateur n’a pas gardé notre cookie : autorisez les cookies de ce site puis réessayez."))
         wait = _limiter(request).hit(request_client(request))
         if wait:
-            return await publications_page(request, 429, _message(
-                "Beaucoup de « moi aussi » sont venus de votre connexion. Réessayez plus tard.",
-                "Many “me too” came from your connection. Try again later."), headers={"Retry-After": str(wait)})
+            return await publications_page(request, 429, _("Beaucoup de « moi aussi » sont venus de votre connexion. Réessayez plus tard."), headers={"Retry-After": str(wait)})
         if not await me_too.add_vote(publication_id, voter):
-            return await publications_page(request, 409, _message(
-                "Vous avez déjà dit « moi aussi » pour cet avis : il n’est compté qu’une fois.",
-                "You already said “me too” for this feedback: it is counted once."))
+            return await publications_page(request, 409, _("Vous avez déjà dit « moi aussi » pour cet avis : il n’est compté qu’une fois."))
         return Redirect(path=f"/publications/?done=me-too#pub-{publication_id}", status_code=303)

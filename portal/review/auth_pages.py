@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from portal.review import sessions
 from portal.review.sessions import LoginRequired, current_staff, request_client
 from portal.web.csrf import csrf_ok, with_csrf
-from portal.web.i18n import current_language
+from portal.web.i18n import _, current_language, ngettext
 
 HOME = "/staff"
 
@@ -21,10 +21,6 @@ def safe_next(value: str | None) -> str:
     if not value or not value.startswith("/") or value.startswith(("//", "/\\")) or "\n" in value or "\r" in value:
         return HOME
     return value[:500]
-
-
-def _message(fr: str, en: str) -> str:
-    return en if current_language.get() == "en" else fr
 
 
 async def in_french(request: Request) -> None:
@@ -52,10 +48,10 @@ class StaffAuthPages(Controller):
         email, next_path = data.get("email", "").strip(), safe_next(data.get("next"))
         context = {"email": email, "next": next_path}
         if not csrf_ok(request, data):
-            error = _message("La page a expiré. Saisissez à nouveau votre mot de passe.", "This page expired. Enter your password again.")
+            error = _("La page a expiré. Saisissez à nouveau votre mot de passe.")
             return with_csrf(request, "staff/login.html", {**context, "error": error}, status=400)
         if not email or not data.get("password"):
-            error = _message("Saisissez votre adresse e-mail et votre mot de passe.", "Enter your e-mail address and password.")
+            error = _("Saisissez votre adresse e-mail et votre mot de passe.")
             return with_csrf(request, "staff/login.html", {**context, "error": error}, status=400)
         result = await sessions.sign_in(
             email, data.get("password", ""), request_client(request), request.headers.get("user-agent", ""),
@@ -63,19 +59,17 @@ class StaffAuthPages(Controller):
         )
         if result.wait_seconds:
             minutes = max(1, round(result.wait_seconds / 60))
-            error = _message(
-                f"Trop de tentatives de connexion. Réessayez dans {minutes} minute(s).",
-                f"Too many sign-in attempts. Try again in {minutes} minute(s).",
-            ) if result.wait_seconds >= 60 else _message(
-                "Trop de tentatives de connexion en cours. Réessayez dans quelques secondes.",
-                "Too many sign-in attempts under way. Try again in a few seconds.",
-            )
+            error = ngettext(
+                "Trop de tentatives de connexion. Réessayez dans %(n)s minute.",
+                "Trop de tentatives de connexion. Réessayez dans %(n)s minutes.",
+                minutes,
+            ) % {"n": minutes} if result.wait_seconds >= 60 else _("Trop de tentatives de connexion en cours. Réessayez dans quelques secondes.")
             return with_csrf(
                 request, "staff/login.html", {**context, "error": error}, status=429,
                 headers={"Retry-After": str(result.wait_seconds)},
             )
         if result.token is None:
-            error = _message("Adresse e-mail ou mot de passe incorrect.", "Wrong e-mail address or password.")
+            error = _("Adresse e-mail ou mot de passe incorrect.")
             return with_csrf(request, "staff/login.html", {**context, "error": error}, status=400)
         response = Redirect(path=next_path, status_code=303)
         settings = request.app.state.settings
@@ -94,7 +88,7 @@ class StaffAuthPages(Controller):
     async def logout(self, request: Request, data: URLEncodedBody[dict[str, str]]) -> Response:
         staff = await current_staff(request)
         if not csrf_ok(request, data):
-            error = _message("La page a expiré. Recommencez.", "This page expired. Please try again.")
+            error = _("La page a expiré. Recommencez.")
             return with_csrf(request, "staff/logout.html", {"staff": staff, "error": error}, status=400)
         await sessions.sign_out(request.cookies.get(sessions.COOKIE), data.get("everywhere") == "yes", request_client(request))
         response = Redirect(path="/staff/login", status_code=303)
