@@ -14,18 +14,17 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 
+from common import free_port, scratch_database
+
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = os.environ.get("GUICHET_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 POST_SCRIPT = r"""
 local counter = 0
@@ -63,12 +62,6 @@ done = function(summary, latency, requests)
   io.write(string.format("LAT p50=%.2f p99=%.2f\n", latency:percentile(50) / 1000, latency:percentile(99) / 1000))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run_wrk(url: str, script: str, seconds: int, connections: int, env: dict) -> dict:
@@ -109,24 +102,16 @@ async def count_stored(database_url: str, references: list[str]) -> int:
         await close_engine(engine)
 
 
-async def admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def bench_one(db: str, seconds: int, connections: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix="guichet-bench-"))
-    if db == "postgres":
-        name = f"guichet_bench_{uuid.uuid4().hex[:8]}"
-        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-        database_url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    else:
-        database_url = f"sqlite:///{work / 'bench.db'}"
+    try:
+        with scratch_database(db, work) as database_url:
+            return {"db": db, **_bench_against(database_url, work, seconds, connections)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _bench_against(database_url: str, work: Path, seconds: int, connections: int) -> dict:
     port = free_port()
     env = {
         **os.environ,
@@ -171,10 +156,7 @@ def bench_one(db: str, seconds: int, connections: int) -> dict:
     for path in work.glob("refs-*.txt"):
         references += [json.loads(line)["reference"] for line in path.read_text().splitlines() if line.strip()]
     stored = asyncio.run(count_stored(database_url, references))
-    if db == "postgres":
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    shutil.rmtree(work, ignore_errors=True)
-    return {"db": db, "post": post, "healthz": health, "acknowledged": len(references), "stored": stored}
+    return {"post": post, "healthz": health, "acknowledged": len(references), "stored": stored}
 
 
 def main() -> None:

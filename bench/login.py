@@ -18,37 +18,20 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 
+from common import free_port, scratch_database
+
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = os.environ.get("GUICHET_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "a bench password, long enough"
 PROBE_GAP = 0.02  # seconds between two /healthz probes: a light, steady probe, not a load
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def admin_sql(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def probe(base: str, stop: asyncio.Event) -> list[float]:
@@ -114,19 +97,21 @@ async def measure(base: str, seconds: float, clients: int) -> dict:
     stop.set()
     under = await loaded
     sign_ins = sum(await asyncio.gather(*signers))
-    return {"alone": alone, "under": under, "sign_ins": sign_ins}
+    return {"alone": alone, "under": under, "sign_ins": sign_ins, "seconds": seconds}
 
 
 def run(db: str, seconds: float, clients: int) -> None:
     code = Path(os.environ["PYTHONPATH"].split(os.pathsep)[0]).resolve() if os.environ.get("PYTHONPATH") else ROOT
     work = Path(tempfile.mkdtemp(prefix="guichet-bench-login-"))
-    name = None
-    if db == "postgres":
-        name = f"guichet_bench_{uuid.uuid4().hex[:8]}"
-        asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
-        database_url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    else:
-        database_url = f"sqlite:///{work / 'bench.db'}"
+    try:
+        with scratch_database(db, work) as database_url:
+            r = _measure_against(database_url, work, code, seconds, clients)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _report(db, code, clients, r)
+
+
+def _measure_against(database_url: str, work: Path, code: Path, seconds: float, clients: int) -> dict:
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
@@ -151,14 +136,15 @@ def run(db: str, seconds: float, clients: int) -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        r = asyncio.run(measure(base, seconds, clients))
+        return asyncio.run(measure(base, seconds, clients))
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=20)
-        if name:
-            asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        shutil.rmtree(work, ignore_errors=True)
+
+
+def _report(db: str, code: Path, clients: int, r: dict) -> None:
+    seconds = r["seconds"]
     alone, under = r["alone"], r["under"]
     print(f"[{db}] code: {code}; {os.cpu_count()} cores")
     print(f"[{db}] /healthz alone:               median {statistics.median(alone):6.1f} ms, max {max(alone):6.1f} ms ({len(alone)} probes)")

@@ -20,7 +20,6 @@ import os
 import platform
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,8 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+
+from common import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 STORED = 1_000_000
@@ -53,12 +54,6 @@ async def main():
 
 asyncio.run(main())
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def reference_module(repo: Path):

@@ -14,7 +14,6 @@ import datetime as dt
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,9 +24,10 @@ from pathlib import Path
 
 import httpx
 
+from common import free_port, scratch_database
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PG_ADMIN = os.environ.get("GUICHET_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 COMMENTS = (
     "Attente beaucoup trop longue ce matin",
     "Accueil très agréable, merci à l'agent",
@@ -35,22 +35,6 @@ COMMENTS = (
     "The staff were helpful and quick",
     "Rappelez-moi au 06 12 34 56 78 svp",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def pg_admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def prepare(settings) -> str:
@@ -87,16 +71,17 @@ def batch(size: int) -> list[dict]:
 
 
 def run(db: str, batches: int, size: int) -> dict:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"bench-sync-{db}-"))
+    try:
+        with scratch_database(db, data_dir) as url:
+            return {"db": db, **_run_against(url, data_dir, batches, size)}
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _run_against(url: str, data_dir: Path, batches: int, size: int) -> dict:
     from portal.settings import Settings
 
-    data_dir = Path(tempfile.mkdtemp(prefix=f"bench-sync-{db}-"))
-    pg_name = None
-    if db == "postgres":
-        pg_name = f"guichet_bench_{uuid.uuid4().hex[:8]}"
-        asyncio.run(pg_admin(f'CREATE DATABASE "{pg_name}"'))
-        url = f"{PG_ADMIN.rpartition('/')[0]}/{pg_name}"
-    else:
-        url = f"sqlite:///{data_dir / 'portal.db'}"
     settings = Settings.from_env(environ={}, data_dir=str(data_dir), database_url=url, secret_key="bench-secret")
     code = asyncio.run(prepare(settings))
     port = free_port()
@@ -134,12 +119,8 @@ def run(db: str, batches: int, size: int) -> dict:
     finally:
         server.terminate()
         server.wait(10)
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if pg_name:
-            asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
     latencies.sort()
     return {
-        "db": db,
         "entries_per_s": accepted / elapsed,
         "p50_ms": statistics.median(latencies),
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
