@@ -127,40 +127,26 @@ async def find_by_keys(keys: list[tuple[str, str]]) -> dict[tuple[str, str], tup
 
 async def find_status(reference: str) -> dict | None:
     """What the short reference alone shows: the service, the day, the status; no text, no answer."""
-    return (
-        await Feedback.select(
-            Feedback.reference,
-            Feedback.status,
-            Feedback.received_at,
-            Feedback.answered_at,
-            Feedback.service.code.as_alias("service_code"),
-            Feedback.service.name_fr.as_alias("service_name_fr"),
-            Feedback.service.name_en.as_alias("service_name_en"),
-        )
-        .where(Feedback.reference == reference)
-        .first()
-    )
+    return await _by_reference(reference, Feedback.status, Feedback.received_at, Feedback.answered_at)
 
 
 async def find_for_citizen(reference: str) -> dict | None:
     """What the citizen sees through their private link: never the original text."""
-    return (
-        await Feedback.select(
-            Feedback.reference,
-            Feedback.status,
-            Feedback.channel,
-            Feedback.rating,
-            Feedback.redacted_text,
-            Feedback.received_at,
-            Feedback.public_answer,
-            Feedback.answered_at,
-            Feedback.service.code.as_alias("service_code"),
-            Feedback.service.name_fr.as_alias("service_name_fr"),
-            Feedback.service.name_en.as_alias("service_name_en"),
-        )
-        .where(Feedback.reference == reference)
-        .first()
+    return await _by_reference(
+        reference, Feedback.status, Feedback.channel, Feedback.rating, Feedback.redacted_text,
+        Feedback.received_at, Feedback.public_answer, Feedback.answered_at,
     )
+
+
+async def _by_reference(reference: str, *columns) -> dict | None:
+    """These columns of the feedback with this reference, with its service's code and names."""
+    return await Feedback.select(
+        Feedback.reference,
+        *columns,
+        Feedback.service.code.as_alias("service_code"),
+        Feedback.service.name_fr.as_alias("service_name_fr"),
+        Feedback.service.name_en.as_alias("service_name_en"),
+    ).where(Feedback.reference == reference).first()
 
 
 async def feedback_entered_by(staff_id: int, since: dt.datetime, limit: int) -> list[dict]:
