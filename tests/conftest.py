@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from portal.settings import Settings
+from tests.citizen.store import Store
 
 # Shared fixtures: the real SMTP server and the real model.
 pytest_plugins = ["tests.fixtures.smtp", "tests.fixtures.model"]
@@ -257,3 +258,12 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def store(base_settings, live_server):
+    """Factories on the live server's database for sync code (Playwright, schemathesis); emptied before and after."""
+    helper = Store(base_settings)
+    helper.empty()
+    yield helper
+    helper.empty()

@@ -6,21 +6,11 @@ import uuid
 
 import pytest
 
-from tests.citizen.store import Store
 
 
 @pytest.fixture(autouse=True)
 def _database_before_browser(live_server):
     """The test database is created with asyncio.run, which fails once Playwright's loop runs."""
-
-
-@pytest.fixture
-def store(base_settings, live_server):
-    """Factories on the live server's database (sync); every table emptied after the test."""
-    helper = Store(base_settings)
-    helper.empty()
-    yield helper
-    helper.empty()
 
 
 @pytest.fixture

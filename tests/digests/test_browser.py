@@ -14,7 +14,6 @@ import pytest
 
 from portal.digests.render import ARCHIVE_LINK_DAYS
 from portal.web.signing import sign
-from tests.citizen.store import Store
 from tests.conftest import ROOT, server_env
 from tests.factories import create_service
 
@@ -32,15 +31,6 @@ def axe_violations(page) -> list[dict]:
 def assert_accessible(page, what: str) -> None:
     violations = axe_violations(page)
     assert not violations, f"{what}: " + json.dumps([(v["id"], [n["html"][:120] for n in v["nodes"]]) for v in violations])
-
-
-@pytest.fixture
-def store(base_settings, live_server):
-    """Data in the live server's database; every table emptied after the test."""
-    helper = Store(base_settings)
-    helper.empty()
-    yield helper
-    helper.empty()
 
 
 def subscribe_through_the_cli(settings) -> int:

@@ -8,20 +8,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from portal.feedback.tracking import private_path
-from tests.citizen.store import Store
 from tests.citizen.test_accessibility import assert_no_violations
 from tests.review.staff import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def store(base_settings, live_server):
-    """Data in the live server's database (created before Playwright's loop starts); emptied after."""
-    helper = Store(base_settings)
-    helper.empty()
-    yield helper
-    helper.empty()
 
 
 @pytest.fixture
