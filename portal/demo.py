@@ -155,7 +155,7 @@ def plan_feedback(places: dict, texts: dict[str, dict], count: int, rng: random.
     spikes = round(count * SPIKE_SHARE)
     for _ in range(spikes):
         lang = "en" if rng.random() < ENGLISH_SHARE else "fr"
-        rating, _, _, text = picker.pick(lang, ("spike",), "web")
+        rating, _, _, text = picker.pick(lang, ("spike",), "web")[:4]
         channel = "api" if rng.random() < 0.1 else "web"
         planned.append(_finish(PlannedFeedback(SPIKE_SERVICE, channel, "", text, rating, lang, spike=True), served_by, rng))
 
@@ -174,7 +174,7 @@ def plan_feedback(places: dict, texts: dict[str, dict], count: int, rng: random.
         picked = picker.pick(lang, groups, channel)
         if picked is None:
             continue
-        rating, kind, _, text = picked
+        rating, kind, _, text = picked[:4]
         item = PlannedFeedback(service, channel, "", text, _jitter(rating, rng), lang, clerk_note=kind == "counter")
         planned.append(_finish(item, served_by, rng))
     rng.shuffle(planned)
