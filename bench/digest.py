@@ -159,8 +159,8 @@ async def time_digest(settings: Settings, runs: int) -> dict:
     from portal.digests.content import build_digest
     from portal.digests.periods import period_containing
     from portal.digests.render import render_digest
+    from portal.store.core.tables import Feedback
     from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
-    from portal.store.tables import Feedback
 
     engine = bind_engine(build_engine(settings))
     await open_engine(engine, pool_size=2)

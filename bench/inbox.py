@@ -80,9 +80,9 @@ async def main(rows: int, runs: int, keep: bool) -> None:
     from portal.review.dashboards import dashboard
     from portal.review.inbox import InboxFilter, list_inbox
     from portal.settings import Settings
+    from portal.store.core.tables import Feedback, Office, Service
     from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
     from portal.store.migrate import apply_migrations
-    from portal.store.tables import Feedback, Office, Service
 
     name = f"guichet_bench_{uuid.uuid4().hex[:8]}"
     await _admin(f'CREATE DATABASE "{name}"')

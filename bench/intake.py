@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from common import free_port, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,8 +86,8 @@ def run_wrk(url: str, script: str, seconds: int, connections: int, env: dict) ->
 async def count_stored(database_url: str, references: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
     from portal.settings import Settings
+    from portal.store.core.tables import Feedback
     from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
-    from portal.store.tables import Feedback
 
     engine = bind_engine(build_engine(Settings.from_env(environ={}, database_url=database_url, data_dir="/tmp")))
     await open_engine(engine)

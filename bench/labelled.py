@@ -43,7 +43,7 @@ def rss_mb(pid: int) -> tuple[float, float]:
 
 
 async def state_of(database_url: str, reference: str) -> str | None:
-    from portal.store.tables import Feedback
+    from portal.store.core.tables import Feedback
 
     row = await Feedback.select(Feedback.classify_state).where(Feedback.reference == reference).first()
     return row["classify_state"] if row else None
@@ -94,7 +94,7 @@ async def add_pending(database_url: str, count: int) -> None:
 
 
 async def pending(database_url: str) -> int:
-    from portal.store.tables import Feedback
+    from portal.store.core.tables import Feedback
 
     return await _with_store(database_url, lambda: Feedback.count().where(Feedback.classify_state != "done"))
 
@@ -122,7 +122,7 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "portal", "migrate"], env=env, check=True, capture_output=True, cwd=ROOT)
     subprocess.run([sys.executable, "-c", (
         "import asyncio\nfrom portal.settings import Settings\nfrom portal.store.engine import *\n"
-        "from portal.store.tables import Service\n"
+        "from portal.store.core.tables import Service\n"
         "async def m():\n e=bind_engine(build_engine(Settings.from_env()))\n await open_engine(e)\n"
         " await Service(code='bench', name_fr='B', name_en='B', description_fr='', description_en='', owner_emails='').save()\n"
         " await close_engine(e)\nasyncio.run(m())\n")], env=env, check=True, cwd=ROOT)

@@ -28,7 +28,6 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-
 from common import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +41,7 @@ import asyncio
 from portal.feedback.intake import FeedbackInput, submit_feedback
 from portal.settings import Settings
 from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
-from portal.store.tables import Service
+from portal.store.core.tables import Service
 
 async def main():
     engine = bind_engine(build_engine(Settings.from_env()))

@@ -23,7 +23,6 @@ import uuid
 from pathlib import Path
 
 import httpx
-
 from common import free_port, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,9 +39,9 @@ COMMENTS = (
 async def prepare(settings) -> str:
     """Migrate, add a service and an office, create a kiosk; return its enrolment code."""
     from counters.devices import enrol_device
+    from portal.store.core.tables import Office, OfficeService, Service
     from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
     from portal.store.migrate import apply_migrations
-    from portal.store.tables import Office, OfficeService, Service
 
     await apply_migrations(settings)
     engine = bind_engine(build_engine(settings))
@@ -132,8 +131,8 @@ def _run_against(url: str, data_dir: Path, batches: int, size: int) -> dict:
 
 
 def count_rows(settings) -> int:
+    from portal.store.core.tables import Feedback
     from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
-    from portal.store.tables import Feedback
 
     async def main() -> int:
         engine = bind_engine(build_engine(settings))

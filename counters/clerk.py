@@ -6,12 +6,23 @@ import datetime as dt
 from dataclasses import dataclass
 
 from counters.scope import may_correct, service_in_scope
-from counters.tables import CounterEntryRevision
-from portal.feedback.intake import FeedbackInput, FieldError, Submitted, prepare_feedback, store_prepared
+from portal.feedback.intake import (
+    FeedbackInput,
+    FieldError,
+    Submitted,
+    prepare_feedback,
+    store_prepared,
+)
 from portal.feedback.reference import normalise_reference
+from portal.store.core.tables import OfficeService, Service
+from portal.store.counters.tables import CounterEntryRevision
 from portal.store.engine import current_engine
-from portal.store.feedback import FeedbackRow, correct_feedback, feedback_entered_by, find_correctable
-from portal.store.tables import OfficeService, Service
+from portal.store.feedback import (
+    FeedbackRow,
+    correct_feedback,
+    feedback_entered_by,
+    find_correctable,
+)
 
 CORRECTION_WINDOW = dt.timedelta(hours=24)
 WAYS = ("spoken", "paper")

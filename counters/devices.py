@@ -8,9 +8,9 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from counters.tables import DEVICE_KINDS, Kiosk
 from portal.feedback.reference import ALPHABET
-from portal.store.tables import Office, OfficeService, Service
+from portal.store.core.tables import Office, OfficeService, Service
+from portal.store.counters.tables import DEVICE_KINDS, Kiosk
 from portal.web import signing
 
 DEFAULT_TOPICS = (

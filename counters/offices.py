@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from counters.devices import DeviceError, find_office
-from portal.store.tables import Office, OfficeService, Service
+from portal.store.core.tables import Office, OfficeService, Service
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 

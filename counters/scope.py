@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from portal.web.cleaning import has_control_characters
 from portal.feedback.intake import FieldError
-from portal.store.tables import OfficeService, Service
+from portal.store.core.tables import OfficeService, Service
+from portal.web.cleaning import has_control_characters
 
 
 def unknown_service() -> FieldError:

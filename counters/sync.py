@@ -8,9 +8,9 @@ import json
 from counters.batch import ItemResult, submit_feedback_batch
 from counters.devices import mark_seen
 from counters.entries import ReadEntry
-from counters.tables import KioskChoice
 from portal.feedback.intake import FeedbackInput, FieldError
 from portal.store.bulk import insert_many
+from portal.store.counters.tables import KioskChoice
 from portal.store.engine import current_engine
 
 # A device clock this far ahead is wrong; the entry is kept but flagged for a person to look at.

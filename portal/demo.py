@@ -286,7 +286,13 @@ async def load_demo(settings: Settings, *, feedback_count: int = 300, seed: int 
 async def populate(*, feedback_count: int = 300, seed: int = 7) -> DemoSummary:
     """Write the demo through the engine already bound; all or nothing, in one transaction."""
     from portal.feedback.intake import FeedbackInput, submit_feedback
-    from portal.store.tables import Feedback, Office, OfficeService, Service, StaffUser
+    from portal.store.core.tables import (
+        Feedback,
+        Office,
+        OfficeService,
+        Service,
+        StaffUser,
+    )
 
     places, texts = read_data()
     codes = [s["code"] for s in places["services"]]

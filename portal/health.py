@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Response, get
 from litestar.datastructures import State
 
-from portal.store.tables import Service
+from portal.store.core.tables import Service
 
 
 @get("/healthz", media_type="application/json", sync_to_thread=False, include_in_schema=True, tags=["health"])

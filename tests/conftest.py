@@ -115,10 +115,10 @@ async def clean_tables() -> None:
     from piccolo.table import sort_table_classes
 
     from portal.feedback.intake import forget_cached_services
-    from portal.store.piccolo_app import APP_CONFIG
+    from portal.store.schema import ALL_TABLES
 
     forget_cached_services()
-    for table in reversed(sort_table_classes(list(APP_CONFIG.table_classes))):
+    for table in reversed(sort_table_classes(list(ALL_TABLES))):
         await table.delete(force=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from portal.feedback.intake import FeedbackInput, submit_feedback
-from portal.store.tables import Office, OfficeService, Service
+from portal.store.core.tables import Office, OfficeService, Service
 
 _counter = itertools.count(1)
 

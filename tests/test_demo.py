@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.demo import load_demo, plan_feedback, read_data
-from portal.store.tables import Feedback, Office, OfficeService, Service, StaffUser
+from portal.store.core.tables import Feedback, Office, OfficeService, Service, StaffUser
 
 
 async def test_demo_loads_services_offices_and_feedback_once(db):

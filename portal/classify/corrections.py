@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
 
 
 async def corrections_from_store() -> list[tuple[str, dict]]:

@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from portal.store.tables import SENTIMENTS  # noqa: F401 (classify's modules read it from here)
+from portal.store.core.tables import SENTIMENTS  # noqa: F401 (classify's modules read it from here)
 
 FLAGS = ("abusive", "spam")
 LABEL_KEYS = ("sentiment", "sentiment_scores", "topics", "topic_scores", "urgent", "flags", "language", "model_version")

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from portal.store.core.tables import Classification, Feedback, FeedbackTopic, StaffLabel
 from portal.store.engine import is_postgres
-from portal.store.tables import Classification, Feedback, FeedbackTopic, StaffLabel
 
 LEASE_SECONDS = 120
 

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from portal.classify.queue import LEASE_SECONDS, claim_pending, release, store_labels
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
 
 log = logging.getLogger("portal.classify.worker")
 

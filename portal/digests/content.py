@@ -10,9 +10,9 @@ import numpy as np
 
 from portal.digests.emerging import Rise, rise_test, similar_groups
 from portal.digests.periods import Period, trailing
+from portal.store.core.tables import CHANNELS, Feedback, Service
 from portal.store.engine import is_postgres
 from portal.store.status import ANSWERED, OPEN_STATUSES
-from portal.store.tables import CHANNELS, Feedback, Service
 
 TREND_PERIODS = 8
 TOP_ISSUES = 3

@@ -10,10 +10,20 @@ from dataclasses import dataclass, field
 
 from portal.digests.content import build_digest
 from portal.digests.periods import Period, due_periods
-from portal.digests.render import archive_url, build_message, render_digest, unsubscribe_url
-from portal.digests.subscriptions import OutOfScope, digest_services, list_subscriptions, service_codes
-from portal.digests.tables import DigestRun
+from portal.digests.render import (
+    archive_url,
+    build_message,
+    render_digest,
+    unsubscribe_url,
+)
+from portal.digests.subscriptions import (
+    OutOfScope,
+    digest_services,
+    list_subscriptions,
+    service_codes,
+)
 from portal.settings import Settings
+from portal.store.digests.tables import DigestRun
 from portal.web.mail import MailError, send_email
 
 log = logging.getLogger(__name__)

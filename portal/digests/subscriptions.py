@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portal.digests.periods import WEEKDAYS
-from portal.digests.tables import FREQUENCIES, DigestSubscription
 from portal.review.access import service_scope
 from portal.review.accounts import identity
-from portal.store.tables import Service, StaffUser
+from portal.store.core.tables import Service, StaffUser
+from portal.store.digests.tables import FREQUENCIES, DigestSubscription
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

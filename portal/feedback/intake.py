@@ -11,8 +11,13 @@ from dataclasses import dataclass
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
 from portal.feedback.reference import new_reference
-from portal.store.feedback import DuplicateFeedback, FeedbackRow, find_by_key, insert_feedback
-from portal.store.tables import CHANNELS, OfficeService, Service
+from portal.store.core.tables import CHANNELS, OfficeService, Service
+from portal.store.feedback import (
+    DuplicateFeedback,
+    FeedbackRow,
+    find_by_key,
+    insert_feedback,
+)
 from portal.web.cleaning import has_control_characters, strip_control_characters
 from portal.web.errors import FieldError, FieldErrors
 

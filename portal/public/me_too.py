@@ -6,8 +6,7 @@ import datetime as dt
 import secrets
 
 from portal.review.similar_groups import me_too_counts
-from portal.review.similar_tables import MeTooVote, ReportGroupMember
-from portal.review.tables import Publication
+from portal.store.workspace.tables import MeTooVote, Publication, ReportGroupMember
 from portal.web import signing
 
 COOKIE = "guichet_voter"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 
+from portal.store.core.tables import Feedback, Office, Service
 from portal.web.params import can_be_row_id
-from portal.store.tables import Feedback, Office, Service
 
 TRIAGE_ROLES = ("admin", "owner", "agent")
 

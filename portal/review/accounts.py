@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from portal.review.tables import StaffService
+from portal.store.core.tables import ROLES, Office, Service, StaffUser
 from portal.store.engine import current_engine
-from portal.store.tables import ROLES, Office, Service, StaffUser
+from portal.store.workspace.tables import StaffService
 
 MIN_PASSWORD = 12
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")

@@ -10,10 +10,10 @@ from email.utils import make_msgid
 from portal.feedback.tracking import private_url
 from portal.review import audit
 from portal.review.access import can_manage_templates
-from portal.review.tables import AnswerTemplate
 from portal.settings import Settings
+from portal.store.core.tables import Feedback
 from portal.store.status import mark_answered, set_status
-from portal.store.tables import Feedback
+from portal.store.workspace.tables import AnswerTemplate
 from portal.web.i18n import _, translations
 from portal.web.mail import MailError, send_email
 

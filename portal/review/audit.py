@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from portal.store.audit import AuditEvent, append_audit, audit_row
+from portal.store.audit import append_audit, audit_row
+from portal.store.core.tables import AuditEvent
 
 ACTIONS = (
     "login",

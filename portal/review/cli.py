@@ -9,7 +9,7 @@ import secrets
 import sys
 
 from portal.settings import Settings
-from portal.store.tables import ROLES
+from portal.store.core.tables import ROLES
 
 
 def register(sub) -> None:

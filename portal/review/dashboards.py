@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+from portal.store.core.tables import Feedback
 from portal.store.engine import current_engine, is_postgres
 from portal.store.status import OPEN_STATUSES
-from portal.store.tables import Feedback
 
 ONLINE = ("web", "api")
 IN_PERSON = ("counter", "kiosk")

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from portal.classify import similarity
-from portal.review.similar_tables import ReportGroup, ReportGroupMember
 from portal.store import embeddings
+from portal.store.core.tables import Feedback
 from portal.store.engine import current_engine
 from portal.store.groups import lock_service_grouping
-from portal.store.tables import Feedback
+from portal.store.workspace.tables import ReportGroup, ReportGroupMember
 
 TITLE_LENGTH = 120
 

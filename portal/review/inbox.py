@@ -13,12 +13,12 @@ from portal.feedback.reference import normalise_reference
 from portal.review import audit
 from portal.review.access import service_scope
 from portal.review.request_values import BadValue, day, in_day_range, row_id
-from portal.web.params import can_be_row_id
+from portal.store.core.tables import CHANNELS, SENTIMENTS, Feedback, FeedbackTopic
 from portal.store.engine import current_engine, is_postgres
 from portal.store.status import BULK_STATUSES, OPEN_STATUSES, STATUSES, set_status_many
-from portal.store.tables import CHANNELS, SENTIMENTS, Feedback, FeedbackTopic
 from portal.web.csv_export import write_csv
 from portal.web.i18n import _
+from portal.web.params import can_be_row_id
 
 PAGE_SIZE = 50
 

@@ -10,10 +10,16 @@ from portal.review import audit
 from portal.review.answers import templates_for
 from portal.review.similar import similar_reports
 from portal.review.similar_groups import group_of_item
-from portal.review.tables import Publication
+from portal.store.core.tables import (
+    SENTIMENTS,
+    Classification,
+    Feedback,
+    FeedbackTopic,
+    StaffLabel,
+)
 from portal.store.engine import current_engine
 from portal.store.status import moves_from
-from portal.store.tables import SENTIMENTS, Classification, Feedback, FeedbackTopic, StaffLabel
+from portal.store.workspace.tables import Publication
 
 
 class CorrectionError(ValueError):

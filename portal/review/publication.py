@@ -6,8 +6,8 @@ import datetime as dt
 
 from portal.feedback.redact import redact
 from portal.review import audit
-from portal.review.tables import Publication
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
+from portal.store.workspace.tables import Publication
 
 MAX_PUBLISHED = 4000
 

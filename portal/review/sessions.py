@@ -25,8 +25,13 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
 from portal.review import audit, throttle
-from portal.review.accounts import find_login, identity, normalise_email, password_matches
-from portal.review.tables import StaffSession
+from portal.review.accounts import (
+    find_login,
+    identity,
+    normalise_email,
+    password_matches,
+)
+from portal.store.workspace.tables import StaffSession
 from portal.web.ratelimit import client_key
 
 COOKIE = "guichet_staff"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.classify import similarity
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
 
 MAX_CANDIDATES = 20_000  # bounds the work on the busiest service (newest first)
 EXAMPLES = 10

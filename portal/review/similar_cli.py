@@ -8,8 +8,8 @@ import sys
 
 from portal.review.grouping import group_pending
 from portal.settings import Settings
+from portal.store.core.tables import Service
 from portal.store.engine import open_store
-from portal.store.tables import Service
 
 
 def register(sub) -> None:

@@ -8,10 +8,10 @@ from litestar.exceptions import NotFoundException
 
 from portal.review import audit
 from portal.review.access import can_triage
-from portal.web.params import can_be_row_id
-from portal.review.similar_tables import ReportGroup, ReportGroupMember
 from portal.store import groups as groups_store
 from portal.store.engine import current_engine
+from portal.store.workspace.tables import ReportGroup, ReportGroupMember
+from portal.web.params import can_be_row_id
 
 MAX_TITLE = 200
 

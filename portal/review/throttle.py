@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from portal.review.tables import LoginAttempt
 from portal.store.engine import current_engine, is_postgres
+from portal.store.workspace.tables import LoginAttempt
 
 THROTTLE_MINUTES = 15
 MAX_ACCOUNT_FAILURES = 5  # per e-mail address, since its last successful sign-in

@@ -9,15 +9,26 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal.review import answers, items, publication
-from portal.review.access import TRIAGE_ROLES, all_offices, feedback_for, visible_services
+from portal.review.access import (
+    TRIAGE_ROLES,
+    all_offices,
+    feedback_for,
+    visible_services,
+)
 from portal.review.auth_pages import in_french
 from portal.review.inbox import (
-    BulkError, InboxFilter, InboxPage, InvalidCursor, bulk_set_status, export_inbox, list_inbox,
+    BulkError,
+    InboxFilter,
+    InboxPage,
+    InvalidCursor,
+    bulk_set_status,
+    export_inbox,
+    list_inbox,
 )
 from portal.review.request_values import plain_int, row_id
 from portal.review.sessions import current_staff, request_client, requires_role
+from portal.store.core.tables import CHANNELS, SENTIMENTS
 from portal.store.status import BULK_STATUSES, STATUSES
-from portal.store.tables import CHANNELS, SENTIMENTS
 from portal.web.csrf import csrf_ok, with_csrf
 
 EXPIRED = "La page a expiré : recommencez (votre saisie est conservée)."

@@ -1,29 +1,10 @@
-"""The audit log's table and its one write: rows are appended, never changed."""
+"""The audit log's one write: rows are appended, never changed (the table is in core/tables.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from piccolo.columns import JSON, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.table import Table
-
-from portal.store.tables import Feedback, Service, StaffUser
-
-
-class AuditEvent(Table, tablename="audit_event"):
-    """Append-only record of who did what with personal data and permissions."""
-
-    id = Serial(primary_key=True)
-    at = Timestamptz(default=TimestamptzNow(), index=True)
-    # Restrict: deleting a person or a feedback must not silently erase its trail.
-    actor = ForeignKey(references=StaffUser, null=True, index=True, on_delete=OnDelete.restrict)
-    actor_email = Varchar(length=254)
-    action = Varchar(length=32, index=True)
-    feedback = ForeignKey(references=Feedback, null=True, index=True, on_delete=OnDelete.restrict)
-    service = ForeignKey(references=Service, null=True, on_delete=OnDelete.restrict)
-    client = Varchar(length=64)
-    detail = JSON()
+from portal.store.core.tables import AuditEvent
 
 
 def audit_row(

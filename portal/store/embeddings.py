@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
 
-# The latest classification of the feedback that carries an embedding: a reclassification wins.
 _LATEST = "c.id = (SELECT MAX(c2.id) FROM classification c2 WHERE c2.feedback = f.id AND c2.embedding IS NOT NULL)"
 
 

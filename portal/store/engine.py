@@ -9,12 +9,19 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Optional
 
 import aiosqlite
+from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.engine.sqlite import (
+    SQLiteEngine,
+    SQLiteTransaction,
+    TransactionType,
+    dict_factory,
+)
 from piccolo.querystring import QueryString
 
 from portal.settings import Settings
+from portal.store.schema import ALL_TABLES
 
 # Piccolo looks its engine up through this module (see piccolo_conf.py).
 os.environ.setdefault("PICCOLO_CONF", "portal.store.piccolo_conf")
@@ -143,11 +150,7 @@ def build_engine(settings: Settings) -> Engine:
 def bind_engine(engine: Engine) -> Engine:
     """Make every table (and Piccolo's migration machinery) use this engine."""
     global _bound
-    from piccolo.apps.migrations.tables import Migration
-
-    from portal.store.piccolo_app import APP_CONFIG
-
-    for table in (*APP_CONFIG.table_classes, Migration):
+    for table in (*ALL_TABLES, Migration):
         table._meta.db = engine
     _bound = engine
     return engine

@@ -16,11 +16,10 @@ from msgspec.structs import astuple
 from piccolo.engine.base import Engine
 
 from portal.store.bulk import CHUNK, insert_many
+from portal.store.core.tables import Feedback
 from portal.store.engine import is_postgres, run_on_driver
-from portal.store.tables import Feedback
 
 
-# A Struct rather than a dataclass: one is built and read per kiosk entry, at a third of the cost.
 class FeedbackRow(msgspec.Struct):
     """One new feedback as stored: the feedback columns a write names, named once, in one order."""
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from portal.store.core.tables import Feedback
 from portal.store.engine import current_engine, is_postgres
-from portal.store.tables import Feedback
 
 _LOCK_KEY = 61_006  # advisory lock namespace of grouping runs (PostgreSQL)
 

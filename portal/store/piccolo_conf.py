@@ -2,7 +2,15 @@
 
 from piccolo.conf.apps import AppRegistry
 
-APP_REGISTRY = AppRegistry(apps=["portal.store.piccolo_app"])
+# One app per owner of tables (see docs/architecture.md); core first, the others depend on it.
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "portal.store.core.piccolo_app",
+        "portal.store.workspace.piccolo_app",
+        "portal.store.digests.piccolo_app",
+        "portal.store.counters.piccolo_app",
+    ]
+)
 
 
 def __getattr__(name: str):

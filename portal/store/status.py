@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from portal.store.audit import append_audit, audit_row
+from portal.store.core.tables import Feedback
 from portal.store.engine import current_engine, is_postgres
-from portal.store.tables import Feedback
 
 RECEIVED = "received"
 IN_REVIEW = "in_review"

@@ -23,7 +23,12 @@ class Store:
         self.settings = settings
 
     def run(self, work: Callable[[], Awaitable[Any]]) -> Any:
-        from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
+        from portal.store.engine import (
+            bind_engine,
+            build_engine,
+            close_engine,
+            open_engine,
+        )
 
         async def bound() -> Any:
             engine = bind_engine(build_engine(self.settings))
@@ -43,7 +48,7 @@ class Store:
         return self.run(lambda: create_feedback(service, **kw)).reference
 
     def answer(self, reference: str, text: str, status: str = "answered") -> None:
-        from portal.store.tables import Feedback
+        from portal.store.core.tables import Feedback
 
         now = dt.datetime.now(dt.timezone.utc)
         self.run(
@@ -53,7 +58,7 @@ class Store:
         )
 
     def count_feedback(self) -> int:
-        from portal.store.tables import Feedback
+        from portal.store.core.tables import Feedback
 
         return self.run(Feedback.count)
 

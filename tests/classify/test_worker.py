@@ -13,8 +13,8 @@ import pytest
 from portal.__main__ import build_parser
 from portal.classify.queue import claim_pending, store_labels
 from portal.classify.worker import classify_batch, run_once, run_worker
-from portal.review.similar_tables import ReportGroupMember
-from portal.store.tables import Classification, Feedback, FeedbackTopic, StaffLabel
+from portal.store.core.tables import Classification, Feedback, FeedbackTopic, StaffLabel
+from portal.store.workspace.tables import ReportGroupMember
 from tests.conftest import ROOT, clean_tables
 from tests.factories import create_feedback, create_service
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import time
-from pathlib import Path
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -68,7 +68,7 @@ def office_with_kiosk(settings):
 
 def count_rows(settings, source: str) -> tuple[int, int, int]:
     """(rows, distinct keys, flagged rows) stored for a device source."""
-    from portal.store.tables import Feedback
+    from portal.store.core.tables import Feedback
 
     async def work():
         rows = await Feedback.select(Feedback.idempotency_key, Feedback.flagged).where(Feedback.source == source)

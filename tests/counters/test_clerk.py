@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from counters.tables import CounterEntryRevision
 from portal.review.accounts import create_user
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
+from portal.store.counters.tables import CounterEntryRevision
 from tests.counters.conftest import run_in_store  # noqa: E402
 from tests.factories import create_office, create_service  # noqa: E402
 

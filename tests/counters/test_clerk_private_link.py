@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from portal.feedback.tracking import private_url
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
 from tests.counters.test_clerk import clerk_signed_in, csrf_of, key_of, save
 from tests.factories import create_feedback
 

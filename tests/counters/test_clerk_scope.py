@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from counters.tables import CounterEntryRevision
-from portal.store.tables import Feedback, StaffUser
+from portal.store.core.tables import Feedback, StaffUser
+from portal.store.counters.tables import CounterEntryRevision
 from tests.counters.test_clerk import clerk_signed_in, csrf_of, save
 from tests.factories import create_office
 

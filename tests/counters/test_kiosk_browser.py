@@ -154,8 +154,7 @@ QUEUE_ODD_ENTRIES = """async () => {
 
 
 def test_entries_the_server_refuses_or_cleans_do_not_hold_back_the_queue(live_server, page, office_with_kiosk, settings):
-    from portal.store.tables import Feedback
-
+    from portal.store.core.tables import Feedback
     from tests.counters.conftest import run_in_store
 
     setup = office_with_kiosk("--min-gap-ms", "0")

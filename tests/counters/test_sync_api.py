@@ -7,9 +7,9 @@ import datetime as dt
 import uuid
 
 from counters.devices import enrol_device, new_enrolment_code, revoke
-from counters.tables import Kiosk, KioskChoice
 from portal.feedback.intake import FeedbackInput, submit_feedback
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
+from portal.store.counters.tables import Kiosk, KioskChoice
 from tests.factories import create_office, create_service
 
 

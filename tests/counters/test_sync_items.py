@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from counters.tables import KioskChoice
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
+from portal.store.counters.tables import KioskChoice
 from tests.counters.test_sync_api import enrolled, entry
 
 

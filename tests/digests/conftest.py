@@ -10,7 +10,7 @@ import httpx
 import numpy as np
 import pytest
 
-from portal.store.tables import Feedback, FeedbackTopic, Classification, Service
+from portal.store.core.tables import Classification, Feedback, FeedbackTopic, Service
 from tests.factories import create_feedback
 
 

@@ -66,7 +66,7 @@ def check_unsubscribe_pages(live_server, base_settings, page, subscription: int)
 
 
 def test_expired_archive_link_page_at_320px_without_axe_violations(live_server, base_settings, store, page):
-    from portal.digests.tables import DigestRun
+    from portal.store.digests.tables import DigestRun
 
     long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=ARCHIVE_LINK_DAYS + 1)
 

@@ -9,7 +9,7 @@ import datetime as dt
 from portal.digests.periods import parse_period, send_moment
 from portal.digests.runs import DeliveryPolicy, claim_run, run_due
 from portal.digests.subscriptions import SubscriptionRequest, subscribe
-from portal.digests.tables import DigestRun
+from portal.store.digests.tables import DigestRun
 from tests.digests.conftest import labelled_feedback
 from tests.factories import create_service
 
@@ -24,7 +24,7 @@ async def weekly_subscription(**kw) -> dict:
     sub = await subscribe(SubscriptionRequest("Owner@Example.fr", ("passeports",), **kw))
     # Subscribed during the week: this week is the first one due.
     created = WEEK.start + dt.timedelta(hours=1)
-    from portal.digests.tables import DigestSubscription
+    from portal.store.digests.tables import DigestSubscription
     await DigestSubscription.update({DigestSubscription.created_at: created}).where(DigestSubscription.id == sub["id"])
     return {**sub, "created_at": created}
 
@@ -99,7 +99,7 @@ async def test_smtp_down_is_retried_with_backoff_then_marked_failed(mail_setting
 
 async def test_periods_missed_while_down_are_caught_up(mail_settings, smtp_server):
     sub = await weekly_subscription()
-    from portal.digests.tables import DigestSubscription
+    from portal.store.digests.tables import DigestSubscription
     created = WEEK.start - dt.timedelta(days=14) + dt.timedelta(hours=1)
     await DigestSubscription.update({DigestSubscription.created_at: created}).where(DigestSubscription.id == sub["id"])
     # Down for three weeks: at the next start, each missed week is sent once, oldest first.

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
+from portal.digests.periods import send_moment
 from portal.digests.runs import DeliveryPolicy, run_due
 from portal.digests.subscriptions import SubscriptionRequest, subscribe
-from portal.digests.tables import DigestSubscription
+from portal.store.digests.tables import DigestSubscription
 from tests.digests.conftest import owned_by
 from tests.digests.test_content import WEEK, load_spike_and_flat
-from portal.digests.periods import send_moment
 from tests.factories import create_service
 
 FAST = DeliveryPolicy(smtp_attempts=1, smtp_backoff=0.01)

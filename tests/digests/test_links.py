@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from portal.digests.render import ARCHIVE_LINK_DAYS
-from portal.web.signing import sign
 from portal.digests.subscriptions import get_subscription
-from portal.digests.tables import DigestRun
+from portal.store.digests.tables import DigestRun
+from portal.web.signing import sign
 from tests.digests.conftest import running_app
 from tests.digests.test_pages import sent_digest, signed_in
 

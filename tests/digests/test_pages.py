@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from portal.web.signing import sign
 from portal.digests.subscriptions import get_subscription
-from portal.digests.tables import DigestRun
+from portal.store.digests.tables import DigestRun
+from portal.web.signing import sign
 from tests.digests.conftest import running_app
 from tests.digests.test_email import send_week
 from tests.factories import create_service

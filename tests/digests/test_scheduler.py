@@ -10,8 +10,12 @@ import sys
 import time
 
 from portal.digests.scheduler import DigestScheduler
-from portal.digests.subscriptions import SubscriptionRequest, remove_subscription, subscribe
-from portal.digests.tables import DigestRun, DigestSubscription
+from portal.digests.subscriptions import (
+    SubscriptionRequest,
+    remove_subscription,
+    subscribe,
+)
+from portal.store.digests.tables import DigestRun, DigestSubscription
 from tests.conftest import ROOT, server_env
 from tests.digests.conftest import running_app
 from tests.factories import create_service

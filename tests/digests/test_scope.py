@@ -11,9 +11,13 @@ import pytest
 from portal.digests.periods import send_moment
 from portal.digests.preview import preview
 from portal.digests.runs import DeliveryPolicy, run_due
-from portal.digests.subscriptions import SubscriptionError, SubscriptionRequest, subscribe
-from portal.digests.tables import DigestRun, DigestSubscription
+from portal.digests.subscriptions import (
+    SubscriptionError,
+    SubscriptionRequest,
+    subscribe,
+)
 from portal.review.accounts import create_user
+from portal.store.digests.tables import DigestRun, DigestSubscription
 from tests.conftest import ROOT, server_env
 from tests.digests.conftest import labelled_feedback
 from tests.digests.test_content import WEEK, at
@@ -74,7 +78,7 @@ async def test_each_recipient_gets_only_their_services_and_an_administrator_all(
 async def test_ownership_is_read_when_the_digest_is_built(mail_settings, smtp_server):
     await three_services()
     await existing_subscription("paul@example.fr")
-    from portal.store.tables import Service
+    from portal.store.core.tables import Service
 
     await Service.update({Service.owner_emails: "paul@example.fr"}).where(Service.code == "impots")  # he takes Impôts over
     await run_due(mail_settings, now=send_moment(WEEK, 0, "08:00"), policy=FAST)

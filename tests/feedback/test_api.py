@@ -1,7 +1,7 @@
 """JSON API v1: submit, replay, errors, tracking, services; probes and security headers."""
 
 from portal.feedback.tracking import link_key
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
 from tests.factories import create_feedback, create_service
 
 

@@ -1,6 +1,6 @@
 """Control characters from every channel: stripped from the message, refused in identifiers, on both databases."""
 
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
 from tests.factories import create_service
 from tests.feedback.test_pages import csrf_of, key_of
 

@@ -5,8 +5,8 @@ import asyncio
 import pytest
 
 from portal.feedback.intake import FeedbackInput, IntakeError, submit_feedback
+from portal.store.core.tables import Feedback
 from portal.store.feedback import find_for_citizen
-from portal.store.tables import Feedback
 from tests.factories import create_feedback, create_office, create_service
 
 

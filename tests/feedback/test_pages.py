@@ -3,7 +3,7 @@
 import re
 
 from portal.feedback.tracking import private_path
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
 from tests.factories import create_feedback, create_service
 
 

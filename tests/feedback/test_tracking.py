@@ -9,7 +9,7 @@ import httpx
 
 from portal.feedback.reference import new_reference
 from portal.feedback.tracking import link_key, private_path
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
 from portal.web import signing
 from tests.conftest import clean_tables
 from tests.factories import create_feedback, create_service

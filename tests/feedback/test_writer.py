@@ -3,7 +3,7 @@
 import asyncio
 
 from portal.feedback.intake import FeedbackInput, submit_feedback
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
 from tests.factories import create_service
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from portal.store.tables import Classification, Feedback
+from portal.store.core.tables import Classification, Feedback
 from tests.factories import create_feedback
 
 

@@ -2,8 +2,14 @@
 
 import pytest
 
-from portal.review.accounts import AccountError, check_password, create_user, find_login, identity
-from portal.store.tables import StaffUser
+from portal.review.accounts import (
+    AccountError,
+    check_password,
+    create_user,
+    find_login,
+    identity,
+)
+from portal.store.core.tables import StaffUser
 from tests.factories import create_office, create_service
 from tests.review.staff import PASSWORD, create_staff
 

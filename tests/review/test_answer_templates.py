@@ -1,6 +1,7 @@
 """Answer templates: an owner edits only their own service's templates, and the audit says only what happened."""
 
-from portal.review.tables import AnswerTemplate, AuditEvent
+from portal.store.core.tables import AuditEvent
+from portal.store.workspace.tables import AnswerTemplate
 from tests.factories import create_service
 from tests.review.staff import create_staff, csrf_of, signed_in
 

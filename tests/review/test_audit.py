@@ -3,7 +3,7 @@
 import pytest
 
 from portal.review import audit
-from portal.review.tables import AuditEvent
+from portal.store.core.tables import AuditEvent
 
 
 async def test_audit_rows_cannot_be_rewritten(db):

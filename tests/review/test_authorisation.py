@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from portal.review.tables import AnswerTemplate, AuditEvent, Publication
-from portal.store.tables import Feedback, StaffLabel
+from portal.store.core.tables import AuditEvent, Feedback, StaffLabel
+from portal.store.workspace.tables import AnswerTemplate, Publication
 from tests.factories import create_feedback, create_office, create_service
 from tests.review.staff import create_staff, csrf_of, signed_in
 

@@ -6,13 +6,12 @@ import json
 
 import pytest
 
-from portal.review.similar_tables import ReportGroupMember
-from portal.review.tables import AnswerTemplate, AuditEvent
-from portal.store.tables import Feedback, StaffLabel
+from portal.review.grouping import group_pending
+from portal.store.core.tables import AuditEvent, Feedback, StaffLabel
+from portal.store.workspace.tables import AnswerTemplate, ReportGroupMember
 from tests.factories import create_feedback, create_office, create_service
 from tests.review.similar_data import classified, close_vectors
 from tests.review.staff import create_staff, csrf_of, signed_in
-from portal.review.grouping import group_pending
 
 # Beyond PostgreSQL's 32-bit ids, and beyond SQLite's 64-bit integers.
 HUGE_IDS = ("99999999999", str(2**64))

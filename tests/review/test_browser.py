@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def workspace(store) -> dict:
     from portal.review.accounts import create_user
-    from portal.store.tables import Classification, Feedback
+    from portal.store.core.tables import Classification, Feedback
     from tests.factories import create_feedback, create_office, create_service
 
     async def build():

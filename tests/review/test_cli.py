@@ -5,8 +5,9 @@ import subprocess
 import sys
 
 from portal.review.accounts import find_login
-from portal.review.tables import AuditEvent, StaffService
+from portal.store.core.tables import AuditEvent
 from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
+from portal.store.workspace.tables import StaffService
 from tests.conftest import ROOT, clean_tables, server_env
 
 

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
 from tests.factories import create_feedback, create_service
 from tests.review.staff import create_staff, signed_in
 

@@ -7,7 +7,7 @@ from argon2 import PasswordHasher
 
 from portal.review import accounts
 from portal.review.throttle import MAX_ACCOUNT_FAILURES, MAX_CLIENT_FAILURES
-from portal.review.tables import LoginAttempt
+from portal.store.workspace.tables import LoginAttempt
 from tests.review.staff import PASSWORD, create_staff, csrf_of
 
 ATTEMPTS = 100

@@ -6,8 +6,7 @@ import datetime as dt
 from portal.feedback.reference import PATTERN
 from portal.feedback.tracking import private_url
 from portal.review import answers
-from portal.review.tables import AuditEvent
-from portal.store.tables import Feedback, FeedbackTopic
+from portal.store.core.tables import AuditEvent, Feedback, FeedbackTopic
 from tests.factories import create_feedback, create_office, create_service
 from tests.review.staff import create_staff, signed_in
 

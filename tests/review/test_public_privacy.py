@@ -2,8 +2,8 @@
 
 from portal.feedback.reference import PATTERN, normalise_reference
 from portal.review.publication import publish
-from portal.review.tables import Publication
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
+from portal.store.workspace.tables import Publication
 from tests.factories import create_feedback, create_service
 from tests.review.staff import create_staff, csrf_of
 

@@ -6,7 +6,8 @@ import httpx
 from litestar import Request, get
 
 from portal.review.sessions import COOKIE, current_staff, requires_role, token_hash
-from portal.review.tables import AuditEvent, StaffSession
+from portal.store.core.tables import AuditEvent
+from portal.store.workspace.tables import StaffSession
 from tests.factories import create_office, create_service
 from tests.review.staff import PASSWORD, create_staff, csrf_of, sign_in, signed_in
 
@@ -93,7 +94,7 @@ async def test_expired_session_is_refused(client):
 
 
 async def test_deactivated_account_is_signed_out(client):
-    from portal.store.tables import StaffUser
+    from portal.store.core.tables import StaffUser
 
     admin = await create_staff("admin")
     await signed_in(client, admin)

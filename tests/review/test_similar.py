@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from portal.store.tables import Classification
+from portal.store.core.tables import Classification
 from tests.factories import create_feedback, create_service
 from tests.review.staff import create_staff, signed_in
 

@@ -20,8 +20,8 @@ def grouped(base_settings, live_server) -> dict:
     from portal.review.accounts import create_user
     from portal.review.grouping import group_pending
     from portal.review.publication import publish
-    from portal.review.similar_tables import ReportGroupMember
-    from portal.store.tables import Feedback
+    from portal.store.core.tables import Feedback
+    from portal.store.workspace.tables import ReportGroupMember
     from tests.factories import create_service
     from tests.review.similar_data import classified, close_vectors
 

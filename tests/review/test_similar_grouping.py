@@ -4,7 +4,7 @@ import pytest
 
 from portal.classify.similarity import THRESHOLD
 from portal.review.grouping import group_pending, group_similar
-from portal.review.similar_tables import ReportGroup, ReportGroupMember
+from portal.store.workspace.tables import ReportGroup, ReportGroupMember
 from tests.factories import create_office, create_service
 from tests.review.similar_data import classified
 

@@ -2,8 +2,8 @@
 
 from portal.feedback.tracking import private_path
 from portal.review.grouping import group_pending
-from portal.review.similar_tables import ReportGroup, ReportGroupMember
-from portal.review.tables import AuditEvent
+from portal.store.core.tables import AuditEvent
+from portal.store.workspace.tables import ReportGroup, ReportGroupMember
 from tests.factories import create_office, create_service
 from tests.review.similar_data import classified, close_vectors
 from tests.review.staff import create_staff, csrf_of, signed_in
@@ -97,7 +97,7 @@ async def test_admin_cannot_merge_groups_of_two_services(client):
 
 
 async def test_tracking_page_counts_similar_reports_in_french_and_english(client):
-    from portal.store.tables import Feedback
+    from portal.store.core.tables import Feedback
 
     service = await create_service()
     _, ids = await _grouped(service, 3, 7, "Attente au guichet")

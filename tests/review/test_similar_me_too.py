@@ -5,8 +5,7 @@ import re
 from portal.public.me_too import PER_CLIENT
 from portal.review.grouping import group_pending
 from portal.review.publication import publish
-from portal.review.similar_tables import MeTooVote
-from portal.review.tables import Publication
+from portal.store.workspace.tables import MeTooVote, Publication
 from tests.factories import create_service
 from tests.review.similar_data import classified, close_vectors
 from tests.review.staff import create_staff, csrf_of

@@ -4,8 +4,14 @@ import datetime as dt
 import re
 
 from portal.feedback.tracking import private_path
-from portal.review.tables import AuditEvent, Publication
-from portal.store.tables import Classification, Feedback, FeedbackTopic, StaffLabel
+from portal.store.core.tables import (
+    AuditEvent,
+    Classification,
+    Feedback,
+    FeedbackTopic,
+    StaffLabel,
+)
+from portal.store.workspace.tables import Publication
 from tests.factories import create_feedback, create_office, create_service
 from tests.review.staff import create_staff, csrf_of, signed_in
 
@@ -183,7 +189,7 @@ async def test_answer_templates_belong_to_owners(client):
     refused = await client.post(f"/staff/services/{service['code']}/templates",
                                 data={"csrf_token": csrf_of(page.text), "title": "X", "body": "Y"})
     assert refused.status_code == 403 and "responsables du service" in refused.text
-    from portal.review.tables import AnswerTemplate
+    from portal.store.workspace.tables import AnswerTemplate
 
     assert [t["title"] for t in await AnswerTemplate.select(AnswerTemplate.title)] == ["Délais"]
 

@@ -5,8 +5,7 @@ import pytest
 from portal.review import answers
 from portal.review.inbox import bulk_set_status
 from portal.store import status
-from portal.store.audit import AuditEvent
-from portal.store.tables import Feedback
+from portal.store.core.tables import AuditEvent, Feedback
 from tests.factories import create_feedback, create_service
 from tests.review.staff import create_staff
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from litestar.routes import HTTPRoute
 
-from portal.store.tables import Feedback
+from portal.store.core.tables import Feedback
 from portal.web.params import MAX_ROW_ID
 from portal.web.security import loggable_path
 from tests.factories import create_feedback, create_service

@@ -1,7 +1,7 @@
 """Signatures and tokens from a request that are not ASCII are plain mismatches, never a 500."""
 
 from portal.review.publication import publish
-from portal.review.tables import Publication
+from portal.store.workspace.tables import Publication
 from tests.factories import create_feedback, create_service
 from tests.review.staff import create_staff, csrf_of
 

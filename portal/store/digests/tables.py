@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Boolean, Bytea, ForeignKey, Integer, Serial, SmallInt, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    Boolean,
+    Bytea,
+    ForeignKey,
+    Integer,
+    Serial,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from portal.store.tables import StaffUser
+from portal.store.core.tables import StaffUser
 
 FREQUENCIES = ("weekly", "daily", "monthly")
 

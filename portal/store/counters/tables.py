@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, ForeignKey, Integer, OnDelete, Serial, Timestamptz, Varchar
+from piccolo.columns import (
+    JSON,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from portal.store.tables import Feedback, Office, StaffUser
+from portal.store.core.tables import Feedback, Office, StaffUser
 
 DEVICE_KINDS = ("kiosk", "buttons")
 

@@ -1,14 +1,15 @@
-"""Counters: kiosk devices, the topics tapped on kiosks, and revisions of clerk entries."""
+"""The counters app's initial schema: its tables."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    JSON,
+    ForeignKey,
+    Integer,
+    Serial,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -66,14 +67,18 @@ class StaffUser(Table, tablename="staff_user", schema=None):
     )
 
 
-ID = "2026-11-26T23:27:59:174977"
+ID = "2026-12-01T10:22:34:826187"
 VERSION = "1.38.0"
-DESCRIPTION = "counters: kiosks, kiosk choices, clerk entry revisions"
+DESCRIPTION = "initial schema of the counters app"
 
 
 async def forwards():
     manager = MigrationManager(
-        migration_id=ID, app_name="portal", description=DESCRIPTION
+        migration_id=ID, app_name="counters", description=DESCRIPTION
+    )
+
+    manager.add_table(
+        class_name="Kiosk", tablename="kiosk", schema=None, columns=None
     )
 
     manager.add_table(
@@ -84,145 +89,10 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="Kiosk", tablename="kiosk", schema=None, columns=None
-    )
-
-    manager.add_table(
         class_name="KioskChoice",
         tablename="kiosk_choice",
         schema=None,
         columns=None,
-    )
-
-    manager.add_column(
-        table_class_name="CounterEntryRevision",
-        tablename="counter_entry_revision",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="Serial",
-        column_class=Serial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CounterEntryRevision",
-        tablename="counter_entry_revision",
-        column_name="feedback",
-        db_column_name="feedback",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Feedback,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CounterEntryRevision",
-        tablename="counter_entry_revision",
-        column_name="changed_by",
-        db_column_name="changed_by",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": StaffUser,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CounterEntryRevision",
-        tablename="counter_entry_revision",
-        column_name="changed_at",
-        db_column_name="changed_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CounterEntryRevision",
-        tablename="counter_entry_revision",
-        column_name="before",
-        db_column_name="before",
-        column_class_name="JSON",
-        column_class=JSON,
-        params={
-            "default": "{}",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CounterEntryRevision",
-        tablename="counter_entry_revision",
-        column_name="after",
-        db_column_name="after",
-        column_class_name="JSON",
-        column_class=JSON,
-        params={
-            "default": "{}",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
     )
 
     manager.add_column(
@@ -513,6 +383,137 @@ async def forwards():
         column_class=Timestamptz,
         params={
             "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CounterEntryRevision",
+        tablename="counter_entry_revision",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="Serial",
+        column_class=Serial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CounterEntryRevision",
+        tablename="counter_entry_revision",
+        column_name="feedback",
+        db_column_name="feedback",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Feedback,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CounterEntryRevision",
+        tablename="counter_entry_revision",
+        column_name="changed_by",
+        db_column_name="changed_by",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": StaffUser,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CounterEntryRevision",
+        tablename="counter_entry_revision",
+        column_name="changed_at",
+        db_column_name="changed_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CounterEntryRevision",
+        tablename="counter_entry_revision",
+        column_name="before",
+        db_column_name="before",
+        column_class_name="JSON",
+        column_class=JSON,
+        params={
+            "default": "{}",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CounterEntryRevision",
+        tablename="counter_entry_revision",
+        column_name="after",
+        db_column_name="after",
+        column_class_name="JSON",
+        column_class=JSON,
+        params={
+            "default": "{}",
             "null": False,
             "primary_key": False,
             "unique": False,

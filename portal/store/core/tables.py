@@ -1,4 +1,4 @@
-"""Piccolo tables of the shared store: every channel writes here, every feature reads here."""
+"""Core tables: services, offices, staff, feedback and its labels, the audit log; every channel writes here."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from piccolo.columns import (
     Float,
     ForeignKey,
     Integer,
+    OnDelete,
     Serial,
     SmallInt,
     Text,
@@ -143,3 +144,18 @@ class StaffLabel(Table, tablename="staff_label"):
     topics = JSON(null=True, default=None)
     urgent = Boolean(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    """Append-only record of who did what with personal data and permissions."""
+
+    id = Serial(primary_key=True)
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    # Restrict: deleting a person or a feedback must not silently erase its trail.
+    actor = ForeignKey(references=StaffUser, null=True, index=True, on_delete=OnDelete.restrict)
+    actor_email = Varchar(length=254)
+    action = Varchar(length=32, index=True)
+    feedback = ForeignKey(references=Feedback, null=True, index=True, on_delete=OnDelete.restrict)
+    service = ForeignKey(references=Service, null=True, on_delete=OnDelete.restrict)
+    client = Varchar(length=64)
+    detail = JSON()

@@ -1,21 +1,49 @@
-"""Staff workspace tables: assignments, sessions, login attempts, audit, answer templates, publications."""
+"""The workspace app's initial schema: its tables, then their composite, unique and partial indexes."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    Boolean,
+    ForeignKey,
+    Real,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
+from portal.store.ddl import TablesThenStatements
+
 
 class Feedback(Table, tablename="feedback", schema=None):
+    id = Serial(
+        null=False,
+        primary_key=True,
+        unique=False,
+        index=False,
+        index_method=IndexMethod.btree,
+        choices=None,
+        db_column_name=None,
+        secret=False,
+    )
+
+
+class Publication(Table, tablename="publication", schema=None):
+    id = Serial(
+        null=False,
+        primary_key=True,
+        unique=False,
+        index=False,
+        index_method=IndexMethod.btree,
+        choices=None,
+        db_column_name=None,
+        secret=False,
+    )
+
+
+class ReportGroup(Table, tablename="report_group", schema=None):
     id = Serial(
         null=False,
         primary_key=True,
@@ -54,20 +82,35 @@ class StaffUser(Table, tablename="staff_user", schema=None):
     )
 
 
-
-ID = "2026-11-26T23:27:23:638984"
+ID = "2026-12-01T10:22:33:399940"
 VERSION = "1.38.0"
-DESCRIPTION = "staff workspace: assignments, sessions, login attempts, audit, answer templates, publications"
+DESCRIPTION = "initial schema of the workspace app"
+
+
+STATEMENTS = (
+    'CREATE UNIQUE INDEX staff_service_uniq ON staff_service ("user", service)',
+    "CREATE INDEX login_attempt_email_at_idx ON login_attempt (email, at)",
+    "CREATE INDEX login_attempt_client_at_idx ON login_attempt (client, at)",
+    # One "me too" per person and publication, even when two requests race.
+    "CREATE UNIQUE INDEX me_too_vote_uniq ON me_too_vote (publication, voter)",
+)
+SQLITE_STATEMENTS = ()
+POSTGRES_STATEMENTS = ()
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="portal", description=DESCRIPTION
+    manager = TablesThenStatements(
+        migration_id=ID,
+        app_name="workspace",
+        description=DESCRIPTION,
+        statements=STATEMENTS,
+        sqlite_statements=SQLITE_STATEMENTS,
+        postgres_statements=POSTGRES_STATEMENTS,
     )
 
     manager.add_table(
-        class_name="AnswerTemplate",
-        tablename="answer_template",
+        class_name="StaffService",
+        tablename="staff_service",
         schema=None,
         columns=None,
     )
@@ -80,15 +123,19 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="AuditEvent",
-        tablename="audit_event",
+        class_name="ReportGroup",
+        tablename="report_group",
         schema=None,
         columns=None,
     )
 
     manager.add_table(
-        class_name="Publication",
-        tablename="publication",
+        class_name="MeTooVote", tablename="me_too_vote", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="AnswerTemplate",
+        tablename="answer_template",
         schema=None,
         columns=None,
     )
@@ -101,15 +148,22 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="StaffService",
-        tablename="staff_service",
+        class_name="Publication",
+        tablename="publication",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="ReportGroupMember",
+        tablename="report_group_member",
         schema=None,
         columns=None,
     )
 
     manager.add_column(
-        table_class_name="AnswerTemplate",
-        tablename="answer_template",
+        table_class_name="StaffService",
+        tablename="staff_service",
         column_name="id",
         db_column_name="id",
         column_class_name="Serial",
@@ -128,8 +182,32 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AnswerTemplate",
-        tablename="answer_template",
+        table_class_name="StaffService",
+        tablename="staff_service",
+        column_name="user",
+        db_column_name="user",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": StaffUser,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StaffService",
+        tablename="staff_service",
         column_name="service",
         db_column_name="service",
         column_class_name="ForeignKey",
@@ -152,81 +230,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AnswerTemplate",
-        tablename="answer_template",
-        column_name="title",
-        db_column_name="title",
+        table_class_name="StaffService",
+        tablename="staff_service",
+        column_name="role",
+        db_column_name="role",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 200,
+            "length": 16,
             "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnswerTemplate",
-        tablename="answer_template",
-        column_name="body",
-        db_column_name="body",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnswerTemplate",
-        tablename="answer_template",
-        column_name="updated_by",
-        db_column_name="updated_by",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": StaffUser,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnswerTemplate",
-        tablename="answer_template",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -413,8 +425,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
+        table_class_name="ReportGroup",
+        tablename="report_group",
         column_name="id",
         db_column_name="id",
         column_class_name="Serial",
@@ -433,10 +445,146 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="at",
-        db_column_name="at",
+        table_class_name="ReportGroup",
+        tablename="report_group",
+        column_name="service",
+        db_column_name="service",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Service,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ReportGroup",
+        tablename="report_group",
+        column_name="title",
+        db_column_name="title",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ReportGroup",
+        tablename="report_group",
+        column_name="created_by",
+        db_column_name="created_by",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": StaffUser,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ReportGroup",
+        tablename="report_group",
+        column_name="confirmed",
+        db_column_name="confirmed",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ReportGroup",
+        tablename="report_group",
+        column_name="confirmed_by",
+        db_column_name="confirmed_by",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": StaffUser,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ReportGroup",
+        tablename="report_group",
+        column_name="confirmed_at",
+        db_column_name="confirmed_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ReportGroup",
+        tablename="report_group",
+        column_name="created_at",
+        db_column_name="created_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
@@ -454,41 +602,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="actor",
-        db_column_name="actor",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
+        table_class_name="MeTooVote",
+        tablename="me_too_vote",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="Serial",
+        column_class=Serial,
         params={
-            "references": StaffUser,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="actor_email",
-        db_column_name="actor_email",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 254,
-            "default": "",
             "null": False,
-            "primary_key": False,
+            "primary_key": True,
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
@@ -500,37 +622,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="action",
-        db_column_name="action",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 32,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="feedback",
-        db_column_name="feedback",
+        table_class_name="MeTooVote",
+        tablename="me_too_vote",
+        column_name="publication",
+        db_column_name="publication",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": Feedback,
-            "on_delete": OnDelete.restrict,
+            "references": Publication,
+            "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": True,
@@ -546,34 +646,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="service",
-        db_column_name="service",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Service,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="client",
-        db_column_name="client",
+        table_class_name="MeTooVote",
+        tablename="me_too_vote",
+        column_name="voter",
+        db_column_name="voter",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -592,18 +668,277 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="detail",
-        db_column_name="detail",
-        column_class_name="JSON",
-        column_class=JSON,
+        table_class_name="MeTooVote",
+        tablename="me_too_vote",
+        column_name="at",
+        db_column_name="at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
         params={
-            "default": "{}",
+            "default": TimestamptzNow(),
             "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnswerTemplate",
+        tablename="answer_template",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="Serial",
+        column_class=Serial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnswerTemplate",
+        tablename="answer_template",
+        column_name="service",
+        db_column_name="service",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Service,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnswerTemplate",
+        tablename="answer_template",
+        column_name="title",
+        db_column_name="title",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnswerTemplate",
+        tablename="answer_template",
+        column_name="body",
+        db_column_name="body",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnswerTemplate",
+        tablename="answer_template",
+        column_name="updated_by",
+        db_column_name="updated_by",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": StaffUser,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnswerTemplate",
+        tablename="answer_template",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="LoginAttempt",
+        tablename="login_attempt",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="Serial",
+        column_class=Serial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="LoginAttempt",
+        tablename="login_attempt",
+        column_name="email",
+        db_column_name="email",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 254,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="LoginAttempt",
+        tablename="login_attempt",
+        column_name="client",
+        db_column_name="client",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="LoginAttempt",
+        tablename="login_attempt",
+        column_name="succeeded",
+        db_column_name="succeeded",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="LoginAttempt",
+        tablename="login_attempt",
+        column_name="pending",
+        db_column_name="pending",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="LoginAttempt",
+        tablename="login_attempt",
+        column_name="at",
+        db_column_name="at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -765,8 +1100,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="LoginAttempt",
-        tablename="login_attempt",
+        table_class_name="ReportGroupMember",
+        tablename="report_group_member",
         column_name="id",
         db_column_name="id",
         column_class_name="Serial",
@@ -785,16 +1120,18 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="LoginAttempt",
-        tablename="login_attempt",
-        column_name="email",
-        db_column_name="email",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="ReportGroupMember",
+        tablename="report_group_member",
+        column_name="report_group",
+        db_column_name="report_group",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
         params={
-            "length": 254,
-            "default": "",
-            "null": False,
+            "references": ReportGroup,
+            "on_delete": OnDelete.set_null,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": True,
@@ -807,19 +1144,21 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="LoginAttempt",
-        tablename="login_attempt",
-        column_name="client",
-        db_column_name="client",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="ReportGroupMember",
+        tablename="report_group_member",
+        column_name="feedback",
+        db_column_name="feedback",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
         params={
-            "length": 64,
-            "default": "",
-            "null": False,
+            "references": Feedback,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
             "primary_key": False,
-            "unique": False,
-            "index": True,
+            "unique": True,
+            "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -829,14 +1168,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="LoginAttempt",
-        tablename="login_attempt",
-        column_name="succeeded",
-        db_column_name="succeeded",
-        column_class_name="Boolean",
-        column_class=Boolean,
+        table_class_name="ReportGroupMember",
+        tablename="report_group_member",
+        column_name="added_by",
+        db_column_name="added_by",
+        column_class_name="Varchar",
+        column_class=Varchar,
         params={
-            "default": False,
+            "length": 8,
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -850,10 +1190,31 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="LoginAttempt",
-        tablename="login_attempt",
-        column_name="at",
-        db_column_name="at",
+        table_class_name="ReportGroupMember",
+        tablename="report_group_member",
+        column_name="similarity",
+        db_column_name="similarity",
+        column_class_name="Real",
+        column_class=Real,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ReportGroupMember",
+        tablename="report_group_member",
+        column_name="added_at",
+        db_column_name="added_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
@@ -861,26 +1222,6 @@ async def forwards():
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="StaffService",
-        tablename="staff_service",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="Serial",
-        column_class=Serial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
@@ -889,76 +1230,5 @@ async def forwards():
         },
         schema=None,
     )
-
-    manager.add_column(
-        table_class_name="StaffService",
-        tablename="staff_service",
-        column_name="user",
-        db_column_name="user",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": StaffUser,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="StaffService",
-        tablename="staff_service",
-        column_name="service",
-        db_column_name="service",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Service,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="StaffService",
-        tablename="staff_service",
-        column_name="role",
-        db_column_name="role",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 16,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
 
     return manager

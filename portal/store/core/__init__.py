@@ -1,0 +1,1 @@
+"""Core tables: services, offices, staff accounts, feedback, its labels and the audit log."""

@@ -1,0 +1,1 @@
+"""Counter tables: kiosks and button boxes, their choices, clerks' corrections."""

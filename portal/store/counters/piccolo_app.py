@@ -1,0 +1,15 @@
+"""Piccolo app `counters`: counter tables: kiosks and button boxes, their choices, clerks' corrections."""
+
+import os
+
+from piccolo.conf.apps import AppConfig, table_finder
+
+CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+APP_CONFIG = AppConfig(
+    app_name="counters",
+    migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
+    table_classes=table_finder(modules=["portal.store.counters.tables"], exclude_imported=True),
+    migration_dependencies=["portal.store.core.piccolo_app"],
+    commands=[],
+)

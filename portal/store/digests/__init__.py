@@ -1,0 +1,1 @@
+"""Digest tables: subscriptions and their exactly-once runs."""

@@ -1,0 +1,1 @@
+"""Staff workspace tables: assignments, sessions, sign-in attempts, answers, publications, groups, votes."""
