@@ -200,7 +200,7 @@ ADVERSARIAL = {
 
 def _seconds_to_redact(text: str) -> float:
     best = float("inf")
-    for _ in range(3):
+    for _ in range(7):  # the best of several runs: a shared machine's load only ever adds time
         started = time.perf_counter()
         redact(text)
         best = min(best, time.perf_counter() - started)
@@ -211,6 +211,7 @@ def _seconds_to_redact(text: str) -> float:
 def test_time_grows_linearly_with_text_length(text):
     short, long = _seconds_to_redact(text), _seconds_to_redact(text * 8)
     # Well under a tenth of a second for a 4,000-character text on any machine, and roughly
-    # 8 times that for 8 times the text (quadratic behaviour would give about 64).
+    # 8 times that for 8 times the text (quadratic behaviour would give about 64; 32 leaves room
+    # for a loaded machine while still telling the two apart).
     assert short < 0.1
-    assert long < 20 * short + 0.005
+    assert long < 32 * short + 0.005
