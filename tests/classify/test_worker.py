@@ -94,7 +94,10 @@ async def test_concurrent_claims_on_postgres_are_disjoint(db):
 
 async def test_a_killed_worker_process_loses_nothing_and_labels_nothing_twice(db, classifier, model_cache_dir):
     service = await create_service()
-    for i in range(96):
+    # Enough batches that the kill lands while one is held, even when a loaded machine slows
+    # the polling below (with 6 batches the worker once finished its last one in between).
+    items = 192
+    for i in range(items):
         await create_feedback(service, text=f"{TEXTS[i % len(TEXTS)]} (cas {i})")
     env = {
         **os.environ,
@@ -132,7 +135,7 @@ async def test_a_killed_worker_process_loses_nothing_and_labels_nothing_twice(db
     await task
     assert await Feedback.count().where(Feedback.classify_state != "done") == 0
     per_item = await Classification.raw("SELECT feedback, COUNT(*) AS n FROM classification GROUP BY feedback")
-    assert len(per_item) == 96 and {r["n"] for r in per_item} == {1}
+    assert len(per_item) == items and {r["n"] for r in per_item} == {1}
 
 
 SAME_PROBLEM = [
