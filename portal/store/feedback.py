@@ -264,3 +264,9 @@ def _is_unique_violation(exc: Exception) -> bool:
     # sqlite3.IntegrityError "UNIQUE constraint failed", asyncpg UniqueViolationError.
     text = f"{type(exc).__name__} {exc}".lower()
     return "unique" in text
+
+
+async def service_of_feedback(feedback_id: int) -> dict | None:
+    """The feedback's id and service id, to decide who may act on it."""
+    return await Feedback.select(Feedback.id, Feedback.service).where(Feedback.id == feedback_id).first()
+
