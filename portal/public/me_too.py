@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from portal.review.similar_groups import me_too_counts
-from portal.store.workspace.tables import MeTooVote, Publication, ReportGroupMember
+from portal.store import publications as store
+from portal.store.groups import me_too_counts
 from portal.web import signing
 
 COOKIE = "guichet_voter"
@@ -38,17 +38,12 @@ def voter_key(secret: str, cookie: str | None) -> str | None:
 
 
 async def publication_exists(publication_id: int) -> bool:
-    return await Publication.exists().where((Publication.id == publication_id) & (Publication.withdrawn == False))  # noqa: E712
+    return await store.is_published(publication_id)
 
 
 async def add_vote(publication_id: int, voter: str) -> bool:
     """True when counted; False when this browser already said "me too" here (the database decides)."""
-    rows = await MeTooVote.raw(
-        "INSERT INTO me_too_vote (publication, voter, at) VALUES ({}, {}, {}) "
-        "ON CONFLICT (publication, voter) DO NOTHING RETURNING id",
-        publication_id, voter, dt.datetime.now(dt.timezone.utc),
-    )
-    return bool(rows)
+    return await store.add_me_too(publication_id, voter, dt.datetime.now(dt.timezone.utc))
 
 
 async def with_votes(items: list[dict], voter: str | None) -> list[dict]:
@@ -57,28 +52,18 @@ async def with_votes(items: list[dict], voter: str | None) -> list[dict]:
         return items
     pubs = {i["feedback_id"]: i["publication_id"] for i in items}
     pub_ids = list(pubs.values())
-    votes = {r["publication"]: int(r["n"]) for r in await MeTooVote.raw(
-        "SELECT publication, COUNT(*) AS n FROM me_too_vote WHERE publication IN ("
-        + ", ".join("{}" for _ in pub_ids) + ") GROUP BY publication", *pub_ids)}
-    mine = set()
-    if voter:
-        mine = {r["publication"] for r in await MeTooVote.select(MeTooVote.publication).where(
-            (MeTooVote.voter == voter) & MeTooVote.publication.is_in(pub_ids))}
-    members = await ReportGroupMember.select(ReportGroupMember.feedback, ReportGroupMember.report_group).where(
-        ReportGroupMember.feedback.is_in(list(pubs)) & ReportGroupMember.report_group.is_not_null())
-    group_of = {m["feedback"]: m["report_group"] for m in members}
-    group_ids = sorted(set(group_of.values()))
-    sizes = {}
-    if group_ids:
-        sizes = {r["gid"]: int(r["n"]) for r in await ReportGroupMember.raw(
-            "SELECT report_group AS gid, COUNT(*) AS n FROM report_group_member WHERE report_group IN ("
-            + ", ".join("{}" for _ in group_ids) + ") GROUP BY report_group", *group_ids)}
-    group_votes = await me_too_counts(group_ids)
+    votes = await store.me_too_votes(pub_ids)
+    mine = await store.voted_by(voter, pub_ids) if voter else set()
+    groups = await store.groups_with_sizes(list(pubs))
+    group_votes = await me_too_counts(sorted({group for group, _size in groups.values()}))
     for item in items:
         feedback_id, pub = item["feedback_id"], item["publication_id"]
-        group = group_of.get(feedback_id)
         item["me_too"] = votes.get(pub, 0)
         item["voted"] = pub in mine
         # The weight of the problem: reports in the group (or this one) and every "me too" on them.
-        item["people"] = sizes[group] + group_votes.get(group, 0) if group else 1 + item["me_too"]
+        if feedback_id in groups:
+            group, size = groups[feedback_id]
+            item["people"] = size + group_votes.get(group, 0)
+        else:
+            item["people"] = 1 + item["me_too"]
     return items

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 
-from portal.store.core.tables import Feedback, Office, Service
+from portal.store.accounts import office_by_code, offices_by_name, service_by_code, services_by_name
+from portal.store.feedback import service_of_feedback
 from portal.web.params import can_be_row_id
 
 TRIAGE_ROLES = ("admin", "owner", "agent")
@@ -32,14 +33,14 @@ async def feedback_for(staff: dict, feedback_id: int) -> dict:
     """The feedback row if this person may act on it; 404 otherwise, so existence does not leak."""
     if not can_be_row_id(feedback_id):
         raise NotFoundException()
-    row = await Feedback.select(Feedback.id, Feedback.service).where(Feedback.id == feedback_id).first()
+    row = await service_of_feedback(feedback_id)
     if row is None or not can_triage(staff, row["service"]):
         raise NotFoundException()
     return row
 
 
 async def service_for(staff: dict, code: str) -> dict:
-    row = await Service.select(Service.id, Service.code, Service.name_fr, Service.name_en).where(Service.code == code).first()
+    row = await service_by_code(code)
     if row is None or not can_triage(staff, row["id"]):
         raise NotFoundException()
     return row
@@ -47,7 +48,7 @@ async def service_for(staff: dict, code: str) -> dict:
 
 async def office_for(staff: dict, code: str) -> dict:
     """Office dashboards: administrators, and clerks of that office."""
-    row = await Office.select(Office.id, Office.code, Office.name).where(Office.code == code).first()
+    row = await office_by_code(code)
     if row is None:
         raise NotFoundException()
     if staff["role"] == "admin" or (staff["role"] == "clerk" and staff["office"] == row["id"]):
@@ -61,24 +62,17 @@ def require_admin(staff: dict) -> None:
 
 
 async def visible_services(staff: dict) -> list[dict]:
-    query = Service.select(Service.id, Service.code, Service.name_fr, Service.name_en).order_by(Service.name_fr)
-    scope = service_scope(staff)
-    if scope is not None:
-        if not scope:
-            return []
-        query = query.where(Service.id.is_in(scope))
-    return await query
+    return await services_by_name(service_scope(staff))
 
 
 async def visible_offices(staff: dict) -> list[dict]:
-    query = Office.select(Office.id, Office.code, Office.name).order_by(Office.name)
     if staff["role"] == "admin":
-        return await query
+        return await offices_by_name()
     if staff["role"] == "clerk" and staff["office"]:
-        return await query.where(Office.id == staff["office"])
+        return await offices_by_name(staff["office"])
     return []
 
 
 async def all_offices() -> list[dict]:
     """Office names for the inbox filter (not personal data; scoping is by service)."""
-    return await Office.select(Office.id, Office.name).order_by(Office.name)
+    return await offices_by_name()

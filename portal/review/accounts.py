@@ -10,9 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from portal.store.core.tables import ROLES, Office, Service, StaffUser
-from portal.store.engine import current_engine
-from portal.store.workspace.tables import StaffService
+from portal.store import accounts as store
+from portal.store.core.tables import ROLES
 
 MIN_PASSWORD = 12
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -87,38 +86,24 @@ async def create_user(
         problems.append(f"an {role} is not assigned services")
     if problems:
         raise AccountError("; ".join(problems))
-    if office_id is not None and not await Office.exists().where(Office.id == office_id):
+    if office_id is not None and await store.office_by_id(office_id) is None:
         raise AccountError(f"no office with id {office_id}")
-    service_rows = []
+    service_ids = []
     for code in services:
-        row = await Service.select(Service.id).where(Service.code == code).first()
+        row = await store.service_by_code(code)
         if row is None:
             raise AccountError(f"no service with code {code!r}")
-        service_rows.append(row["id"])
-    if await StaffUser.exists().where(StaffUser.email == email):
+        service_ids.append(row["id"])
+    if await store.account_exists(email):
         raise AccountError(f"an account already exists for {email}")
     password_hash = await new_password_hash(password)
-    async with current_engine().transaction():
-        inserted = await StaffUser.insert(
-            StaffUser(email=email, name=name.strip(), role=role, password_hash=password_hash, office=office_id)
-        ).returning(StaffUser.id)
-        user_id = inserted[0]["id"]
-        for service_id in dict.fromkeys(service_rows):
-            await StaffService.insert(StaffService(user=user_id, service=service_id, role=role))
-    return await get_user(user_id)
-
-
-async def get_user(user_id: int) -> dict | None:
-    return (
-        await StaffUser.select(*_PUBLIC_COLUMNS).where(StaffUser.id == user_id).first()
-    )
+    user_id = await store.add_staff_user(email, name.strip(), role, password_hash, office_id, service_ids)
+    return await store.staff_user(user_id)
 
 
 async def find_login(email: str) -> dict | None:
     """The active account for an e-mail, with its password hash, for signing in."""
-    return await StaffUser.select().where(
-        (StaffUser.email == normalise_email(email)) & (StaffUser.active == True)  # noqa: E712
-    ).first()
+    return await store.active_account(normalise_email(email))
 
 
 async def identity(user: dict) -> dict:
@@ -127,22 +112,6 @@ async def identity(user: dict) -> dict:
     Owners and agents act on their assigned services; clerks on their office (`office`);
     administrators on everything.
     """
-    rows = await StaffService.select(StaffService.service, StaffService.role).where(StaffService.user == user["id"])
     public = {k: user[k] for k in ("id", "email", "name", "role", "office", "active")}
-    public["services"] = {r["service"]: r["role"] for r in rows} if user["role"] in ("owner", "agent") else {}
+    public["services"] = await store.services_of(user["id"]) if user["role"] in ("owner", "agent") else {}
     return public
-
-
-async def office_by_code(code: str) -> dict | None:
-    return await Office.select(Office.id, Office.code, Office.name).where(Office.code == code).first()
-
-
-_PUBLIC_COLUMNS = (
-    StaffUser.id,
-    StaffUser.email,
-    StaffUser.name,
-    StaffUser.role,
-    StaffUser.office,
-    StaffUser.active,
-    StaffUser.created_at,
-)

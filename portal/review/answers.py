@@ -11,9 +11,9 @@ from portal.feedback.tracking import private_url
 from portal.review import audit
 from portal.review.access import can_manage_templates
 from portal.settings import Settings
-from portal.store.core.tables import Feedback
+from portal.store.feedback import answer_recipient
+from portal.store.publications import add_template, templates_of, update_template
 from portal.store.status import mark_answered, set_status
-from portal.store.workspace.tables import AnswerTemplate
 from portal.web.i18n import _, translations
 from portal.web.mail import MailError, send_email
 
@@ -45,11 +45,7 @@ async def answer(staff: dict, item: dict, text: str, settings: Settings, client:
         raise AnswerError(f"La réponse dépasse {MAX_ANSWER} caractères.")
     now = dt.datetime.now(dt.timezone.utc)
     await mark_answered(item["id"], text, now)
-    row = await Feedback.select(
-        Feedback.id, Feedback.reference, Feedback.contact_email, Feedback.contact_consent, Feedback.language,
-        Feedback.received_at, Feedback.service.name_fr.as_alias("service_name_fr"),
-        Feedback.service.name_en.as_alias("service_name_en"),
-    ).where(Feedback.id == item["id"]).first()
+    row = await answer_recipient(item["id"])
     mailed = False
     if row["contact_email"] and row["contact_consent"] and settings.smtp_url:
         mailed = await _send_answer(settings, row, text)
@@ -99,9 +95,7 @@ def _answer_body(lang: str, row: dict, text: str, link: str) -> str:
 
 
 async def templates_for(service_id: int) -> list[dict]:
-    return await AnswerTemplate.select(AnswerTemplate.id, AnswerTemplate.title, AnswerTemplate.body).where(
-        AnswerTemplate.service == service_id
-    ).order_by(AnswerTemplate.title)
+    return await templates_of(service_id)
 
 
 async def save_template(staff: dict, service: dict, title: str, body: str, template_id: int | None = None, client: str = "") -> None:
@@ -115,14 +109,9 @@ async def save_template(staff: dict, service: dict, title: str, body: str, templ
     now = dt.datetime.now(dt.timezone.utc)
     if template_id:
         # Only this service's template: another service's id changes nothing, and so is not audited.
-        rows = await AnswerTemplate.update(
-            {AnswerTemplate.title: title, AnswerTemplate.body: body, AnswerTemplate.updated_by: staff["id"], AnswerTemplate.updated_at: now}
-        ).where((AnswerTemplate.id == template_id) & (AnswerTemplate.service == service["id"])).returning(AnswerTemplate.id)
-        if not rows:
+        if not await update_template(template_id, service["id"], title, body, staff["id"], now):
             raise TemplateNotFound(_("Ce modèle de réponse n’existe pas pour ce service."))
     else:
-        rows = await AnswerTemplate.insert(
-            AnswerTemplate(service=service["id"], title=title, body=body, updated_by=staff["id"], updated_at=now)
-        ).returning(AnswerTemplate.id)
+        template_id = await add_template(service["id"], title, body, staff["id"], now)
     await audit.record("edit_template", staff, service_id=service["id"], client=client,
-                       detail={"title": title, "template": rows[0]["id"]})
+                       detail={"title": title, "template": template_id})

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from portal.store.audit import append_audit, audit_row
-from portal.store.core.tables import AuditEvent
+from portal.store.audit import append_audit, audit_events, audit_row, feedback_events
 
 ACTIONS = (
     "login",
@@ -57,39 +56,20 @@ class AuditFilter:
 
 async def list_events(f: AuditFilter) -> list[dict]:
     """Newest first, keyset-paged by id."""
-    query = AuditEvent.select(
-        AuditEvent.id,
-        AuditEvent.at,
-        AuditEvent.actor_email,
-        AuditEvent.action,
-        AuditEvent.client,
-        AuditEvent.detail,
-        AuditEvent.feedback.reference.as_alias("reference"),
-        AuditEvent.service.code.as_alias("service_code"),
+    return await audit_events(
+        action=f.action or None,
+        actor_email=f.actor_email.strip().lower() if f.actor_email else None,
+        reference=f.reference or None,
+        since=_start_of(f.since) if f.since else None,
+        before=_start_of(f.until + dt.timedelta(days=1)) if f.until else None,
+        before_id=f.before_id or None,
+        limit=f.limit,
     )
-    if f.action:
-        query = query.where(AuditEvent.action == f.action)
-    if f.actor_email:
-        query = query.where(AuditEvent.actor_email == f.actor_email.strip().lower())
-    if f.reference:
-        query = query.where(AuditEvent.feedback.reference == f.reference)
-    if f.since:
-        query = query.where(AuditEvent.at >= _start_of(f.since))
-    if f.until:
-        query = query.where(AuditEvent.at < _start_of(f.until + dt.timedelta(days=1)))
-    if f.before_id:
-        query = query.where(AuditEvent.id < f.before_id)
-    return await query.order_by(AuditEvent.id, ascending=False).limit(f.limit).output(load_json=True)
 
 
 async def feedback_history(feedback_id: int) -> list[dict]:
     """What happened to one feedback, oldest first (shown on the item page)."""
-    return (
-        await AuditEvent.select(AuditEvent.at, AuditEvent.actor_email, AuditEvent.action, AuditEvent.detail)
-        .where(AuditEvent.feedback == feedback_id)
-        .order_by(AuditEvent.id)
-        .output(load_json=True)
-    )
+    return await feedback_events(feedback_id)
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -57,7 +57,8 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _create(settings: Settings, args: argparse.Namespace, password: str) -> dict:
     from portal.review import audit
-    from portal.review.accounts import AccountError, create_user, office_by_code
+    from portal.review.accounts import AccountError, create_user
+    from portal.store.accounts import office_by_code
     from portal.store.engine import open_store
 
     async with open_store(settings):

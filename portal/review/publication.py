@@ -6,8 +6,8 @@ import datetime as dt
 
 from portal.feedback.redact import redact
 from portal.review import audit
-from portal.store.core.tables import Feedback
-from portal.store.workspace.tables import Publication
+from portal.store.feedback import publication_source
+from portal.store.publications import publish_feedback, published_feedback, withdraw_publication
 
 MAX_PUBLISHED = 4000
 
@@ -18,9 +18,7 @@ class PublicationError(ValueError):
 
 async def publish(staff: dict, item: dict, edited_text: str | None = None, client: str = "") -> None:
     """Publish (or update) the item: the moderator's wording, redacted again, never the original."""
-    row = await Feedback.select(Feedback.redacted_text, Feedback.public_answer, Feedback.flagged).where(
-        Feedback.id == item["id"]
-    ).first()
+    row = await publication_source(item["id"])
     if row["flagged"]:
         raise PublicationError("Cet avis est signalé (spam ou propos abusifs) : il ne peut pas être publié.")
     # The moderator starts from the redacted text; whatever they type is redacted once more.
@@ -31,35 +29,16 @@ async def publish(staff: dict, item: dict, edited_text: str | None = None, clien
         raise PublicationError(f"Le texte publié dépasse {MAX_PUBLISHED} caractères.")
     now = dt.datetime.now(dt.timezone.utc)
     answer = redact(row["public_answer"]).text if row["public_answer"] else ""
-    existing = await Publication.select(Publication.id).where(Publication.feedback == item["id"]).first()
-    if existing:
-        await Publication.update(
-            {Publication.text: text, Publication.answer: answer, Publication.withdrawn: False,
-             Publication.published_by: staff["id"], Publication.published_at: now}
-        ).where(Publication.id == existing["id"])
-    else:
-        await Publication.insert(
-            Publication(feedback=item["id"], text=text, answer=answer, published_by=staff["id"], published_at=now)
-        )
+    await publish_feedback(item["id"], text, answer, staff["id"], now)
     await audit.record("publish", staff, feedback_id=item["id"], service_id=item["service"], client=client,
                        detail={"length": len(text)})
 
 
 async def withdraw(staff: dict, item: dict, client: str = "") -> None:
-    await Publication.update({Publication.withdrawn: True}).where(Publication.feedback == item["id"])
+    await withdraw_publication(item["id"])
     await audit.record("withdraw", staff, feedback_id=item["id"], service_id=item["service"], client=client)
 
 
 async def published(limit: int = 50, service_code: str | None = None) -> list[dict]:
     """What the public sees: redacted snapshots and answers, newest first; never a tracking reference."""
-    query = Publication.select(
-        Publication.id.as_alias("publication_id"), Publication.feedback.as_alias("feedback_id"),
-        Publication.text, Publication.answer, Publication.published_at,
-        Publication.feedback.rating.as_alias("rating"),
-        Publication.feedback.service.code.as_alias("service_code"),
-        Publication.feedback.service.name_fr.as_alias("service_name_fr"),
-        Publication.feedback.service.name_en.as_alias("service_name_en"),
-    ).where(Publication.withdrawn == False)  # noqa: E712
-    if service_code:
-        query = query.where(Publication.feedback.service.code == service_code)
-    return await query.order_by(Publication.published_at, ascending=False).limit(limit)
+    return await published_feedback(limit, service_code)

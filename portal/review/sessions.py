@@ -31,7 +31,7 @@ from portal.review.accounts import (
     normalise_email,
     password_matches,
 )
-from portal.store.workspace.tables import StaffSession
+from portal.store import sessions as store
 from portal.web.ratelimit import client_key
 
 COOKIE = "guichet_staff"
@@ -39,7 +39,6 @@ SESSION_HOURS = 12  # absolute lifetime: one working day, then sign in again
 IDLE_MINUTES = 120  # an unattended browser is signed out after two hours
 TOUCH_SECONDS = 60  # write last_seen at most once a minute, not on every request
 _STATE_KEY = "guichet_staff"
-_USER_FIELDS = ("id", "email", "name", "role", "office", "active")
 
 
 class LoginRequired(NotAuthorizedException):
@@ -63,17 +62,7 @@ async def open_session(user_id: int, client: str, user_agent: str) -> str:
     """Start a session for a signed-in person; return the cookie token (stored only hashed)."""
     token = secrets.token_urlsafe(32)
     now = _now()
-    await StaffSession.insert(
-        StaffSession(
-            token_hash=token_hash(token),
-            user=user_id,
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + dt.timedelta(minutes=IDLE_MINUTES),
-            client=client[:64],
-            user_agent=user_agent[:200],
-        )
-    )
+    await store.add_session(token_hash(token), user_id, client, user_agent, now, now + dt.timedelta(minutes=IDLE_MINUTES))
     return token
 
 
@@ -82,39 +71,25 @@ async def session_user(token: str | None) -> dict | None:
     if not token or len(token) > 100:
         return None
     now = _now()
-    row = (
-        await StaffSession.select(
-            StaffSession.id,
-            StaffSession.user,
-            StaffSession.created_at,
-            StaffSession.last_seen_at,
-            *(getattr(StaffSession.user, name).as_alias(f"user_{name}") for name in _USER_FIELDS),
-        )
-        .where((StaffSession.token_hash == token_hash(token)) & (StaffSession.expires_at > now))
-        .first()
-    )
-    if row is None or not row["user_active"]:
+    row = await store.live_session(token_hash(token), now)
+    if row is None or not row["user"]["active"]:
         return None
     if (now - row["last_seen_at"]).total_seconds() > TOUCH_SECONDS:
         hard_end = row["created_at"] + dt.timedelta(hours=SESSION_HOURS)
-        await StaffSession.update(
-            {StaffSession.last_seen_at: now, StaffSession.expires_at: min(hard_end, now + dt.timedelta(minutes=IDLE_MINUTES))}
-        ).where(StaffSession.id == row["id"])
-    user = {name: row[f"user_{name}"] for name in _USER_FIELDS}
-    staff = await identity(user)
+        await store.touch_session(row["id"], now, min(hard_end, now + dt.timedelta(minutes=IDLE_MINUTES)))
+    staff = await identity(row["user"])
     staff["session_id"] = row["id"]
     return staff
 
 
 async def close_session(token: str | None) -> None:
     if token:
-        await StaffSession.delete().where(StaffSession.token_hash == token_hash(token))
+        await store.delete_session(token_hash(token))
 
 
 async def close_all_sessions(user_id: int) -> int:
     """Sign a person out on every browser (also used when an account is deactivated)."""
-    rows = await StaffSession.delete().where(StaffSession.user == user_id).returning(StaffSession.id)
-    return len(rows)
+    return await store.delete_sessions_of(user_id)
 
 
 async def current_staff(request: ASGIConnection) -> dict:

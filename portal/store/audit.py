@@ -1,4 +1,4 @@
-"""The audit log's one write: rows are appended, never changed (the table is in core/tables.py)."""
+"""The audit log's one write (rows are appended, never changed) and its reads; the table is in core/tables.py."""
 
 from __future__ import annotations
 
@@ -35,3 +35,49 @@ async def append_audit(*rows: AuditEvent) -> None:
     """Append events in one statement, inside the caller's transaction when there is one."""
     if rows:
         await AuditEvent.insert(*rows)
+
+
+async def audit_events(
+    *,
+    action: str | None = None,
+    actor_email: str | None = None,
+    reference: str | None = None,
+    since: dt.datetime | None = None,
+    before: dt.datetime | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[dict]:
+    """Events matching every filter that is not None (at in [since, before), id below before_id), newest first."""
+    query = AuditEvent.select(
+        AuditEvent.id,
+        AuditEvent.at,
+        AuditEvent.actor_email,
+        AuditEvent.action,
+        AuditEvent.client,
+        AuditEvent.detail,
+        AuditEvent.feedback.reference.as_alias("reference"),
+        AuditEvent.service.code.as_alias("service_code"),
+    )
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    if actor_email is not None:
+        query = query.where(AuditEvent.actor_email == actor_email)
+    if reference is not None:
+        query = query.where(AuditEvent.feedback.reference == reference)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if before is not None:
+        query = query.where(AuditEvent.at < before)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    return await query.order_by(AuditEvent.id, ascending=False).limit(limit).output(load_json=True)
+
+
+async def feedback_events(feedback_id: int) -> list[dict]:
+    """The events of one feedback, oldest first: when, who, what, and the detail."""
+    return (
+        await AuditEvent.select(AuditEvent.at, AuditEvent.actor_email, AuditEvent.action, AuditEvent.detail)
+        .where(AuditEvent.feedback == feedback_id)
+        .order_by(AuditEvent.id)
+        .output(load_json=True)
+    )

@@ -264,3 +264,24 @@ def _is_unique_violation(exc: Exception) -> bool:
     # sqlite3.IntegrityError "UNIQUE constraint failed", asyncpg UniqueViolationError.
     text = f"{type(exc).__name__} {exc}".lower()
     return "unique" in text
+
+
+async def service_of_feedback(feedback_id: int) -> dict | None:
+    """The feedback's id and service id, to decide who may act on it."""
+    return await Feedback.select(Feedback.id, Feedback.service).where(Feedback.id == feedback_id).first()
+
+
+async def answer_recipient(feedback_id: int) -> dict | None:
+    """What the e-mail of an answer needs: reference, contact, consent, language, reception time, service names."""
+    return await Feedback.select(
+        Feedback.id, Feedback.reference, Feedback.contact_email, Feedback.contact_consent, Feedback.language,
+        Feedback.received_at, Feedback.service.name_fr.as_alias("service_name_fr"),
+        Feedback.service.name_en.as_alias("service_name_en"),
+    ).where(Feedback.id == feedback_id).first()
+
+
+async def publication_source(feedback_id: int) -> dict | None:
+    """What a publication is made from: the redacted text, the public answer, and whether it is flagged."""
+    return await Feedback.select(Feedback.redacted_text, Feedback.public_answer, Feedback.flagged).where(
+        Feedback.id == feedback_id
+    ).first()
