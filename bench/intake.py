@@ -127,7 +127,7 @@ def _bench_against(database_url: str, work: Path, seconds: int, connections: int
         "import asyncio\n"
         "from portal.settings import Settings\n"
         "from portal.store.engine import bind_engine, build_engine, open_engine, close_engine\n"
-        "from portal.store.tables import Service\n"
+        "from portal.store.core.tables import Service\n"
         "async def main():\n"
         "    e = bind_engine(build_engine(Settings.from_env()))\n"
         "    await open_engine(e)\n"

@@ -9,6 +9,7 @@ from counters.scope import services_in_scope
 from portal.feedback.intake import FeedbackInput, FieldError, IntakeError, prepare_feedback
 from portal.feedback.reference import new_reference
 from portal.store.feedback import FeedbackRow, find_by_keys, insert_new_feedback
+from portal.web.i18n import N_
 
 
 @dataclass
@@ -43,7 +44,7 @@ async def submit_feedback_batch(
     first_of: dict[tuple[str, str], int] = {}
     for i, item in enumerate(items):
         if not item.idempotency_key:
-            results[i] = ItemResult("rejected", errors=[_error("idempotency_key", "required", "Clé d'idempotence manquante.", "An idempotency key is required.")])
+            results[i] = ItemResult("rejected", errors=[FieldError("idempotency_key", "required", N_("Clé d'idempotence manquante."))])
             continue
         key = (item.source, item.idempotency_key)
         if key in first_of:  # the same item twice in one batch: stored once
@@ -87,10 +88,6 @@ async def submit_feedback_batch(
             elif first is not None:
                 result.reference, result.feedback_id = first.reference, first.feedback_id
     return [r if r is not None else ItemResult("rejected") for r in results]
-
-
-def _error(field: str, code: str, fr: str, en: str) -> FieldError:
-    return FieldError(field, code, fr, en)
 
 
 async def _insert(rows: dict[int, FeedbackRow], results: list[ItemResult | None]) -> None:

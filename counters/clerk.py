@@ -23,6 +23,7 @@ from portal.store.feedback import (
     feedback_entered_by,
     find_correctable,
 )
+from portal.web.i18n import N_
 
 CORRECTION_WINDOW = dt.timedelta(hours=24)
 WAYS = ("spoken", "paper")
@@ -47,8 +48,7 @@ class NotCorrectable(Exception):
 def _check_way(entry: CounterEntry) -> list[FieldError]:
     if entry.given_as in WAYS:
         return []
-    return [FieldError("given_as", "required", "Indiquez comment l'avis a été donné : à l'oral ou sur papier.",
-                       "Say how the feedback was given: spoken or on paper.")]
+    return [FieldError("given_as", "required", N_("Indiquez comment l'avis a été donné : à l'oral ou sur papier."))]
 
 
 async def _prepare(clerk: dict, entry: CounterEntry, data: FeedbackInput) -> FeedbackRow:

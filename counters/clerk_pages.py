@@ -17,13 +17,11 @@ from portal.feedback.pages import RATINGS
 from portal.feedback.tracking import private_url
 from portal.review.sessions import current_staff, requires_role
 from portal.web.csrf import csrf_ok, with_csrf
-from portal.web.i18n import current_language
+from portal.web.i18n import N_, _, current_language
 
-EXPIRED = FieldError("text", "expired", "La page a expiré. La saisie est conservée : enregistrez à nouveau.",
-                     "This page expired. What you typed is kept: save again.")
-ALREADY_SAVED = FieldError("text", "already_sent", "Ce formulaire a déjà servi pour une autre saisie. La saisie est conservée : "
-                           "enregistrez à nouveau pour l'ajouter comme un nouvel avis.",
-                           "This form was already used for another entry. What you typed is kept: save again to add it as new feedback.")
+EXPIRED = FieldError("text", "expired", N_("La page a expiré. La saisie est conservée : enregistrez à nouveau."))
+ALREADY_SAVED = FieldError("text", "already_sent", N_("Ce formulaire a déjà servi pour une autre saisie. La saisie est conservée : "
+                                                      "enregistrez à nouveau pour l'ajouter comme un nouvel avis."))
 
 
 def _entry(data: dict) -> CounterEntry:
@@ -49,7 +47,7 @@ async def _context(staff: dict, values: dict, errors: list[FieldError], **extra)
         "values": values,
         "errors": [{"field": e.field, "message": e.message(lang)} for e in errors],
         "error_fields": {e.field: e.message(lang) for e in errors},
-        "ratings": [(value, en if lang == "en" else fr) for value, fr, en in RATINGS],
+        "ratings": [(value, _(label)) for value, label in RATINGS],
         "max_text": MAX_TEXT,
         **extra,
     }

@@ -12,14 +12,7 @@ from portal.feedback.reference import ALPHABET
 from portal.store.core.tables import Office, OfficeService, Service
 from portal.store.counters.tables import DEVICE_KINDS, Kiosk
 from portal.web import signing
-
-DEFAULT_TOPICS = (
-    ("attente", "Temps d'attente", "Waiting time"),
-    ("accueil", "Accueil", "Welcome"),
-    ("information", "Clarté des informations", "Clear information"),
-    ("locaux", "Locaux", "Premises"),
-    ("horaires", "Horaires", "Opening hours"),
-)
+from portal.web.i18n import translations
 
 
 class DeviceError(ValueError):
@@ -55,15 +48,32 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _asked(lang: str) -> dict:
+    """What a new device asks, in one language (its question set keeps both)."""
+    t = translations(lang)
+    return {
+        "question": t.gettext("Comment s'est passée votre visite aujourd'hui ?"),
+        "topics_question": t.gettext("Qu'est-ce qui a compté ? (facultatif)"),
+        "topics": {
+            "attente": t.pgettext("kiosk topic", "Temps d'attente"),
+            "accueil": t.pgettext("kiosk topic", "Accueil"),
+            "information": t.pgettext("kiosk topic", "Clarté des informations"),
+            "locaux": t.pgettext("kiosk topic", "Locaux"),
+            "horaires": t.pgettext("kiosk topic", "Horaires"),
+        },
+    }
+
+
 def default_question_set(service_code: str, faces: int = 5) -> dict:
+    fr, en = _asked("fr"), _asked("en")
     return {
         "service": service_code,
-        "question_fr": "Comment s'est passée votre visite aujourd'hui ?",
-        "question_en": "How was your visit today?",
+        "question_fr": fr["question"],
+        "question_en": en["question"],
         "faces": faces,
-        "topics_question_fr": "Qu'est-ce qui a compté ? (facultatif)",
-        "topics_question_en": "What mattered? (optional)",
-        "topics": [{"id": t, "fr": fr, "en": en} for t, fr, en in DEFAULT_TOPICS],
+        "topics_question_fr": fr["topics_question"],
+        "topics_question_en": en["topics_question"],
+        "topics": [{"id": code, "fr": label, "en": en["topics"][code]} for code, label in fr["topics"].items()],
         "comment": True,
         "burst_count": 4,
         "burst_window_ms": 10000,

@@ -12,6 +12,7 @@ import msgspec
 
 from portal.web.cleaning import has_control_characters, strip_control_characters
 from portal.feedback.intake import FieldError
+from portal.web.i18n import N_
 
 # No portal existed before this date: a device time earlier than that is a clock that was never set.
 EARLIEST_DEVICE_TIME = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
@@ -47,17 +48,15 @@ class ReadEntry:
 
 # What each field must be, in words, for an entry whose field does not fit the schema.
 _SHAPES = {
-    "item": ("Chaque avis doit être un objet JSON.", "Each entry must be a JSON object."),
-    "id": ("L'identifiant doit être un UUID.", "The id must be a UUID."),
-    "device_time": ("L'heure de l'appareil doit être une date et heure ISO 8601 (RFC 3339).",
-                    "The device time must be an ISO 8601 (RFC 3339) date and time."),
-    "rating": ("La note doit être un nombre entier de 1 à 5, ou absente.", "The rating must be a whole number from 1 to 5, or absent."),
-    "service": ("Le service doit être un code de service de 64 caractères au plus.", "The service must be a service code of at most 64 characters."),
-    "topics": (f"Les thèmes doivent être une liste d'au plus {MAX_TOPICS} codes de 64 caractères au plus.",
-               f"The topics must be a list of at most {MAX_TOPICS} codes of at most 64 characters each."),
-    "comment": ("Le commentaire doit être un texte.", "The comment must be text."),
-    "flagged": ("L'indicateur « flagged » doit valoir true ou false.", "The flagged indicator must be true or false."),
-    "question": ("La question doit être un code de 64 caractères au plus.", "The question must be a code of at most 64 characters."),
+    "item": N_("Chaque avis doit être un objet JSON."),
+    "id": N_("L'identifiant doit être un UUID."),
+    "device_time": N_("L'heure de l'appareil doit être une date et heure ISO 8601 (RFC 3339)."),
+    "rating": N_("La note doit être un nombre entier de 1 à 5, ou absente."),
+    "service": N_("Le service doit être un code de service de 64 caractères au plus."),
+    "topics": N_("Les thèmes doivent être une liste d'au plus %(max)s codes de 64 caractères au plus."),
+    "comment": N_("Le commentaire doit être un texte."),
+    "flagged": N_("L'indicateur « flagged » doit valoir true ou false."),
+    "question": N_("La question doit être un code de 64 caractères au plus."),
 }
 _MISSING = re.compile(r"missing required field `(\w+)`")
 _WHERE = re.compile(r"at `\$\.(\w+)")
@@ -91,14 +90,12 @@ def read_entry(raw: Any, now: dt.datetime) -> ReadEntry:
     # Identifiers must match something stored: a control character in one is refused, never cleaned away.
     for name, values in (("service", [entry.service or ""]), ("question", [entry.question]), ("topics", entry.topics)):
         if any(has_control_characters(value) for value in values):
-            errors.append(FieldError(name, "control_character", f"Le champ « {name} » contient un caractère de contrôle invisible.",
-                                     f"The {name} field contains an invisible control character."))
+            errors.append(FieldError(name, "control_character", N_("Le champ « %(name)s » contient un caractère de contrôle invisible."),
+                                     {"name": name}))
     if entry.device_time.tzinfo is None:
         entry.device_time = entry.device_time.replace(tzinfo=dt.timezone.utc)
     if not EARLIEST_DEVICE_TIME <= entry.device_time <= now + LATEST_AHEAD:
-        errors.append(FieldError("device_time", "impossible",
-                                 "L'heure de l'appareil est impossible : réglez son horloge.",
-                                 "The device time cannot be right: set the device's clock."))
+        errors.append(FieldError("device_time", "impossible", N_("L'heure de l'appareil est impossible : réglez son horloge.")))
     # Free text loses what cannot be stored or seen; the person's words stay.
     entry.comment = strip_control_characters(entry.comment)
     return ReadEntry(sent_id, key, entry, errors)
@@ -110,10 +107,11 @@ def _shape_error(raw: Any, detail: str) -> FieldError:
     missing = _MISSING.search(detail)
     if missing:
         name = missing.group(1)
-        return FieldError(name, "required", *_SHAPES.get(name, _SHAPES["item"]))
+        return _error(name if name in _SHAPES else "item", "required", name)
     where = _WHERE.search(detail)
     return _error(where.group(1) if where and where.group(1) in _SHAPES else "item", "invalid")
 
 
-def _error(name: str, code: str) -> FieldError:
-    return FieldError(name, code, *_SHAPES[name])
+def _error(shape: str, code: str, name: str | None = None) -> FieldError:
+    """A field that does not have its shape, told in the words of `shape` (the field's own, unless `name` is given)."""
+    return FieldError(name or shape, code, _SHAPES[shape], {"max": MAX_TOPICS} if shape == "topics" else None)

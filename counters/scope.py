@@ -11,19 +11,19 @@ from collections.abc import Iterable
 from portal.feedback.intake import FieldError
 from portal.store.core.tables import OfficeService, Service
 from portal.web.cleaning import has_control_characters
+from portal.web.i18n import N_
 
 
 def unknown_service() -> FieldError:
-    return FieldError("service", "unknown", "Choisissez un service dans la liste.", "Choose a service from the list.")
+    return FieldError("service", "unknown", N_("Choisissez un service dans la liste."))
 
 
 def not_served() -> FieldError:
-    return FieldError("service", "not_served", "Ce service n'est pas proposé dans ce lieu.", "This office does not offer that service.")
+    return FieldError("service", "not_served", N_("Ce service n'est pas proposé dans ce lieu."))
 
 
 def no_office() -> FieldError:
-    return FieldError("service", "no_office", "Ce compte ou cet appareil n'est rattaché à aucun lieu d'accueil.",
-                      "This account or device is not attached to an office.")
+    return FieldError("service", "no_office", N_("Ce compte ou cet appareil n'est rattaché à aucun lieu d'accueil."))
 
 
 async def services_in_scope(office_id: int | None, codes: Iterable[str]) -> dict[str, dict | FieldError]:

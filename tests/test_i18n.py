@@ -1,4 +1,4 @@
-"""Languages: every French string written with _() in the citizen templates has an English translation."""
+"""Languages: every French string given to gettext, in templates or in Python, has an English translation."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 from portal.web import i18n
@@ -14,16 +14,20 @@ from portal.web import i18n
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 CATALOGUE = ROOT / "portal" / "locale" / "en" / "LC_MESSAGES" / "messages.po"
-# Pages citizens see. Other template folders join this list when their pages offer English.
-CHECKED = ("base", "citizen", "errors")
+# Pages citizens see, and digests (e-mails and their pages). Other template folders join this list when
+# their pages offer English.
+CHECKED = ("base", "citizen", "errors", "email")
+# Python code whose strings people read: FieldError and PersonError msgids (N_), _() and ngettext(),
+# and text in an explicit language (translations(lang).gettext / pgettext).
+PYTHON = ("portal", "counters")
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def template_strings() -> dict[str, str]:
     """msgid -> first template using it, extracted with Babel's Jinja extractor (as babel.cfg does)."""
     found: dict[str, str] = {}
-    method_map = [("**.html", "jinja2.ext:babel_extract")]
-    options = {"**.html": {"extensions": "jinja2.ext.i18n", "silent": "false"}}
+    method_map = [("**.html", "jinja2.ext:babel_extract"), ("**.txt", "jinja2.ext:babel_extract")]
+    options = {pattern: {"extensions": "jinja2.ext.i18n", "silent": "false"} for pattern, _method in method_map}
     for folder in CHECKED:
         for filename, _lineno, message, _comments, _context in extract_from_dir(
             TEMPLATES / folder, method_map=method_map, options_map=options
@@ -31,6 +35,23 @@ def template_strings() -> dict[str, str]:
             msgid = message if isinstance(message, str) else message[0]
             found.setdefault(msgid, f"{folder}/{filename}")
     return found
+
+
+def python_strings() -> dict[tuple[str | None, str], str]:
+    """(msgctxt, msgid) -> first place using it, extracted with Babel's Python extractor (as babel.cfg does)."""
+    found: dict[tuple[str | None, str], str] = {}
+    for folder in PYTHON:
+        for filename, lineno, message, _comments, context in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python")], keywords=DEFAULT_KEYWORDS
+        ):
+            msgid = message if isinstance(message, str) else message[0]
+            found.setdefault((context, msgid), f"{folder}/{filename}:{lineno}")
+    return found
+
+
+def untranslated(message) -> bool:
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    return not all(strings)
 
 
 def catalogue():
@@ -45,9 +66,27 @@ def test_extraction_finds_the_citizen_strings():
     assert "Envoyer mon avis" in strings and "Il y a un problème" in strings
 
 
+def test_extraction_finds_the_python_strings():
+    strings = python_strings()
+    assert len(strings) > 100
+    # A field error's msgid, a page's message, a plural, and text in an explicit language with a context.
+    assert (None, "Choisissez une note de 1 à 5.") in strings and (None, "Écrivez une réponse.") in strings
+    assert (None, "Thème inconnu : %(topics)s.") in strings and ("channel", "Guichet") in strings
+
+
+def test_every_python_string_has_an_english_translation():
+    messages = catalogue()
+    found = python_strings()
+    missing = [f"{where}: {msgid!r}" for (context, msgid), where in found.items()
+               if not messages.get(msgid, context) or untranslated(messages.get(msgid, context))]
+    fuzzy = [msgid for (context, msgid) in found if messages.get(msgid, context) and messages.get(msgid, context).fuzzy]
+    assert not missing, "untranslated in messages.po (see babel.cfg for the update commands):\n" + "\n".join(missing)
+    assert not fuzzy, f"fuzzy translations are ignored at run time: {fuzzy}"
+
+
 def test_every_template_string_has_an_english_translation():
-    messages = {m.id: m for m in catalogue() if m.id}
-    missing = [f"{where}: {msgid!r}" for msgid, where in template_strings().items() if not messages.get(msgid) or not messages[msgid].string]
+    messages = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalogue() if m.id and not m.context}
+    missing = [f"{where}: {msgid!r}" for msgid, where in template_strings().items() if not messages.get(msgid) or untranslated(messages[msgid])]
     fuzzy = [msgid for msgid in template_strings() if msgid in messages and messages[msgid].fuzzy]
     assert not missing, "untranslated in messages.po (see babel.cfg for the update commands):\n" + "\n".join(missing)
     assert not fuzzy, f"fuzzy translations are ignored at run time: {fuzzy}"
@@ -68,6 +107,10 @@ def test_catalogue_compiles_and_translates():
     assert english.gettext("Envoyer mon avis") == "Send my feedback"
     assert english.gettext("Votre avis sur : %(name)s") % {"name": "CAF"} == "Your feedback on: CAF"
     assert i18n.translations("fr").gettext("Envoyer mon avis") == "Envoyer mon avis"
+    # A context tells apart one French word with two meanings; plurals follow the count.
+    assert english.gettext("Guichet") == "Guichet" and english.pgettext("channel", "Guichet") == "Counter"
+    assert english.ngettext("avis reçu", "avis reçus", 1) == "feedback received"
+    assert i18n.translate("en", "Le titre dépasse %(max)s caractères.", {"max": 200}) == "The title is longer than 200 characters."
 
 
 async def test_english_pages_show_no_french_interface_text(client):

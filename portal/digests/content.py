@@ -13,6 +13,7 @@ from portal.digests.periods import Period, trailing
 from portal.store.core.tables import CHANNELS, Feedback, Service
 from portal.store.engine import is_postgres
 from portal.store.status import ANSWERED, OPEN_STATUSES
+from portal.web.i18n import translations
 
 TREND_PERIODS = 8
 TOP_ISSUES = 3
@@ -378,7 +379,7 @@ async def build_digest(service_codes: list[str], period: Period, language: str, 
     if len(services) == 1:
         only = await build_scope(services[0][name], services[0]["code"], ids, period, base_url)
         return DigestContent(period, language, only, [], base_url)
-    overall_name = "All your services" if language == "en" else "Tous vos services"
+    overall_name = translations(language).gettext("Tous vos services")
     overall = await build_scope(overall_name, "*", ids or [-1], period, base_url)
     per_service = [await build_scope(s[name], s["code"], [s["id"]], period, base_url) for s in services]
     return DigestContent(period, language, overall, per_service, base_url)

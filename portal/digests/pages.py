@@ -15,15 +15,16 @@ from litestar.response import Template
 from portal.digests.render import ARCHIVE_LINK_DAYS, archive_link_expired, archived_html
 from portal.digests.runs import archived_run
 from portal.digests.subscriptions import get_subscription, unsubscribe
-from portal.digests.wording import Words, state_name
 from portal.review.sessions import LoginRequired, current_staff
-from portal.web.i18n import current_language
+from portal.web.i18n import N_, _
 from portal.web.params import can_be_row_id
 from portal.web.signing import verify
 
 # The archived e-mail is shown in a frame: inline styles allowed, no script, images from here only.
 EMAIL_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 Sig = Annotated[str | None, QueryParameter(name="sig", max_length=64)]
+# What a sent digest's run is, on its archive page.
+STATES = {"sent": N_("envoyée"), "claimed": N_("en cours"), "failed": N_("échec")}
 
 
 class ArchiveLinkExpired(HTTPException):
@@ -39,7 +40,7 @@ class ArchiveLinkExpired(HTTPException):
 def _expired_link_page(request: Request, exc: ArchiveLinkExpired) -> Template:
     sign_in = "/staff/login?" + urlencode({"next": f"/digests/{exc.run_id}"})
     return Template(template_name="email/link_expired.html", status_code=410, context={
-        "w": Words(current_language.get()), "days": ARCHIVE_LINK_DAYS, "sign_in_url": sign_in,
+        "days": ARCHIVE_LINK_DAYS, "sign_in_url": sign_in,
     })
 
 
@@ -68,10 +69,10 @@ class DigestPages(Controller):
     @get("/{run_id:int}")
     async def archive(self, request: Request, run_id: FromPath[int], sig: Sig = None) -> Template:
         run = await _readable_run(request, run_id, sig)
-        lang = current_language.get()
         query = f"?sig={sig}" if sig else ""
+        state = _(STATES[run["state"]]) if run["state"] in STATES else run["state"]
         return Template(template_name="email/archive.html", context={
-            "w": Words(lang), "run": run, "state_name": state_name(lang, run["state"]), "frame_url": f"/digests/{run_id}/email{query}",
+            "run": run, "state_name": state, "frame_url": f"/digests/{run_id}/email{query}",
         })
 
     @get("/{run_id:int}/email", media_type="text/html")
@@ -131,13 +132,12 @@ async def _signed_subscription(state: State, subscription_id: int, signature: st
 
 def _invalid_link_page() -> Template:
     return Template(template_name="email/unsubscribe.html", status_code=404,
-                    context={"w": Words(current_language.get()), "invalid": True})
+                    context={"invalid": True})
 
 
 def _unsubscribe_page(subscription: dict, done: bool, changed: bool = True) -> Template:
-    w = Words(current_language.get())
     return Template(template_name="email/unsubscribe.html", context={
-        "w": w, "subscription": subscription, "done": done, "changed": changed, "active": subscription["active"],
+        "subscription": subscription, "done": done, "changed": changed, "active": subscription["active"],
         "invalid": False,
     })
 

@@ -6,14 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from portal.digests.chart import trend_chart
 from portal.digests.content import DigestContent
-from portal.digests.wording import Words
+from portal.digests.wording import Wording
 from portal.settings import Settings
+from portal.web.i18n import translations
 from portal.web.signing import sign
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "email"
@@ -48,37 +50,39 @@ def archive_link_expired(run: dict, now: dt.datetime) -> bool:
     return now - issued > dt.timedelta(days=ARCHIVE_LINK_DAYS)
 
 
-def _environment(html: bool) -> Environment:
-    return Environment(
+@lru_cache(maxsize=None)
+def _environment(html: bool, language: str) -> Environment:
+    """Templates of digest e-mails in one language: the recipient's, not a request's (the scheduler sends them)."""
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=html),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
-
-
-_HTML, _TEXT = _environment(True), _environment(False)
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 def render_digest(content: DigestContent, *, unsubscribe: str, archive: str | None, frequency: str) -> RenderedDigest:
-    w = Words(content.language)
+    w = Wording(content.language)
     period = content.period
     first, last = period.local_start.date(), (period.local_end - dt.timedelta(days=1)).date()
     overall = content.overall
     chart = trend_chart([p.count for p in overall.trend], [p.mean_rating for p in overall.trend],
                         [p.positive_share for p in overall.trend])
     emerging = sum(len(s.emerging) for s in content.services) if content.services else len(overall.emerging)
-    subject = w("subject", frequency=w.frequency(frequency), start=w.date(first), end=w.date(last))
+    subject = w.subject(frequency, first, last)
     if emerging:
-        subject += w("subject_alert", n=emerging)
+        subject += w.gettext(" – %(n)s sujet(s) en hausse", n=emerging)
     context = {
         "w": w,
         "d": content,
         "o": overall,
-        "title": w("title", frequency=w.frequency(frequency)),
-        "period_text": w("period", start=w.date(first), end=w.date(last)),
+        "title": w.title(frequency),
+        "period_text": w.gettext("Du %(start)s au %(end)s", start=w.date(first), end=w.date(last)),
         "service_names": [s.name for s in content.services] or [overall.name],
         "chart_src": f"cid:{CHART_CID}",
         "unsubscribe_url": unsubscribe,
@@ -86,8 +90,8 @@ def render_digest(content: DigestContent, *, unsubscribe: str, archive: str | No
         "archive_days": ARCHIVE_LINK_DAYS,
         "language": w.language,
     }
-    html = _HTML.get_template("digest.html").render(**context)
-    text = _TEXT.get_template("digest.txt").render(**context)
+    html = _environment(True, w.language).get_template("digest.html").render(**context)
+    text = _environment(False, w.language).get_template("digest.txt").render(**context)
     return RenderedDigest(subject, html, text, chart)
 
 

@@ -1,117 +1,77 @@
-"""The digest's words in French and English (e-mails are rendered outside any web request)."""
+"""The digest in its recipient's language: words from the catalogue, numbers and dates written the local way.
+
+E-mails are rendered outside any web request, so nothing here reads the request's language: a
+`Wording` is made for the digest's own language (the templates' `_` comes from the same catalogue,
+see render.py).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-TOPICS = {
-    "access": ("Accès au service", "Access to the service"),
-    "information": ("Information", "Information"),
-    "relation": ("Relation avec les agents", "Staff attitude"),
-    "responsiveness": ("Délais et réactivité", "Waiting and responsiveness"),
-    "simplicity": ("Simplicité des démarches", "Simplicity of procedures"),
-    "digital": ("Services en ligne", "Online services"),
-}
-CHANNELS = {
-    "web": ("Site web", "Website"),
-    "counter": ("Guichet", "Counter"),
-    "kiosk": ("Borne", "Kiosk"),
-    "api": ("Applications partenaires", "Partner apps"),
-}
-FREQUENCY = {"weekly": ("hebdomadaire", "weekly"), "daily": ("quotidienne", "daily"), "monthly": ("mensuelle", "monthly")}
-MONTHS = {
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"),
-}
+from portal.web.i18n import N_, translations
 
-# key: (French, English)
-WORDS = {
-    "title": ("Synthèse {frequency} des avis", "Your {frequency} feedback digest"),
-    "period": ("Du {start} au {end}", "From {start} to {end}"),
-    "services": ("Services suivis", "Services covered"),
-    "summary": ("L'essentiel", "At a glance"),
-    "received": ("avis reçus", "feedback received"),
-    "vs_previous": ("période précédente : {n}", "previous period: {n}"),
-    "mean_rating": ("note moyenne sur 5", "mean rating out of 5"),
-    "positive_share": ("d'avis positifs", "positive comments"),
-    "urgent_open": ("urgents en attente", "urgent items waiting"),
-    "empty": ("Aucun avis n'a été reçu pendant cette période. Les indicateurs ci-dessous couvrent les périodes précédentes et les dossiers encore ouverts.",
-              "No feedback was received in this period. What follows covers earlier periods and items still open."),
-    "emerging": ("Sujets en hausse", "Emerging issues"),
-    "emerging_intro": ("En nette hausse par rapport aux huit périodes précédentes (test statistique, voir le guide).",
-                       "Clearly up on the eight previous periods (a statistical test, see the guide)."),
-    "no_emerging": ("Aucun sujet en hausse significative.", "No significant rise in any topic."),
-    "group": ("Commentaires similaires", "Similar comments"),
-    "rise": ("{current} cette période contre {expected} en moyenne (×{ratio})", "{current} this period against {expected} on average (×{ratio})"),
-    "trend": ("Satisfaction sur huit périodes", "Satisfaction over eight periods"),
-    "trend_alt": ("Graphique : barres = nombre d'avis, ligne bleue = note moyenne, ligne verte = part d'avis positifs. Note actuelle {rating}, part positive {positive}.",
-                  "Chart: bars = number of comments, blue line = mean rating, green line = share of positive comments. Rating now {rating}, positive share {positive}."),
-    "legend": ("Barres : nombre d'avis. Ligne bleue : note moyenne (1 à 5). Ligne verte : part d'avis positifs.",
-               "Bars: number of comments. Blue line: mean rating (1 to 5). Green line: share of positive comments."),
-    "period_col": ("Période", "Period"),
-    "count_col": ("Avis", "Comments"),
-    "rating_col": ("Note", "Rating"),
-    "positive_col": ("Positifs", "Positive"),
-    "channels": ("Volume par canal", "Volume by channel"),
-    "channel_col": ("Canal", "Channel"),
-    "this_col": ("Cette période", "This period"),
-    "previous_col": ("Précédente", "Previous"),
-    "change_col": ("Évolution", "Change"),
-    "desk_vs_online": ("Guichet et en ligne", "Counter and online"),
-    "desk_vs_online_intro": ("La satisfaction du même service selon le canal.", "The same service's satisfaction by channel."),
-    "topics": ("Sujets abordés", "Topics"),
-    "topic_col": ("Sujet", "Topic"),
-    "sentiment_col": ("Négatif / neutre / positif", "Negative / neutral / positive"),
-    "top_issues": ("Ce qui pèse le plus", "Top issues"),
-    "quotes_note": ("Extraits d'avis, données personnelles masquées.", "Excerpts, personal data masked."),
-    "urgent": ("Urgences et délais de réponse", "Urgent items and answer times"),
-    "urgent_none": ("Aucun avis urgent en attente.", "No urgent item waiting."),
-    "urgent_waiting": ("{n} avis urgents attendent une réponse ; les plus anciens :", "{n} urgent items are waiting for an answer; oldest first:"),
-    "answered": ("{n} réponses publiées, délai médian {hours}", "{n} answers published, median time {hours}"),
-    "answered_none": ("Aucune réponse publiée pendant la période.", "No answer published in the period."),
-    "previous_median": ("(période précédente : {hours})", "(previous period: {hours})"),
-    "per_service": ("Par service", "By service"),
-    "open_portal": ("Voir dans le portail", "Open in the portal"),
-    "view_archive": ("Voir cette synthèse dans le portail", "View this digest in the portal"),
-    "archive_valid": ("lien valable {days} jours", "link valid for {days} days"),
-    "why": ("Vous recevez cette synthèse car vous êtes abonné(e) aux avis de ces services sur Guichet.",
-            "You receive this digest because you subscribed to feedback on these services on Guichet."),
-    "unsubscribe": ("Se désabonner", "Unsubscribe"),
-    "none": ("–", "–"),
-    "hours": ("{n} h", "{n} h"),
-    "days": ("{n} j", "{n} d"),
-    "subject": ("Guichet – synthèse {frequency} du {start} au {end}", "Guichet – {frequency} digest, {start} to {end}"),
-    "subject_alert": (" – {n} sujet(s) en hausse", " – {n} emerging issue(s)"),
+# Titles and subjects by frequency, whole sentences so that each language can word them its own way.
+TITLES = {
+    "weekly": N_("Synthèse hebdomadaire des avis"),
+    "daily": N_("Synthèse quotidienne des avis"),
+    "monthly": N_("Synthèse mensuelle des avis"),
+}
+SUBJECTS = {
+    "weekly": N_("Guichet – synthèse hebdomadaire du %(start)s au %(end)s"),
+    "daily": N_("Guichet – synthèse quotidienne du %(start)s au %(end)s"),
+    "monthly": N_("Guichet – synthèse mensuelle du %(start)s au %(end)s"),
 }
 
 
-class Words:
-    """`w.key` or `w("key", **values)` in the chosen language."""
+class Wording:
+    """What the digest templates call `w`, in one language: the way it writes numbers, dates and codes' names."""
+
+    none = "–"
 
     def __init__(self, language: str):
         self.language = "en" if language == "en" else "fr"
-        self.index = 1 if self.language == "en" else 0
+        self.translations = translations(self.language)
+        t = self.translations
+        self._topics = {
+            "access": t.pgettext("topic", "Accès au service"),
+            "information": t.pgettext("topic", "Information"),
+            "relation": t.pgettext("topic", "Relation avec les agents"),
+            "responsiveness": t.pgettext("topic", "Délais et réactivité"),
+            "simplicity": t.pgettext("topic", "Simplicité des démarches"),
+            "digital": t.pgettext("topic", "Services en ligne"),
+        }
+        self._channels = {
+            "web": t.pgettext("channel", "Site web"),
+            "counter": t.pgettext("channel", "Guichet"),
+            "kiosk": t.pgettext("channel", "Borne"),
+            "api": t.pgettext("channel", "Applications partenaires"),
+        }
+        self._months = (
+            t.pgettext("month", "janvier"), t.pgettext("month", "février"), t.pgettext("month", "mars"),
+            t.pgettext("month", "avril"), t.pgettext("month", "mai"), t.pgettext("month", "juin"),
+            t.pgettext("month", "juillet"), t.pgettext("month", "août"), t.pgettext("month", "septembre"),
+            t.pgettext("month", "octobre"), t.pgettext("month", "novembre"), t.pgettext("month", "décembre"),
+        )
 
-    def __call__(self, key: str, **values) -> str:
-        return WORDS[key][self.index].format(**values)
+    def gettext(self, message: str, **values) -> str:
+        """As the templates' `_`: the translation, its named placeholders filled (always, so `%%` is a percent sign)."""
+        return self.translations.gettext(message) % values
 
-    def __getattr__(self, key: str) -> str:
-        if key in WORDS:
-            return WORDS[key][self.index]
-        raise AttributeError(key)
+    def title(self, frequency: str) -> str:
+        return self.gettext(TITLES.get(frequency, TITLES["weekly"]))
+
+    def subject(self, frequency: str, start: dt.date, end: dt.date) -> str:
+        return self.gettext(SUBJECTS.get(frequency, SUBJECTS["weekly"]), start=self.date(start), end=self.date(end))
 
     def topic(self, code: str) -> str:
-        return TOPICS.get(code, (code, code))[self.index]
+        return self._topics.get(code, code)
 
     def channel(self, code: str) -> str:
-        return CHANNELS.get(code, (code, code))[self.index]
-
-    def frequency(self, code: str) -> str:
-        return FREQUENCY.get(code, (code, code))[self.index]
+        return self._channels.get(code, code)
 
     def date(self, day: dt.date) -> str:
-        month = MONTHS[self.language][day.month - 1]
-        return f"{day.day} {month} {day.year}" if self.language == "fr" else f"{day.day} {month} {day.year}"
+        return f"{day.day} {self._months[day.month - 1]} {day.year}"
 
     def number(self, value: float | None, digits: int = 1) -> str:
         if value is None:
@@ -134,38 +94,6 @@ class Words:
     def duration(self, hours: float | None) -> str:
         if hours is None:
             return self.none
-        return self("days", n=self.number(hours / 24)) if hours >= 48 else self("hours", n=self.number(hours))
-
-# Pages of the portal about digests (unsubscribe, archive).
-PAGE_WORDS = {
-    "unsubscribe_title": ("Se désabonner des synthèses", "Unsubscribe from digests"),
-    "unsubscribe_ask": ("Vous ne recevrez plus la synthèse envoyée à {email}.", "You will no longer receive the digest sent to {email}."),
-    "unsubscribe_button": ("Confirmer le désabonnement", "Confirm unsubscribe"),
-    "unsubscribed": ("C'est fait : vous ne recevrez plus cette synthèse.", "Done: you will no longer receive this digest."),
-    "invalid_link": ("Ce lien de désabonnement n'est pas valide, ou l'abonnement n'existe plus. Utilisez le lien d'une synthèse récente, ou écrivez à l'administrateur du portail.",
-                     "This unsubscribe link is not valid, or the subscription no longer exists. Use the link in a recent digest, or write to the portal's administrator."),
-    "already": ("Cet abonnement était déjà arrêté.", "This subscription was already stopped."),
-    "archive_title": ("Synthèse envoyée", "Sent digest"),
-    "recipient": ("Destinataire", "Recipient"),
-    "state": ("État", "State"),
-    "sent_at": ("Envoyée le", "Sent on"),
-    "attempts": ("Tentatives", "Attempts"),
-    "last_error": ("Dernière erreur", "Last error"),
-    "text_version": ("Version texte", "Text version"),
-    "link_expired_title": ("Lien expiré", "Link expired"),
-    "link_expired": ("Ce lien vers une synthèse envoyée a expiré : les liens des e-mails restent valables {days} jours après l'envoi.",
-                     "This link to a sent digest has expired: links in e-mails work for {days} days after sending."),
-    "link_expired_how": ("Pour revoir cette synthèse, connectez-vous à l'espace agents avec le compte de l'adresse à laquelle elle a été envoyée, "
-                         "ou demandez-la à un administrateur.",
-                         "To see this digest again, sign in to the staff workspace with the account of the address it was sent to, "
-                         "or ask an administrator for it."),
-    "link_expired_sign_in": ("Se connecter à l'espace agents", "Sign in to the staff workspace"),
-    "link_expired_unsubscribe": ("Le lien de désabonnement de l'e-mail, lui, fonctionne toujours.",
-                                 "The unsubscribe link in the e-mail still works."),
-    "states": ({"sent": "envoyée", "claimed": "en cours", "failed": "échec"}, {"sent": "sent", "claimed": "in progress", "failed": "failed"}),
-}
-WORDS.update({k: v for k, v in PAGE_WORDS.items() if k != "states"})
-
-
-def state_name(language: str, state: str) -> str:
-    return PAGE_WORDS["states"][1 if language == "en" else 0].get(state, state)
+        if hours >= 48:
+            return self.gettext("%(n)s j", n=self.number(hours / 24))
+        return self.gettext("%(n)s h", n=self.number(hours))

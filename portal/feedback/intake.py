@@ -20,6 +20,7 @@ from portal.store.feedback import (
 )
 from portal.web.cleaning import has_control_characters, strip_control_characters
 from portal.web.errors import FieldError, FieldErrors
+from portal.web.i18n import N_
 
 MAX_TEXT = 4000
 
@@ -57,10 +58,8 @@ class IdempotencyConflict(IntakeError):
             FieldError(
                 "idempotency_key",
                 "conflict",
-                "Cette clé d'idempotence a déjà servi pour un autre avis. Rien n'a été enregistré : "
-                "envoyez ce nouvel avis avec une nouvelle clé.",
-                "This idempotency key was already used for another feedback. Nothing was stored: "
-                "send this new feedback with a new key.",
+                N_("Cette clé d'idempotence a déjà servi pour un autre avis. Rien n'a été enregistré : "
+                   "envoyez ce nouvel avis avec une nouvelle clé."),
             )
         ])
 
@@ -101,8 +100,7 @@ def control_character_errors(data: FeedbackInput) -> list[FieldError]:
             FieldError(
                 "service",
                 "control_character",
-                "Le code du service contient un caractère invisible : choisissez un service dans la liste.",
-                "The service code contains an invisible character: choose a service from the list.",
+                N_("Le code du service contient un caractère invisible : choisissez un service dans la liste."),
             )
         )
     if data.contact_email and has_control_characters(data.contact_email.strip()):
@@ -110,8 +108,7 @@ def control_character_errors(data: FeedbackInput) -> list[FieldError]:
             FieldError(
                 "contact_email",
                 "control_character",
-                "L'adresse e-mail contient un caractère invisible : saisissez-la à nouveau.",
-                "The e-mail address contains an invisible character: please type it again.",
+                N_("L'adresse e-mail contient un caractère invisible : saisissez-la à nouveau."),
             )
         )
     if data.idempotency_key and has_control_characters(data.idempotency_key):
@@ -119,8 +116,7 @@ def control_character_errors(data: FeedbackInput) -> list[FieldError]:
             FieldError(
                 "idempotency_key",
                 "control_character",
-                "La clé d'idempotence contient un caractère invisible.",
-                "The idempotency key contains an invisible character.",
+                N_("La clé d'idempotence contient un caractère invisible."),
             )
         )
     return errors
@@ -130,19 +126,19 @@ def validate(data: FeedbackInput) -> list[FieldError]:
     errors: list[FieldError] = control_character_errors(data)
     text = data.text.strip()
     if data.rating is not None and not (1 <= data.rating <= 5):
-        errors.append(FieldError("rating", "out_of_range", "Choisissez une note de 1 à 5.", "Choose a rating from 1 to 5."))
+        errors.append(FieldError("rating", "out_of_range", N_("Choisissez une note de 1 à 5.")))
     if len(data.text) > MAX_TEXT:
         errors.append(
             FieldError(
                 "text",
                 "too_long",
-                f"Votre message dépasse {MAX_TEXT} caractères ({len(data.text)}). Raccourcissez-le.",
-                f"Your message is longer than {MAX_TEXT} characters ({len(data.text)}). Please shorten it.",
+                N_("Votre message dépasse %(max)s caractères (%(length)s). Raccourcissez-le."),
+                {"max": MAX_TEXT, "length": len(data.text)},
             )
         )
     if not text and data.rating is None:
         errors.append(
-            FieldError("text", "required", "Donnez une note ou écrivez un message.", "Give a rating or write a message.")
+            FieldError("text", "required", N_("Donnez une note ou écrivez un message."))
         )
     if data.contact_email:
         if not _EMAIL.match(data.contact_email.strip()) or len(data.contact_email) > 254:
@@ -150,8 +146,7 @@ def validate(data: FeedbackInput) -> list[FieldError]:
                 FieldError(
                     "contact_email",
                     "invalid",
-                    "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr.",
-                    "Enter a valid e-mail address, like name@example.com.",
+                    N_("Saisissez une adresse e-mail valide, par exemple nom@exemple.fr."),
                 )
             )
         elif not data.contact_consent:
@@ -159,17 +154,16 @@ def validate(data: FeedbackInput) -> list[FieldError]:
                 FieldError(
                     "contact_consent",
                     "required",
-                    "Cochez la case pour accepter d'être recontacté, ou retirez votre adresse e-mail.",
-                    "Tick the box to agree to be contacted, or remove your e-mail address.",
+                    N_("Cochez la case pour accepter d'être recontacté, ou retirez votre adresse e-mail."),
                 )
             )
     if data.channel not in CHANNELS:
-        errors.append(FieldError("channel", "invalid", "Canal inconnu.", "Unknown channel."))
+        errors.append(FieldError("channel", "invalid", N_("Canal inconnu.")))
     if data.given_as not in GIVEN_AS:
-        errors.append(FieldError("given_as", "invalid", "Mode de recueil inconnu.", "Unknown way of giving feedback."))
+        errors.append(FieldError("given_as", "invalid", N_("Mode de recueil inconnu.")))
     if data.idempotency_key is not None and not (1 <= len(data.idempotency_key) <= 128):
         errors.append(
-            FieldError("idempotency_key", "invalid", "Clé d'idempotence invalide.", "Idempotency key must be 1 to 128 characters.")
+            FieldError("idempotency_key", "invalid", N_("Clé d'idempotence invalide."))
         )
     return errors
 
@@ -290,13 +284,13 @@ async def _service_for(data: FeedbackInput) -> dict | FieldError:
     """The active service of data, offered at its office if it names one; else why not."""
     service = await find_service(data.service_code) if data.service_code else None
     if service is None:
-        return FieldError("service", "unknown", "Choisissez un service dans la liste.", "Choose a service from the list.")
+        return FieldError("service", "unknown", N_("Choisissez un service dans la liste."))
     if data.office_id is not None:
         served = await OfficeService.exists().where(
             (OfficeService.office == data.office_id) & (OfficeService.service == service["id"])
         )
         if not served:
-            return FieldError("service", "not_served", "Ce service n'est pas proposé dans ce lieu.", "This office does not offer that service.")
+            return FieldError("service", "not_served", N_("Ce service n'est pas proposé dans ce lieu."))
     return service
 
 

@@ -22,7 +22,7 @@ from portal.feedback.tracking import key_matches
 from portal.store.feedback import find_for_citizen, find_status
 from portal.store.groups import reports_in_group_of
 from portal.web import signing
-from portal.web.i18n import current_language
+from portal.web.i18n import _
 from portal.web.ratelimit import RateLimiter, client_key
 
 log = logging.getLogger(__name__)
@@ -34,10 +34,7 @@ class TooManyLookups(HTTPException):
     status_code = 429
 
     def __init__(self, wait: int):
-        if current_language.get() == "en":
-            detail = "Too many lookups from this connection. Try again later."
-        else:
-            detail = "Trop de consultations depuis cette connexion. Réessayez plus tard."
+        detail = _("Trop de consultations depuis cette connexion. Réessayez plus tard.")
         super().__init__(detail=detail, headers={"Retry-After": str(wait)})
         self.wait = wait
 

@@ -20,14 +20,14 @@ from portal.feedback.lookups import TooManyLookups, read_private, read_status, r
 from portal.feedback.reference import normalise_reference
 from portal.feedback.tracking import confirmation_path, private_path, private_url
 from portal.web.csrf import csrf_ok, with_csrf
-from portal.web.i18n import current_language
+from portal.web.i18n import N_, _, current_language
 
 RATINGS = (
-    (5, "Très satisfait", "Very satisfied"),
-    (4, "Satisfait", "Satisfied"),
-    (3, "Ni satisfait ni insatisfait", "Neither satisfied nor dissatisfied"),
-    (2, "Insatisfait", "Dissatisfied"),
-    (1, "Très insatisfait", "Very dissatisfied"),
+    (5, N_("Très satisfait")),
+    (4, N_("Satisfait")),
+    (3, N_("Ni satisfait ni insatisfait")),
+    (2, N_("Insatisfait")),
+    (1, N_("Très insatisfait")),
 )
 
 
@@ -45,7 +45,7 @@ def _form_context(service: dict, values: dict, errors: list[FieldError]) -> dict
         "values": values,
         "errors": [{"field": e.field, "message": e.message(lang)} for e in errors],
         "error_fields": {e.field: e.message(lang) for e in errors},
-        "ratings": [(value, en if lang == "en" else fr) for value, fr, en in RATINGS],
+        "ratings": [(value, _(label)) for value, label in RATINGS],
         "max_text": MAX_TEXT,
     }
 
@@ -107,8 +107,7 @@ class CitizenPages(Controller):
                 FieldError(
                     "text",
                     "expired",
-                    "La page a expiré. Votre message est conservé : envoyez-le à nouveau.",
-                    "This page expired. Your message is kept: please send it again.",
+                    N_("La page a expiré. Votre message est conservé : envoyez-le à nouveau."),
                 )
             )
             return with_csrf(request, "citizen/form.html", _form_context(service, values, errors), status=400)
@@ -125,8 +124,7 @@ class CitizenPages(Controller):
                 FieldError(
                     "text",
                     "rate_limited",
-                    "Beaucoup d'avis ont été envoyés depuis votre connexion. Votre message est conservé : réessayez dans une minute.",
-                    "Many messages were sent from your connection. Your message is kept: try again in a minute.",
+                    N_("Beaucoup d'avis ont été envoyés depuis votre connexion. Votre message est conservé : réessayez dans une minute."),
                 )
             )
             response = with_csrf(request, "citizen/form.html", _form_context(service, values, errors), status=429)
@@ -155,10 +153,8 @@ class CitizenPages(Controller):
                 FieldError(
                     "text",
                     "already_sent",
-                    "Ce formulaire a déjà servi à envoyer un autre message. Votre nouveau message est conservé : "
-                    "envoyez-le à nouveau pour l'enregistrer comme un nouvel avis.",
-                    "This form was already used to send another message. Your new message is kept: "
-                    "send it again to record it as new feedback.",
+                    N_("Ce formulaire a déjà servi à envoyer un autre message. Votre nouveau message est conservé : "
+                       "envoyez-le à nouveau pour l'enregistrer comme un nouvel avis."),
                 )
             )
             return with_csrf(request, "citizen/form.html", _form_context(service, values, errors), status=409)
@@ -185,11 +181,7 @@ class CitizenPages(Controller):
             canonical = normalise_reference(reference)
             if canonical:
                 return Redirect(path=f"/track/{canonical}", status_code=303)
-            message = (
-                "This reference is not valid. It looks like GCH-7K3M-Q9PX."
-                if current_language.get() == "en"
-                else "Cette référence n'est pas valide. Elle ressemble à GCH-7K3M-Q9PX."
-            )
+            message = _("Cette référence n'est pas valide. Elle ressemble à GCH-7K3M-Q9PX.")
             return Template(template_name="citizen/track_form.html", context={"reference": reference, "error": message}, status_code=400)
         return Template(template_name="citizen/track_form.html", context={"reference": "", "error": None})
 

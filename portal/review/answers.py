@@ -33,16 +33,16 @@ class TemplateNotFound(AnswerError):
 async def change_status(staff: dict, item: dict, status: str, client: str = "") -> None:
     """Move one feedback to `status` along the store's moves table; the move and its audit row commit together."""
     if await set_status(item["id"], status, staff, client=client) is None:
-        raise AnswerError("Ce changement de statut n'est pas possible.")
+        raise AnswerError(_("Ce changement de statut n'est pas possible."))
 
 
 async def answer(staff: dict, item: dict, text: str, settings: Settings, client: str = "") -> bool:
     """Store the public answer, mark it answered, e-mail the citizen if they agreed; True if e-mailed."""
     text = text.strip()
     if not text:
-        raise AnswerError("Écrivez une réponse.")
+        raise AnswerError(_("Écrivez une réponse."))
     if len(text) > MAX_ANSWER:
-        raise AnswerError(f"La réponse dépasse {MAX_ANSWER} caractères.")
+        raise AnswerError(_("La réponse dépasse %(max)s caractères.") % {"max": MAX_ANSWER})
     now = dt.datetime.now(dt.timezone.utc)
     await mark_answered(item["id"], text, now)
     row = await answer_recipient(item["id"])
@@ -59,7 +59,8 @@ async def _send_answer(settings: Settings, row: dict, text: str) -> bool:
     message["From"] = settings.mail_from
     message["To"] = row["contact_email"]
     # No reference in the subject: subjects show on lock screens and in shared mailboxes' lists.
-    message["Subject"] = "Réponse à votre avis – Answer to your feedback"
+    # Both languages, French first, as the body below.
+    message["Subject"] = " – ".join(translations(lang).gettext("Réponse à votre avis") for lang in ("fr", "en"))
     message["Message-ID"] = make_msgid(domain="guichet")
     link = private_url(settings.base_url, settings.secret_key, row["reference"])
     # We do not know which language the person reads: both, theirs first when their text was English.
@@ -75,22 +76,22 @@ async def _send_answer(settings: Settings, row: dict, text: str) -> bool:
 
 
 def _answer_body(lang: str, row: dict, text: str, link: str) -> str:
-    t = translations(lang).gettext
+    t = translations(lang)
     service = row["service_name_en"] if lang == "en" and row["service_name_en"] else row["service_name_fr"]
     return "\n".join([
-        t("Bonjour,"),
+        t.gettext("Bonjour,"),
         "",
-        t("Le service « %(service)s » a répondu à votre avis du %(date)s :") % {
+        t.gettext("Le service « %(service)s » a répondu à votre avis du %(date)s :") % {
             "service": service, "date": row["received_at"].strftime("%d/%m/%Y")},
         "",
         text,
         "",
-        t("Votre message et cette réponse, sur votre page de suivi privée (ne transférez pas ce lien) :"),
+        t.gettext("Votre message et cette réponse, sur votre page de suivi privée (ne transférez pas ce lien) :"),
         link,
         "",
-        t("Votre référence, pour le téléphone ou le guichet : %(ref)s") % {"ref": row["reference"]},
+        t.gettext("Votre référence, pour le téléphone ou le guichet : %(ref)s") % {"ref": row["reference"]},
         "",
-        t("Vous recevez ce message parce que vous avez accepté d'être recontacté au sujet de cet avis."),
+        t.gettext("Vous recevez ce message parce que vous avez accepté d'être recontacté au sujet de cet avis."),
     ])
 
 
@@ -100,12 +101,12 @@ async def templates_for(service_id: int) -> list[dict]:
 
 async def save_template(staff: dict, service: dict, title: str, body: str, template_id: int | None = None, client: str = "") -> None:
     if not can_manage_templates(staff, service["id"]):
-        raise AnswerError("Seuls les responsables du service modifient ses modèles de réponse.")
+        raise AnswerError(_("Seuls les responsables du service modifient ses modèles de réponse."))
     title, body = title.strip(), body.strip()
     if not title or not body:
-        raise AnswerError("Donnez un titre et un texte au modèle.")
+        raise AnswerError(_("Donnez un titre et un texte au modèle."))
     if len(title) > 200 or len(body) > MAX_ANSWER:
-        raise AnswerError("Le titre ou le texte est trop long.")
+        raise AnswerError(_("Le titre ou le texte est trop long."))
     now = dt.datetime.now(dt.timezone.utc)
     if template_id:
         # Only this service's template: another service's id changes nothing, and so is not audited.

@@ -20,6 +20,7 @@ from portal.store.core.tables import (
 from portal.store.engine import current_engine
 from portal.store.status import moves_from
 from portal.store.workspace.tables import Publication
+from portal.web.i18n import _, ngettext
 
 
 class CorrectionError(ValueError):
@@ -86,11 +87,12 @@ async def original_text(staff: dict, item: dict, client: str = "") -> str:
 async def correct_labels(staff: dict, item: dict, sentiment: str | None, topics: list[str], urgent: bool, client: str = "") -> None:
     """One correction of sentiment, topics and urgency: kept as a StaffLabel and made effective."""
     if sentiment is not None and sentiment not in SENTIMENTS:
-        raise CorrectionError("Choisissez un sentiment dans la liste.")
+        raise CorrectionError(_("Choisissez un sentiment dans la liste."))
     allowed = set(await topic_choices())
     unknown = [t for t in topics if t not in allowed]
     if unknown:
-        raise CorrectionError(f"Thème inconnu : {', '.join(unknown)}.")
+        raise CorrectionError(ngettext("Thème inconnu : %(topics)s.", "Thèmes inconnus : %(topics)s.", len(unknown))
+                              % {"topics": ", ".join(unknown)})
     topics = list(dict.fromkeys(topics))
     before = await Feedback.select(Feedback.sentiment, Feedback.topics, Feedback.urgent).where(Feedback.id == item["id"]).first()
     async with current_engine().transaction():

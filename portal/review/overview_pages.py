@@ -88,7 +88,7 @@ class OverviewPages(Controller):
         service = await service_for(staff, code)
         values = {"title": data.get("title", ""), "body": data.get("body", "")}
         if not csrf_ok(request, data):
-            return await _templates_page(request, staff, service, 400, "La page a expiré : recommencez.", values)
+            return await _templates_page(request, staff, service, 400, _("La page a expiré : recommencez."), values)
         raw_id = data.get("id", "").strip()
         template_id = row_id(raw_id) if raw_id else None
         try:

@@ -11,6 +11,7 @@ from portal.review.access import can_triage
 from portal.store import groups as groups_store
 from portal.store.engine import current_engine
 from portal.store.workspace.tables import ReportGroup, ReportGroupMember
+from portal.web.i18n import _
 from portal.web.params import can_be_row_id
 
 MAX_TITLE = 200
@@ -87,9 +88,9 @@ async def group_of_item(feedback_id: int) -> dict | None:
 async def confirm(staff: dict, group: dict, title: str, client: str = "") -> None:
     title = " ".join(title.split())
     if not title:
-        raise GroupError("Donnez un titre au groupe (le problème en quelques mots).")
+        raise GroupError(_("Donnez un titre au groupe (le problème en quelques mots)."))
     if len(title) > MAX_TITLE:
-        raise GroupError(f"Le titre dépasse {MAX_TITLE} caractères.")
+        raise GroupError(_("Le titre dépasse %(max)s caractères.") % {"max": MAX_TITLE})
     await ReportGroup.update({
         ReportGroup.title: title, ReportGroup.confirmed: True, ReportGroup.confirmed_by: staff["id"],
         ReportGroup.confirmed_at: dt.datetime.now(dt.timezone.utc),
@@ -103,7 +104,7 @@ async def split(staff: dict, group: dict, feedback_ids: list[int], client: str =
     current = {m["feedback_id"] for m in await members(group["id"])}
     chosen = sorted(current & set(feedback_ids))
     if not chosen:
-        raise GroupError("Cochez au moins un avis à sortir du groupe.")
+        raise GroupError(_("Cochez au moins un avis à sortir du groupe."))
     async with current_engine().transaction():
         await ReportGroupMember.update({ReportGroupMember.report_group: None, ReportGroupMember.added_by: "staff"}).where(
             (ReportGroupMember.report_group == group["id"]) & ReportGroupMember.feedback.is_in(chosen)
@@ -123,9 +124,9 @@ async def merge(staff: dict, group: dict, other_id: int, client: str = "") -> No
     """Move every member of the other group into this one and remove the other group."""
     other = await group_for(staff, other_id)
     if other["id"] == group["id"]:
-        raise GroupError("Choisissez un autre groupe que celui-ci.")
+        raise GroupError(_("Choisissez un autre groupe que celui-ci."))
     if other["service"] != group["service"]:
-        raise GroupError("Seuls les groupes d’un même service peuvent être fusionnés.")
+        raise GroupError(_("Seuls les groupes d’un même service peuvent être fusionnés."))
     async with current_engine().transaction():
         await ReportGroupMember.update({ReportGroupMember.report_group: group["id"]}).where(
             ReportGroupMember.report_group == other["id"]

@@ -12,19 +12,26 @@ from portal.review.auth_pages import in_french
 from portal.review.request_values import row_id
 from portal.review.sessions import current_staff, request_client, requires_role
 from portal.web.csrf import csrf_ok, with_csrf
+from portal.web.i18n import N_, _
 
-EXPIRED = "La page a expiré : recommencez."
+EXPIRED = N_("La page a expiré : recommencez.")
 DONE = {
-    "confirmed": "Groupe confirmé.",
-    "split": "Avis sortis du groupe ; le modèle ne les y remettra pas.",
-    "merged": "Groupes fusionnés.",
+    "confirmed": N_("Groupe confirmé."),
+    "split": N_("Avis sortis du groupe ; le modèle ne les y remettra pas."),
+    "merged": N_("Groupes fusionnés."),
 }
+
+
+def _done(request: Request) -> str | None:
+    """The confirmation of what was just done, named by the redirect's `done`."""
+    done = DONE.get(request.query_params.get("done", ""))
+    return _(done) if done else None
 
 
 async def _group_page(request: Request, staff: dict, group: dict, status: int = 200, error: str | None = None,
                       title: str | None = None) -> Template:
     context = await similar_groups.group_page(group)
-    context.update(staff=staff, error=error, done=DONE.get(request.query_params.get("done", "")),
+    context.update(staff=staff, error=error, done=_done(request),
                    title=group["title"] if title is None else title)
     return with_csrf(request, "staff/similar_group.html", context, status=status)
 
@@ -56,7 +63,7 @@ class SimilarPages(Controller):
         form = await request.form()
         title = str(form.get("title") or "")
         if not csrf_ok(request, {"csrf_token": form.get("csrf_token")}):
-            return await _group_page(request, staff, group, 400, EXPIRED, title)
+            return await _group_page(request, staff, group, 400, _(EXPIRED), title)
         try:
             await similar_groups.confirm(staff, group, title, request_client(request))
         except similar_groups.GroupError as exc:
@@ -69,7 +76,7 @@ class SimilarPages(Controller):
         group = await similar_groups.group_for(staff, group_id)
         form = await request.form()
         if not csrf_ok(request, {"csrf_token": form.get("csrf_token")}):
-            return await _group_page(request, staff, group, 400, EXPIRED)
+            return await _group_page(request, staff, group, 400, _(EXPIRED))
         chosen = [i for i in (row_id(str(v)) for v in form.getall("item", [])) if i is not None]
         try:
             await similar_groups.split(staff, group, chosen, request_client(request))
@@ -85,11 +92,11 @@ class SimilarPages(Controller):
         group = await similar_groups.group_for(staff, group_id)
         form = await request.form()
         if not csrf_ok(request, {"csrf_token": form.get("csrf_token")}):
-            return await _group_page(request, staff, group, 400, EXPIRED)
+            return await _group_page(request, staff, group, 400, _(EXPIRED))
         other = row_id(str(form.get("other") or ""))
         try:
             if other is None:
-                raise similar_groups.GroupError("Choisissez le groupe à fusionner avec celui-ci.")
+                raise similar_groups.GroupError(_("Choisissez le groupe à fusionner avec celui-ci."))
             await similar_groups.merge(staff, group, other, request_client(request))
         except similar_groups.GroupError as exc:
             return await _group_page(request, staff, group, 422, str(exc))

@@ -30,16 +30,23 @@ from portal.review.sessions import current_staff, request_client, requires_role
 from portal.store.core.tables import CHANNELS, SENTIMENTS
 from portal.store.status import BULK_STATUSES, STATUSES
 from portal.web.csrf import csrf_ok, with_csrf
+from portal.web.i18n import N_, _
 
-EXPIRED = "La page a expiré : recommencez (votre saisie est conservée)."
+EXPIRED = N_("La page a expiré : recommencez (votre saisie est conservée).")
 DONE = {
-    "labels": "Correction enregistrée.",
-    "status": "Statut modifié.",
-    "answer": "Réponse enregistrée ; elle est visible sur la page de suivi du citoyen.",
-    "answer_mailed": "Réponse enregistrée et envoyée par e-mail au citoyen.",
-    "published": "Avis publié (texte masqué).",
-    "withdrawn": "Publication retirée.",
+    "labels": N_("Correction enregistrée."),
+    "status": N_("Statut modifié."),
+    "answer": N_("Réponse enregistrée ; elle est visible sur la page de suivi du citoyen."),
+    "answer_mailed": N_("Réponse enregistrée et envoyée par e-mail au citoyen."),
+    "published": N_("Avis publié (texte masqué)."),
+    "withdrawn": N_("Publication retirée."),
 }
+
+
+def _done(request: Request) -> str | None:
+    """The confirmation of what was just done, named by the redirect's `done`."""
+    done = DONE.get(request.query_params.get("done", ""))
+    return _(done) if done else None
 
 
 async def _item_page(request: Request, staff: dict, item: dict, status: int = 200, **extra) -> Template:
@@ -47,7 +54,7 @@ async def _item_page(request: Request, staff: dict, item: dict, status: int = 20
     template_id = request.query_params.get("template")
     chosen = next((t for t in context["templates"] if str(t["id"]) == template_id), None)
     context.update(
-        staff=staff, error=None, original=None, done=DONE.get(request.query_params.get("done", "")),
+        staff=staff, error=None, original=None, done=_done(request),
         answer_text=chosen["body"] if chosen else (context["item"]["public_answer"] or ""),
         publish_text=(context["publication"] or {}).get("text") or context["item"]["redacted_text"],
     )
@@ -133,7 +140,7 @@ class TriagePages(Controller):
         staff = await current_staff(request)
         item = await feedback_for(staff, feedback_id)
         if not csrf_ok(request, data):
-            return await _item_page(request, staff, item, status=400, error=EXPIRED)
+            return await _item_page(request, staff, item, status=400, error=_(EXPIRED))
         text = await items.original_text(staff, item, request_client(request))
         return await _item_page(request, staff, item, original=text)
 
@@ -143,7 +150,7 @@ class TriagePages(Controller):
         item = await feedback_for(staff, feedback_id)
         form = await request.form()
         if not csrf_ok(request, {"csrf_token": form.get("csrf_token")}):
-            return await _item_page(request, staff, item, status=400, error=EXPIRED)
+            return await _item_page(request, staff, item, status=400, error=_(EXPIRED))
         try:
             await items.correct_labels(
                 staff, item, str(form.get("sentiment") or "") or None, [str(t) for t in form.getall("topic", [])],
@@ -158,7 +165,7 @@ class TriagePages(Controller):
         staff = await current_staff(request)
         item = await feedback_for(staff, feedback_id)
         if not csrf_ok(request, data):
-            return await _item_page(request, staff, item, status=400, error=EXPIRED)
+            return await _item_page(request, staff, item, status=400, error=_(EXPIRED))
         try:
             await answers.change_status(staff, item, data.get("status", ""), request_client(request))
         except answers.AnswerError as exc:
@@ -171,7 +178,7 @@ class TriagePages(Controller):
         item = await feedback_for(staff, feedback_id)
         text = data.get("answer", "")
         if not csrf_ok(request, data):
-            return await _item_page(request, staff, item, status=400, error=EXPIRED, answer_text=text)
+            return await _item_page(request, staff, item, status=400, error=_(EXPIRED), answer_text=text)
         try:
             mailed = await answers.answer(staff, item, text, request.app.state.settings, request_client(request))
         except answers.AnswerError as exc:
@@ -184,7 +191,7 @@ class TriagePages(Controller):
         item = await feedback_for(staff, feedback_id)
         text = data.get("text")
         if not csrf_ok(request, data):
-            return await _item_page(request, staff, item, status=400, error=EXPIRED, publish_text=text or "")
+            return await _item_page(request, staff, item, status=400, error=_(EXPIRED), publish_text=text or "")
         if data.get("action") == "withdraw":
             await publication.withdraw(staff, item, request_client(request))
             return Redirect(path=f"/staff/items/{feedback_id}?done=withdrawn", status_code=303)

@@ -11,6 +11,7 @@ from litestar.enums import RequestEncodingType
 
 from portal.web.cleaning import strip_control_characters
 from portal.web.errors import PersonError
+from portal.web.i18n import N_
 
 T = TypeVar("T")
 
@@ -18,8 +19,7 @@ T = TypeVar("T")
 class BodyNestedTooDeeply(PersonError):
     status_code = 400
     detail = "The request body is nested too deeply."
-    message_fr = "Le contenu envoyé est imbriqué trop profondément pour être lu."
-    message_en = "The request body is nested too deeply to be read."
+    msgid = N_("Le contenu envoyé est imbriqué trop profondément pour être lu.")
 
 
 class PortalRequest(Request):

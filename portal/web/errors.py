@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from litestar import MediaType, Request, Response
@@ -10,7 +11,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from portal.web.i18n import LANG_COOKIE, current_language, pick_language
+from portal.web.i18n import LANG_COOKIE, N_, current_language, pick_language, translate
 from portal.web.security import loggable_path
 
 log = logging.getLogger("portal.errors")
@@ -18,15 +19,19 @@ log = logging.getLogger("portal.errors")
 
 @dataclass
 class FieldError:
-    """One field's problem, in both languages: what a form shows beside the field, and the API lists."""
+    """One field's problem: what a form shows beside the field, and the API lists.
+
+    `msgid` is the French source string of the catalogue, `params` its named placeholders; the
+    message is put in the reader's language only when it is shown.
+    """
 
     field: str
     code: str
-    message_fr: str
-    message_en: str
+    msgid: str
+    params: Mapping[str, object] | None = None
 
     def message(self, lang: str) -> str:
-        return self.message_en if lang == "en" else self.message_fr
+        return translate(lang, self.msgid, self.params)
 
 
 class FieldErrors(Exception):
@@ -36,30 +41,31 @@ class FieldErrors(Exception):
     detail = "The request is not valid; nothing was stored."
 
     def __init__(self, errors: list[FieldError]):
-        super().__init__("; ".join(e.message_en for e in errors))
+        super().__init__("; ".join(e.message("en") for e in errors))
         self.errors = errors
 
+
+# Page titles by status, as catalogue msgids.
 TITLES = {
-    400: ("Demande incorrecte", "Bad request"),
-    401: ("Connexion nécessaire", "Sign-in required"),
-    403: ("Accès refusé", "Access denied"),
-    404: ("Page introuvable", "Page not found"),
-    405: ("Méthode non autorisée", "Method not allowed"),
-    413: ("Envoi trop volumineux", "Request too large"),
-    429: ("Trop de demandes", "Too many requests"),
-    500: ("Erreur du service", "Service error"),
-    503: ("Service momentanément indisponible", "Service temporarily unavailable"),
+    400: N_("Demande incorrecte"),
+    401: N_("Connexion nécessaire"),
+    403: N_("Accès refusé"),
+    404: N_("Page introuvable"),
+    405: N_("Méthode non autorisée"),
+    413: N_("Envoi trop volumineux"),
+    429: N_("Trop de demandes"),
+    500: N_("Erreur du service"),
+    503: N_("Service momentanément indisponible"),
 }
 
 
 class PersonError(HTTPException):
-    """An HTTP error with a message a person reads on the page; the API answers its English detail."""
+    """An HTTP error with a message a person reads on the page (`msgid`, from the catalogue); the API answers its English detail."""
 
-    message_fr = ""
-    message_en = ""
+    msgid = ""
 
     def message(self, lang: str) -> str:
-        return self.message_en if lang == "en" else self.message_fr
+        return translate(lang, self.msgid) if self.msgid else ""
 
 
 def _is_api(request: Request) -> bool:
@@ -74,10 +80,10 @@ def _error_page(request: Request, status: int, exc: Exception | None = None, hea
     # An error raised by a middleware is rendered after the language middleware has returned: set it again.
     current_language.set(lang)
     detail = exc.message(lang) if isinstance(exc, PersonError) else ""
-    title_fr, title_en = TITLES.get(status, TITLES[400 if status < 500 else 500])
+    title = translate(lang, TITLES.get(status, TITLES[400 if status < 500 else 500]))
     return Template(
         template_name=f"errors/{status}.html" if status in (404, 429) else "errors/error.html",
-        context={"status": status, "title": title_en if lang == "en" else title_fr, "detail": detail},
+        context={"status": status, "title": title, "detail": detail},
         status_code=status,
         headers=headers,
     )

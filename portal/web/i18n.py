@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import gettext
 import io
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -39,6 +40,17 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks a French source string for the catalogue where it is defined; it is translated where it is shown."""
+    return message
+
+
+def translate(lang: str, message: str, params: Mapping[str, object] | None = None) -> str:
+    """`message` in `lang`, its named placeholders filled: for text made outside a request, or kept to be shown later."""
+    text = translations(lang).gettext(message)
+    return text % params if params else text
 
 
 def pick_language(query_lang: str | None, cookie_lang: str | None, accept_language: str | None) -> str:

@@ -9,6 +9,7 @@ from litestar.exceptions import NotFoundException
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from portal.web.errors import PersonError
+from portal.web.i18n import N_
 
 # Row ids are PostgreSQL SERIAL (32-bit signed): a larger number can name no row.
 MAX_ROW_ID = 2**31 - 1
@@ -25,15 +26,13 @@ class ControlCharacterInPath(PersonError):
     # allows any text in a path parameter, and promises 404 for what does not exist).
     status_code = 404
     detail = "Nothing has this address: it contains a control character (an invisible character)."
-    message_fr = "L'adresse contient un caractère invisible, peut-être copié avec elle."
-    message_en = "The address contains an invisible character, perhaps copied along with it."
+    msgid = N_("L'adresse contient un caractère invisible, peut-être copié avec elle.")
 
 
 class ControlCharacterInQuery(PersonError):
     status_code = 400
     detail = "The query string contains a control character (an invisible character); remove it and try again."
-    message_fr = "L'adresse contient un caractère invisible qui n'a rien à y faire. Retirez-le, ou revenez à l'accueil."
-    message_en = "The address contains an invisible character that does not belong there. Remove it, or go back to the home page."
+    msgid = N_("L'adresse contient un caractère invisible qui n'a rien à y faire. Retirez-le, ou revenez à l'accueil.")
 
 
 def path_has_control(path: str) -> bool:

@@ -48,7 +48,7 @@ async def test_an_expired_link_is_refused_with_a_page_that_says_how_to_see_the_d
             assert "Cartes grises" not in response.text and "owner@example.fr" not in response.text
         french = await client.get(f"/digests/{run_id}?sig={signature}")
         assert "Lien expiré" in french.text and f"valables {ARCHIVE_LINK_DAYS} jours" in french.text
-        assert "connectez-vous à l&#39;espace agents" in french.text
+        assert "connectez-vous à l'espace agents" in french.text
         assert f'href="/staff/login?next=%2Fdigests%2F{run_id}"' in french.text
         english = await client.get(f"/digests/{run_id}?sig={signature}&lang=en")
         assert english.status_code == 410 and "This link to a sent digest has expired" in english.text
