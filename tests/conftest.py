@@ -209,8 +209,8 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
         PORTAL_LOOKUP_LIMIT="1000/60",
         PORTAL_LOOKUP_MISS_LIMIT="1000/60",
         PORTAL_LOG_LEVEL="WARNING",
-        **extra,
     )
+    env.update(extra)
     return env
 
 

@@ -81,6 +81,19 @@ def _portal(settings, smtp_url: str, *args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _running_scheduler(settings, smtp_url: str) -> subprocess.Popen:
+    """`portal scheduler`, once it says it is running (its stop signal handlers are in place)."""
+    env = server_env(settings, PORTAL_SMTP_URL=smtp_url, PORTAL_LOG_LEVEL="INFO")
+    process = subprocess.Popen([sys.executable, "-m", "portal", "scheduler"], env=env, cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # On a loaded machine start-up can take longer than any fixed sleep; a signal sent before the
+    # handlers exist would kill the process instead of stopping it.
+    for line in process.stderr:
+        if "digest scheduler running" in line:
+            return process
+    raise AssertionError(f"the scheduler stopped before running (exit {process.wait()})")
+
+
 async def test_two_run_due_processes_at_once_send_each_digest_once(mail_settings, smtp_server):
     await due_subscription()
     processes = [_portal(mail_settings, smtp_server.url, "digests", "run-due") for _ in range(2)]
@@ -94,7 +107,7 @@ async def test_two_run_due_processes_at_once_send_each_digest_once(mail_settings
 
 async def test_scheduler_process_sends_then_a_restart_sends_nothing_again(mail_settings, smtp_server):
     await due_subscription()
-    first = _portal(mail_settings, smtp_server.url, "scheduler")
+    first = await asyncio.to_thread(_running_scheduler, mail_settings, smtp_server.url)
     try:
         await wait_for(lambda: _count_sent(), seconds=30)
     finally:
@@ -102,7 +115,8 @@ async def test_scheduler_process_sends_then_a_restart_sends_nothing_again(mail_s
         await asyncio.to_thread(first.communicate, timeout=20)
     assert first.returncode == 0
     sent = len(smtp_server.messages)
-    second = _portal(mail_settings, smtp_server.url, "scheduler")  # the restart: catch-up finds nothing missing
+    # The restart: its catch-up job, run as soon as it is running, finds nothing missing.
+    second = await asyncio.to_thread(_running_scheduler, mail_settings, smtp_server.url)
     await asyncio.sleep(4)
     second.send_signal(signal.SIGTERM)
     await asyncio.to_thread(second.communicate, timeout=20)
