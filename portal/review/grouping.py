@@ -10,17 +10,15 @@ import numpy as np
 
 from portal.classify import similarity
 from portal.store import embeddings
-from portal.store.core.tables import Feedback
-from portal.store.engine import current_engine
-from portal.store.groups import lock_service_grouping
-from portal.store.workspace.tables import ReportGroup, ReportGroupMember
+from portal.store.feedback import service_id_of_feedback
+from portal.store.groups import Filing, NewGroup, file_similar_reports
 
 TITLE_LENGTH = 120
 
 
 @dataclass
 class _Group:
-    id: int
+    key: int | NewGroup  # an existing group's id, or a group this run creates
     total: np.ndarray  # sum of the members' unit vectors
     size: int = 0
     sentiments: Counter = field(default_factory=Counter)
@@ -33,11 +31,11 @@ class _Group:
         return self.sentiments.most_common(1)[0][0] if self.sentiments else None
 
 
-async def _groups(service_id: int, since: dt.datetime) -> dict[int, _Group]:
-    """Groups of the service with a member in the window, and the sum of their members' vectors."""
+def _groups(members: list[dict], since: dt.datetime) -> dict[int, _Group]:
+    """Groups with a member in the window, and the sum of their members' vectors."""
     groups: dict[int, _Group] = {}
     recent: set[int] = set()
-    for r in await embeddings.group_member_embeddings(service_id):
+    for r in members:
         vector = similarity.vector(r["embedding"])
         g = groups.get(r["gid"])
         if g is None:
@@ -67,43 +65,43 @@ async def group_service(service_id: int, only: set[int] | None = None, now: dt.d
     """
     now = now or dt.datetime.now(dt.timezone.utc)
     since = now - similarity.WINDOW
-    result = GroupingResult()
-    async with current_engine().transaction():
-        await lock_service_grouping(service_id)
-        items = await embeddings.ungrouped_embeddings(service_id, since)
-        if not items:
-            return result
-        groups = await _groups(service_id, since)
-        vectors = similarity.vectors(r["embedding"] for r in items)
-        placed = np.zeros(len(items), dtype=bool)
-        for i, item in enumerate(items):
-            if placed[i] or (only is not None and item["id"] not in only):
-                continue
-            best = max(
-                (g for g in groups.values() if not similarity.opposite(item["sentiment"], g.mood())),
-                key=lambda g: g.score(vectors[i]), default=None,
-            )
-            if best is not None and (score := best.score(vectors[i])) >= similarity.THRESHOLD:
-                await _add(best.id, item["id"], score)
-                best.total = best.total + vectors[i]
-                best.size += 1
-                if item["sentiment"]:
-                    best.sentiments[item["sentiment"]] += 1
-                placed[i] = True
-                result.joined += 1
-                continue
-            chosen = _mutually_similar(i, items, vectors, placed)
-            if len(chosen) < 2:
-                continue
-            total = vectors[chosen].sum(axis=0)
-            group_id = await _create(service_id, items[i]["text"], now)
-            for j in chosen:
-                await _add(group_id, items[j]["id"], similarity.mean_cosine_to_others(vectors[j], total, len(chosen)))
-                placed[j] = True
-            groups[group_id] = _Group(group_id, total, len(chosen), Counter(items[j]["sentiment"] for j in chosen if items[j]["sentiment"]))
-            result.created += 1
-            result.grouped += len(chosen)
-    return result
+    filing = await file_similar_reports(service_id, since, now, lambda items, members: plan_filing(items, members, since, only))
+    return GroupingResult(joined=len(filing.joins), created=len(filing.new_groups),
+                          grouped=sum(len(g.members) for g in filing.new_groups))
+
+
+def plan_filing(items: list[dict], members: list[dict], since: dt.datetime, only: set[int] | None = None) -> Filing:
+    """Where each ungrouped item (id, sentiment, text, embedding) goes, given the groups' members; see `group_service`."""
+    filing = Filing()
+    groups: list[_Group] = list(_groups(members, since).values())
+    vectors = similarity.vectors(r["embedding"] for r in items)
+    placed = np.zeros(len(items), dtype=bool)
+    for i, item in enumerate(items):
+        if placed[i] or (only is not None and item["id"] not in only):
+            continue
+        best = max(
+            (g for g in groups if not similarity.opposite(item["sentiment"], g.mood())),
+            key=lambda g: g.score(vectors[i]), default=None,
+        )
+        if best is not None and (score := best.score(vectors[i])) >= similarity.THRESHOLD:
+            filing.joins.append((best.key, item["id"], score))
+            best.total = best.total + vectors[i]
+            best.size += 1
+            if item["sentiment"]:
+                best.sentiments[item["sentiment"]] += 1
+            placed[i] = True
+            continue
+        chosen = _mutually_similar(i, items, vectors, placed)
+        if len(chosen) < 2:
+            continue
+        total = vectors[chosen].sum(axis=0)
+        group = NewGroup(_title(items[i]["text"]))
+        for j in chosen:
+            group.members.append((items[j]["id"], similarity.mean_cosine_to_others(vectors[j], total, len(chosen))))
+            placed[j] = True
+        filing.new_groups.append(group)
+        groups.append(_Group(group, total, len(chosen), Counter(items[j]["sentiment"] for j in chosen if items[j]["sentiment"])))
+    return filing
 
 
 def _mutually_similar(seed: int, items: list[dict], vectors: np.ndarray, placed: np.ndarray) -> list[int]:
@@ -120,28 +118,19 @@ def _mutually_similar(seed: int, items: list[dict], vectors: np.ndarray, placed:
     return chosen
 
 
-async def _create(service_id: int, text: str, now: dt.datetime) -> int:
+def _title(text: str) -> str:
+    """A new group's title: the first report's words, shortened."""
     title = " ".join((text or "").split())
     title = title if len(title) <= TITLE_LENGTH else title[: TITLE_LENGTH - 1].rstrip() + "…"
-    rows = await ReportGroup.insert(
-        ReportGroup(service=service_id, title=title or "Avis semblables", created_by=None, confirmed=False, created_at=now)
-    ).returning(ReportGroup.id)
-    return rows[0]["id"]
-
-
-async def _add(group_id: int, feedback_id: int, score: float) -> None:
-    await ReportGroupMember.insert(
-        ReportGroupMember(report_group=group_id, feedback=feedback_id, added_by="model", similarity=round(score, 4),
-                          added_at=dt.datetime.now(dt.timezone.utc))
-    )
+    return title or "Avis semblables"
 
 
 async def group_similar(feedback_id: int) -> GroupingResult:
     """Place one labelled item (call it after classification); a no-op when already placed."""
-    row = await Feedback.select(Feedback.service).where(Feedback.id == feedback_id).first()
-    if row is None:
+    service_id = await service_id_of_feedback(feedback_id)
+    if service_id is None:
         return GroupingResult()
-    return await group_service(row["service"], only={feedback_id})
+    return await group_service(service_id, only={feedback_id})
 
 
 async def group_pending(service_ids: list[int] | None = None) -> dict[int, GroupingResult]:

@@ -7,14 +7,12 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from piccolo.columns.combination import WhereRaw
-
 from portal.feedback.reference import normalise_reference
 from portal.review import audit
 from portal.review.access import service_scope
 from portal.review.request_values import BadValue, day, in_day_range, row_id
-from portal.store.core.tables import CHANNELS, SENTIMENTS, Feedback, FeedbackTopic
-from portal.store.engine import current_engine, is_postgres
+from portal.store.core.tables import CHANNELS, SENTIMENTS
+from portal.store.inbox import InboxSearch, feedback_for_export, feedback_for_inbox
 from portal.store.status import BULK_STATUSES, OPEN_STATUSES, STATUSES, set_status_many
 from portal.web.csv_export import write_csv
 from portal.web.i18n import _
@@ -115,94 +113,37 @@ def decode_cursor(cursor: str | None) -> tuple[bool, dt.datetime, int] | None:
         raise InvalidCursor(_("Ce lien de page suivante n’est plus valide : revenez à la première page.")) from exc
 
 
-def _conditions(staff: dict, f: InboxFilter) -> list | None:
-    """WHERE clauses for this person and filter; None when nothing can match."""
+def _search(staff: dict, f: InboxFilter) -> InboxSearch | None:
+    """The store search for this person and filter; None when nothing can match."""
     scope = service_scope(staff)
     wanted = f.service_ids
     if scope is not None:
         wanted = [s for s in wanted if s in scope] if wanted else scope
         if not wanted:
             return None
-    where = []
-    if wanted:
-        where.append(Feedback.service == wanted[0] if len(wanted) == 1 else Feedback.service.is_in(wanted))
-    if f.status == "open":
-        where.append(Feedback.status.is_in(list(OPEN_STATUSES)))
-    elif f.status:
-        where.append(Feedback.status == f.status)
-    if f.channel:
-        where.append(Feedback.channel == f.channel)
-    if f.office_id:
-        where.append(Feedback.office == f.office_id)
-    if f.sentiment:
-        where.append(Feedback.sentiment == f.sentiment)
-    if f.urgent is not None:
-        where.append(Feedback.urgent == f.urgent)
-    if f.since:
-        where.append(Feedback.received_at >= _start_of(f.since))
-    if f.until:
-        where.append(Feedback.received_at < _start_of(f.until + dt.timedelta(days=1)))
-    if f.topic:
-        where.append(Feedback.id.is_in(FeedbackTopic.select(FeedbackTopic.feedback).where(FeedbackTopic.topic == f.topic)))
-    if f.q:
-        reference = normalise_reference(f.q)
-        if reference:
-            where.append(Feedback.reference == reference)
-        else:
-            # Search reads the redacted text only: searching must not reveal hidden personal data.
-            # What was typed is matched literally: % and _ are escaped, with a backslash.
-            pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            if is_postgres(current_engine()):  # backslash is PostgreSQL's default LIKE escape
-                where.append(Feedback.redacted_text.ilike(pattern))
-            else:  # SQLite's LIKE ignores ASCII case and has no escape character unless given one
-                where.append(WhereRaw("\"feedback\".\"redacted_text\" LIKE {} ESCAPE '\\'", pattern))
-    return where
-
-
-_COLUMNS = (
-    Feedback.id,
-    Feedback.reference,
-    Feedback.channel,
-    Feedback.rating,
-    Feedback.redacted_text,
-    Feedback.sentiment,
-    Feedback.topics,
-    Feedback.urgent,
-    Feedback.status,
-    Feedback.received_at,
-    Feedback.service.code.as_alias("service_code"),
-    Feedback.service.name_fr.as_alias("service_name_fr"),
-    Feedback.service.name_en.as_alias("service_name_en"),
-    Feedback.office.name.as_alias("office_name"),
-)
+    reference = normalise_reference(f.q) if f.q else None
+    return InboxSearch(
+        services=tuple(wanted) if wanted else None,
+        statuses=OPEN_STATUSES if f.status == "open" else (f.status,) if f.status else (),
+        channel=f.channel,
+        office=f.office_id,
+        sentiment=f.sentiment,
+        topic=f.topic,
+        urgent=f.urgent,
+        received_from=_start_of(f.since) if f.since else None,
+        received_before=_start_of(f.until + dt.timedelta(days=1)) if f.until else None,
+        reference=reference or None,
+        # Search reads the redacted text only: searching must not reveal hidden personal data.
+        text="" if reference else f.q,
+    )
 
 
 async def list_inbox(staff: dict, f: InboxFilter, cursor: str | None = None, page_size: int = PAGE_SIZE) -> InboxPage:
-    """One page: urgent items first, then the rest, each oldest first; resumes after `cursor`.
-
-    Read as two index-friendly ascending scans (urgent, then not urgent) rather than one mixed
-    DESC/ASC sort, so deep pages stay as fast as the first.
-    """
-    where = _conditions(staff, f)
-    if where is None:
+    """One page: urgent items first, then the rest, each oldest first; resumes after `cursor`."""
+    search = _search(staff, f)
+    if search is None:
         return InboxPage([], None)
-    after = decode_cursor(cursor)
-    rows: list[dict] = []
-    for urgent in (True, False):
-        if f.urgent is not None and f.urgent != urgent:
-            continue
-        if after and after[0] is False and urgent:
-            continue  # the cursor is already past the urgent part
-        part = [*where, Feedback.urgent == urgent]
-        if after and after[0] == urgent:
-            _, received, row_id = after
-            part.append((Feedback.received_at > received) | ((Feedback.received_at == received) & (Feedback.id > row_id)))
-        query = Feedback.select(*_COLUMNS)
-        for clause in part:
-            query = query.where(clause)
-        rows += await query.order_by(Feedback.received_at, Feedback.id).limit(page_size + 1 - len(rows))
-        if len(rows) > page_size:
-            break
+    rows = await feedback_for_inbox(search, decode_cursor(cursor), limit=page_size + 1)
     more = len(rows) > page_size
     rows = rows[:page_size]
     return InboxPage(rows, encode_cursor(rows[-1]) if more else None)
@@ -232,14 +173,8 @@ EXPORT_COLUMNS = ("reference", "received_at", "service_code", "channel", "office
 
 async def export_inbox(staff: dict, f: InboxFilter, client: str = "") -> str:
     """The filtered inbox as CSV (redacted text only, at most EXPORT_LIMIT rows); the export is audited."""
-    rows: list[dict] = []
-    cursor = None
-    while len(rows) < EXPORT_LIMIT:
-        page = await list_inbox(staff, f, cursor, page_size=min(1000, EXPORT_LIMIT - len(rows)))
-        rows += page.rows
-        if not page.next_cursor:
-            break
-        cursor = page.next_cursor
+    search = _search(staff, f)
+    rows = await feedback_for_export(search, EXPORT_LIMIT) if search is not None else []
     body = write_csv(EXPORT_COLUMNS, ([row[c].isoformat() if c == "received_at" else row[c] for c in EXPORT_COLUMNS] for row in rows))
     await audit.record("export", staff, client=client, detail={"rows": len(rows), "filters": _describe(f)})
     return body

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.classify import similarity
-from portal.store.core.tables import Feedback
+from portal.store.feedback import redacted_reports
 
 MAX_CANDIDATES = 20_000  # bounds the work on the busiest service (newest first)
 EXAMPLES = 10
@@ -20,10 +20,6 @@ async def similar_reports(feedback_id: int) -> dict | None:
     examples = []
     if matches:
         top = [i for _, i in matches[:EXAMPLES]]
-        found = {
-            r["id"]: r
-            for r in await Feedback.select(Feedback.id, Feedback.reference, Feedback.redacted_text, Feedback.channel,
-                                           Feedback.received_at).where(Feedback.id.is_in(top))
-        }
+        found = await redacted_reports(top)
         examples = [{**found[i], "score": s} for s, i in matches[:EXAMPLES] if i in found]
     return {"count": len(matches) + 1, "threshold": similarity.THRESHOLD, "examples": examples}

@@ -8,8 +8,8 @@ import sys
 
 from portal.review.grouping import group_pending
 from portal.settings import Settings
-from portal.store.core.tables import Service
 from portal.store.engine import open_store
+from portal.store.groups import service_codes
 
 
 def register(sub) -> None:
@@ -37,7 +37,7 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _rebuild(settings: Settings, codes: list[str]) -> dict:
     async with open_store(settings):
-        services = {r["id"]: r["code"] for r in await Service.select(Service.id, Service.code)}
+        services = await service_codes()
         ids = None
         if codes:
             by_code = {code: sid for sid, code in services.items()}

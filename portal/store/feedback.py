@@ -2,7 +2,8 @@
 
 Every channel's new feedback is a FeedbackRow, and every write of one is built from its fields:
 the web and the API through the group-commit writer, kiosks and button boxes through the batch
-insert, clerks through both (entry) and the correction update.
+insert, clerks through both (entry) and the correction update. Staff corrections of the labels and
+the item page's reads are at the end.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import msgspec
 from msgspec.structs import astuple
 from piccolo.engine.base import Engine
 
+from portal.store.audit import append_audit, audit_row
 from portal.store.bulk import CHUNK, insert_many
-from portal.store.core.tables import Feedback
-from portal.store.engine import is_postgres, run_on_driver
+from portal.store.core.tables import Classification, Feedback, FeedbackTopic, StaffLabel
+from portal.store.engine import current_engine, is_postgres, run_on_driver
+from portal.store.workspace.tables import Publication
 
 
 class FeedbackRow(msgspec.Struct):
@@ -285,3 +288,109 @@ async def publication_source(feedback_id: int) -> dict | None:
     return await Feedback.select(Feedback.redacted_text, Feedback.public_answer, Feedback.flagged).where(
         Feedback.id == feedback_id
     ).first()
+
+
+# Reads and writes of the staff workspace's item page.
+
+CORRECT_LABELS = "correct_labels"  # the audit action of a staff correction
+
+
+async def service_id_of_feedback(feedback_id: int) -> int | None:
+    """The id of the feedback's service; None when there is no such feedback."""
+    row = await Feedback.select(Feedback.service).where(Feedback.id == feedback_id).first()
+    return row["service"] if row else None
+
+
+async def feedback_for_staff(feedback_id: int) -> dict | None:
+    """The feedback as the item page shows it, with its service and office names; never the original text."""
+    return await Feedback.select(
+        Feedback.id, Feedback.reference, Feedback.channel, Feedback.rating, Feedback.redacted_text, Feedback.language,
+        Feedback.submitted_at, Feedback.received_at, Feedback.status, Feedback.public_answer, Feedback.answered_at,
+        Feedback.given_as, Feedback.flagged, Feedback.sentiment, Feedback.urgent, Feedback.topics,
+        Feedback.contact_consent, Feedback.service,
+        Feedback.service.code.as_alias("service_code"), Feedback.service.name_fr.as_alias("service_name_fr"),
+        Feedback.service.name_en.as_alias("service_name_en"), Feedback.office.name.as_alias("office_name"),
+    ).where(Feedback.id == feedback_id).first()
+
+
+async def original_text_of(feedback_id: int) -> str:
+    """The text as the citizen wrote it (callers audit the reading first)."""
+    row = await Feedback.select(Feedback.text).where(Feedback.id == feedback_id).first()
+    return row["text"]
+
+
+async def latest_classification(feedback_id: int) -> dict | None:
+    """The model's latest labels of the feedback, with their scores, model version and time; None if never classified."""
+    return (
+        await Classification.select(
+            Classification.model_version, Classification.sentiment, Classification.sentiment_scores,
+            Classification.topics, Classification.topic_scores, Classification.urgent, Classification.urgent_score,
+            Classification.flags, Classification.created_at,
+        )
+        .where(Classification.feedback == feedback_id)
+        .order_by(Classification.id, ascending=False)
+        .output(load_json=True)
+        .first()
+    )
+
+
+async def corrections_of(feedback_id: int) -> list[dict]:
+    """Staff corrections of the feedback's labels, oldest first, with their author's name."""
+    return await StaffLabel.select(
+        StaffLabel.sentiment, StaffLabel.topics, StaffLabel.urgent, StaffLabel.created_at,
+        StaffLabel.author.name.as_alias("author_name"),
+    ).where(StaffLabel.feedback == feedback_id).order_by(StaffLabel.id).output(load_json=True)
+
+
+async def publication_of(feedback_id: int) -> dict | None:
+    """The feedback's publication (text, time, withdrawn); None when never published."""
+    return await Publication.select(Publication.text, Publication.published_at, Publication.withdrawn).where(
+        Publication.feedback == feedback_id
+    ).first()
+
+
+async def topics_in_use() -> list[str]:
+    """Every topic some feedback has, once each."""
+    return [r["topic"] for r in await FeedbackTopic.select(FeedbackTopic.topic).distinct()]
+
+
+async def redacted_reports(feedback_ids: list[int]) -> dict[int, dict]:
+    """Reference, redacted text, channel and reception time of these feedback, by id."""
+    rows = await Feedback.select(
+        Feedback.id, Feedback.reference, Feedback.redacted_text, Feedback.channel, Feedback.received_at,
+    ).where(Feedback.id.is_in(feedback_ids))
+    return {r["id"]: r for r in rows}
+
+
+async def correct_labels(feedback_id: int, service_id: int, sentiment: str | None, topics: list[str], urgent: bool,
+                         actor: dict, *, client: str = "") -> None:
+    """One staff correction, in one transaction: kept as a StaffLabel, made the effective labels, audited with before and after."""
+    async with current_engine().transaction():
+        before = await Feedback.select(Feedback.sentiment, Feedback.topics, Feedback.urgent).where(
+            Feedback.id == feedback_id
+        ).first()
+        await StaffLabel.insert(
+            StaffLabel(feedback=feedback_id, author=actor["id"], sentiment=sentiment, topics=topics, urgent=urgent,
+                       created_at=dt.datetime.now(dt.timezone.utc))
+        )
+        await set_effective_labels(feedback_id, sentiment, topics, urgent)
+        await append_audit(audit_row(
+            CORRECT_LABELS, actor, feedback_id=feedback_id, service_id=service_id, client=client,
+            detail={"before": {**before, "topics": [t for t in (before["topics"] or "").split(",") if t]},
+                    "after": {"sentiment": sentiment, "topics": topics, "urgent": urgent}},
+        ))
+
+
+async def set_effective_labels(
+    feedback_id: int, sentiment: str | None, topics: list[str], urgent: bool, topic_scores: dict | None = None
+) -> None:
+    """Make these the labels dashboards, digests and the inbox read (FeedbackTopic rows included)."""
+    await Feedback.update(
+        {Feedback.sentiment: sentiment, Feedback.urgent: bool(urgent), Feedback.topics: ",".join(topics)}
+    ).where(Feedback.id == feedback_id)
+    await FeedbackTopic.delete().where(FeedbackTopic.feedback == feedback_id)
+    if topics:
+        scores = topic_scores or {}
+        await FeedbackTopic.insert(
+            *[FeedbackTopic(feedback=feedback_id, topic=t, score=float(scores.get(t, 1.0))) for t in topics]
+        )

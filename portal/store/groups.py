@@ -1,9 +1,16 @@
-"""Groups of similar reports in the store: the grouping lock, group sizes and "me too" counts."""
+"""Groups of similar reports in the store: grouping runs and their lock, staff changes, sizes and "me too" counts."""
 
 from __future__ import annotations
 
-from portal.store.core.tables import Feedback
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from portal.store import embeddings
+from portal.store.audit import append_audit, audit_row
+from portal.store.core.tables import Feedback, Service
 from portal.store.engine import current_engine, is_postgres
+from portal.store.workspace.tables import ReportGroup, ReportGroupMember
 
 _LOCK_KEY = 61_006  # advisory lock namespace of grouping runs (PostgreSQL)
 
@@ -50,3 +57,159 @@ async def reports_in_group_of(reference: str) -> int:
     )
     return int(rows[0]["n"]) if rows else 0
 
+
+
+GROUP_CONFIRM = "group_confirm"  # audit actions of staff changes to groups
+GROUP_SPLIT = "group_split"
+GROUP_MERGE = "group_merge"
+
+
+async def find_group(group_id: int) -> dict | None:
+    """One group with its service, who created and confirmed it, and when."""
+    return await ReportGroup.select(
+        ReportGroup.id, ReportGroup.service, ReportGroup.title, ReportGroup.confirmed, ReportGroup.confirmed_at,
+        ReportGroup.created_at, ReportGroup.created_by.name.as_alias("created_by_name"),
+        ReportGroup.confirmed_by.name.as_alias("confirmed_by_name"),
+        ReportGroup.service.code.as_alias("service_code"), ReportGroup.service.name_fr.as_alias("service_name"),
+    ).where(ReportGroup.id == group_id).first()
+
+
+async def group_exists(group_id: int) -> bool:
+    """Whether the group is still there (a split may have dissolved it)."""
+    return await ReportGroup.exists().where(ReportGroup.id == group_id)
+
+
+async def group_members(group_id: int) -> list[dict]:
+    """The group's members, oldest first: how and how closely each joined, and its redacted text only."""
+    return await ReportGroupMember.select(
+        ReportGroupMember.feedback.as_alias("feedback_id"), ReportGroupMember.added_by, ReportGroupMember.similarity,
+        ReportGroupMember.feedback.reference.as_alias("reference"), ReportGroupMember.feedback.channel.as_alias("channel"),
+        ReportGroupMember.feedback.redacted_text.as_alias("redacted_text"),
+        ReportGroupMember.feedback.received_at.as_alias("received_at"),
+        ReportGroupMember.feedback.sentiment.as_alias("sentiment"),
+    ).where(ReportGroupMember.report_group == group_id).order_by(ReportGroupMember.feedback.received_at)
+
+
+async def other_groups_of_service(service_id: int, group_id: int, limit: int) -> list[dict]:
+    """Id and title of the service's other groups, newest first."""
+    return await ReportGroup.select(ReportGroup.id, ReportGroup.title).where(
+        (ReportGroup.service == service_id) & (ReportGroup.id != group_id)
+    ).order_by(ReportGroup.id, ascending=False).limit(limit)
+
+
+async def group_of_feedback(feedback_id: int) -> dict | None:
+    """Id, title and confirmation of the group the feedback is in; None when in none (or split out)."""
+    row = await ReportGroupMember.select(ReportGroupMember.report_group).where(
+        ReportGroupMember.feedback == feedback_id
+    ).first()
+    if row is None or row["report_group"] is None:
+        return None
+    return await ReportGroup.select(ReportGroup.id, ReportGroup.title, ReportGroup.confirmed).where(
+        ReportGroup.id == row["report_group"]
+    ).first()
+
+
+async def confirm_group(group_id: int, service_id: int, title: str, actor: dict, *, client: str = "") -> None:
+    """Confirm the group under this title, audited, in one transaction."""
+    async with current_engine().transaction():
+        await ReportGroup.update({
+            ReportGroup.title: title, ReportGroup.confirmed: True, ReportGroup.confirmed_by: actor["id"],
+            ReportGroup.confirmed_at: dt.datetime.now(dt.timezone.utc),
+        }).where(ReportGroup.id == group_id)
+        await append_audit(audit_row(GROUP_CONFIRM, actor, service_id=service_id, client=client,
+                                     detail={"group": group_id, "title": title}))
+
+
+async def split_from_group(group_id: int, service_id: int, feedback_ids: list[int], dissolve: bool, actor: dict,
+                           *, client: str = "") -> None:
+    """Take these members out of the group for good (the model will not put them back), audited, in one transaction.
+
+    With `dissolve`, the group goes too, and its remaining members go back to the model.
+    """
+    async with current_engine().transaction():
+        await ReportGroupMember.update({ReportGroupMember.report_group: None, ReportGroupMember.added_by: "staff"}).where(
+            (ReportGroupMember.report_group == group_id) & ReportGroupMember.feedback.is_in(feedback_ids)
+        )
+        if dissolve:
+            await ReportGroupMember.delete().where(ReportGroupMember.report_group == group_id)
+            await ReportGroup.delete().where(ReportGroup.id == group_id)
+        await append_audit(*(
+            audit_row(GROUP_SPLIT, actor, feedback_id=feedback_id, service_id=service_id, client=client,
+                      detail={"group": group_id, "dissolved": dissolve})
+            for feedback_id in feedback_ids
+        ))
+
+
+async def merge_groups(group_id: int, other: dict, service_id: int, confirm: bool, actor: dict, *, client: str = "") -> None:
+    """Move every member of the other group (id, title) into this one and remove it, audited, in one transaction.
+
+    With `confirm`, this group becomes confirmed by the actor.
+    """
+    async with current_engine().transaction():
+        await ReportGroupMember.update({ReportGroupMember.report_group: group_id}).where(
+            ReportGroupMember.report_group == other["id"]
+        )
+        if confirm:
+            await ReportGroup.update({ReportGroup.confirmed: True, ReportGroup.confirmed_by: actor["id"],
+                                      ReportGroup.confirmed_at: dt.datetime.now(dt.timezone.utc)}).where(
+                ReportGroup.id == group_id)
+        await ReportGroup.delete().where(ReportGroup.id == other["id"])
+        await append_audit(audit_row(GROUP_MERGE, actor, service_id=service_id, client=client,
+                                     detail={"group": group_id, "merged": other["id"], "merged_title": other["title"]}))
+
+
+async def service_codes() -> dict[int, str]:
+    """Every service's code, by id."""
+    return {r["id"]: r["code"] for r in await Service.select(Service.id, Service.code)}
+
+
+@dataclass(eq=False)  # each one is itself: a run may create two groups of one title
+class NewGroup:
+    """A group a grouping run creates, with its members."""
+
+    title: str
+    members: list[tuple[int, float]] = field(default_factory=list)  # (feedback id, similarity)
+
+
+@dataclass
+class Filing:
+    """What a grouping run decided: the groups it creates, and the feedback that join a group."""
+
+    new_groups: list[NewGroup] = field(default_factory=list)
+    # (the group: an existing group's id, or one of new_groups; feedback id, similarity)
+    joins: list[tuple[int | NewGroup, int, float]] = field(default_factory=list)
+
+
+async def file_similar_reports(service_id: int, since: dt.datetime, now: dt.datetime,
+                               decide: Callable[[list[dict], list[dict]], Filing]) -> Filing:
+    """One grouping run of a service, in one transaction under the service's grouping lock.
+
+    `decide` is given the service's ungrouped feedback received since then (`ungrouped_embeddings`)
+    and every member of its groups (`group_member_embeddings`), and says what to file; new groups
+    are created at `now`. Nothing is read further, nor written, when there is nothing to file.
+    """
+    async with current_engine().transaction():
+        await lock_service_grouping(service_id)
+        items = await embeddings.ungrouped_embeddings(service_id, since)
+        if not items:
+            return Filing()
+        filing = decide(items, await embeddings.group_member_embeddings(service_id))
+        ids: dict[NewGroup, int] = {}
+        for group in filing.new_groups:
+            rows = await ReportGroup.insert(
+                ReportGroup(service=service_id, title=group.title, created_by=None, confirmed=False, created_at=now)
+            ).returning(ReportGroup.id)
+            ids[group] = rows[0]["id"]
+        added_at = dt.datetime.now(dt.timezone.utc)
+        members = [
+            ReportGroupMember(report_group=ids[group], feedback=feedback_id, added_by="model",
+                              similarity=round(score, 4), added_at=added_at)
+            for group in filing.new_groups for feedback_id, score in group.members
+        ] + [
+            ReportGroupMember(report_group=ids[group] if isinstance(group, NewGroup) else group, feedback=feedback_id,
+                              added_by="model", similarity=round(score, 4), added_at=added_at)
+            for group, feedback_id, score in filing.joins
+        ]
+        if members:
+            await ReportGroupMember.insert(*members)
+    return filing

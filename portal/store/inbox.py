@@ -1,0 +1,131 @@
+"""The staff inbox in the store: search of feedback, urgent and oldest first, keyset-paged, and export rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from piccolo.columns.combination import WhereRaw
+
+from portal.store.core.tables import Feedback, FeedbackTopic
+from portal.store.engine import current_engine, is_postgres
+
+
+@dataclass(frozen=True)
+class InboxSearch:
+    """What to look for; an empty field matches everything."""
+
+    services: tuple[int, ...] | None = None  # None: every service; () matches nothing
+    statuses: tuple[str, ...] = ()
+    channel: str | None = None
+    office: int | None = None
+    sentiment: str | None = None
+    topic: str | None = None
+    urgent: bool | None = None
+    received_from: dt.datetime | None = None
+    received_before: dt.datetime | None = None
+    reference: str | None = None
+    text: str = ""  # matched literally and case-insensitively in the redacted text
+
+
+# Where an inbox page resumes: after the row with this (urgent, received_at, id).
+InboxKey = tuple[bool, dt.datetime, int]
+
+_COLUMNS = (
+    Feedback.id,
+    Feedback.reference,
+    Feedback.channel,
+    Feedback.rating,
+    Feedback.redacted_text,
+    Feedback.sentiment,
+    Feedback.topics,
+    Feedback.urgent,
+    Feedback.status,
+    Feedback.received_at,
+    Feedback.service.code.as_alias("service_code"),
+    Feedback.service.name_fr.as_alias("service_name_fr"),
+    Feedback.service.name_en.as_alias("service_name_en"),
+    Feedback.office.name.as_alias("office_name"),
+)
+
+
+def _conditions(search: InboxSearch) -> list:
+    """WHERE clauses of the search."""
+    where = []
+    if search.services:
+        wanted = list(search.services)
+        where.append(Feedback.service == wanted[0] if len(wanted) == 1 else Feedback.service.is_in(wanted))
+    if len(search.statuses) == 1:
+        where.append(Feedback.status == search.statuses[0])
+    elif search.statuses:
+        where.append(Feedback.status.is_in(list(search.statuses)))
+    if search.channel:
+        where.append(Feedback.channel == search.channel)
+    if search.office:
+        where.append(Feedback.office == search.office)
+    if search.sentiment:
+        where.append(Feedback.sentiment == search.sentiment)
+    if search.urgent is not None:
+        where.append(Feedback.urgent == search.urgent)
+    if search.received_from:
+        where.append(Feedback.received_at >= search.received_from)
+    if search.received_before:
+        where.append(Feedback.received_at < search.received_before)
+    if search.topic:
+        where.append(Feedback.id.is_in(FeedbackTopic.select(FeedbackTopic.feedback).where(FeedbackTopic.topic == search.topic)))
+    if search.reference:
+        where.append(Feedback.reference == search.reference)
+    if search.text:
+        # What was typed is matched literally: % and _ are escaped, with a backslash.
+        pattern = "%" + search.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        if is_postgres(current_engine()):  # backslash is PostgreSQL's default LIKE escape
+            where.append(Feedback.redacted_text.ilike(pattern))
+        else:  # SQLite's LIKE ignores ASCII case and has no escape character unless given one
+            where.append(WhereRaw("\"feedback\".\"redacted_text\" LIKE {} ESCAPE '\\'", pattern))
+    return where
+
+
+async def feedback_for_inbox(search: InboxSearch, after: InboxKey | None = None, limit: int = 50) -> list[dict]:
+    """Up to `limit` feedback matching the search: urgent first, then the rest, each oldest first; resumes after `after`.
+
+    Read as two index-friendly ascending scans (urgent, then not urgent) rather than one mixed
+    DESC/ASC sort, so deep pages stay as fast as the first.
+    """
+    if search.services is not None and not search.services:
+        return []
+    where = _conditions(search)
+    rows: list[dict] = []
+    for urgent in (True, False):
+        if search.urgent is not None and search.urgent != urgent:
+            continue
+        if after and after[0] is False and urgent:
+            continue  # the key is already past the urgent part
+        part = [*where, Feedback.urgent == urgent]
+        if after and after[0] == urgent:
+            _, received, row_id = after
+            part.append((Feedback.received_at > received) | ((Feedback.received_at == received) & (Feedback.id > row_id)))
+        query = Feedback.select(*_COLUMNS)
+        for clause in part:
+            query = query.where(clause)
+        rows += await query.order_by(Feedback.received_at, Feedback.id).limit(limit - len(rows))
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+EXPORT_PAGE = 1000
+
+
+async def feedback_for_export(search: InboxSearch, limit: int) -> list[dict]:
+    """At most `limit` feedback matching the search, in inbox order, read a thousand at a time."""
+    rows: list[dict] = []
+    after: InboxKey | None = None
+    while len(rows) < limit:
+        want = min(EXPORT_PAGE, limit - len(rows))
+        page = await feedback_for_inbox(search, after, limit=want + 1)  # one more says whether to go on
+        rows += page[:want]
+        if len(page) <= want:
+            break
+        last = page[want - 1]
+        after = (bool(last["urgent"]), last["received_at"].astimezone(dt.timezone.utc), last["id"])
+    return rows
