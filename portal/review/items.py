@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from portal.classify.labels import DEFAULT_TOPIC_NAMES
-from portal.classify.queue import apply_effective_labels
 from portal.review import audit
 from portal.review.answers import templates_for
 from portal.review.similar import similar_reports
@@ -18,6 +17,7 @@ from portal.store.core.tables import (
     StaffLabel,
 )
 from portal.store.engine import current_engine
+from portal.store.labels import apply_effective_labels
 from portal.store.status import moves_from
 from portal.store.workspace.tables import Publication
 
