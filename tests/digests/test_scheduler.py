@@ -10,12 +10,9 @@ import sys
 import time
 
 from portal.digests.scheduler import DigestScheduler
-from portal.digests.subscriptions import (
-    SubscriptionRequest,
-    remove_subscription,
-    subscribe,
-)
+from portal.digests.subscriptions import SubscriptionRequest, subscribe
 from portal.store.digests.tables import DigestRun, DigestSubscription
+from portal.store.subscriptions import remove_subscription
 from tests.conftest import ROOT, server_env
 from tests.digests.conftest import running_app
 from tests.factories import create_service
