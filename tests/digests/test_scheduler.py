@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+from portal.digests.periods import due_periods
 from portal.digests.scheduler import DigestScheduler
 from portal.digests.subscriptions import SubscriptionRequest, subscribe
 from portal.store.digests.tables import DigestRun, DigestSubscription
@@ -24,7 +25,7 @@ async def due_subscription(**kw) -> dict:
     sub = await subscribe(SubscriptionRequest("owner@example.fr", ("etat-civil",), **kw))
     created = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=15)
     await DigestSubscription.update({DigestSubscription.created_at: created}).where(DigestSubscription.id == sub["id"])
-    return sub
+    return {**sub, "created_at": created}
 
 
 async def wait_for(condition, seconds: float = 20.0) -> None:
@@ -34,6 +35,16 @@ async def wait_for(condition, seconds: float = 20.0) -> None:
             return
         await asyncio.sleep(0.2)
     raise AssertionError("condition not met in time")
+
+
+def every_due_period_sent(subscription: dict):
+    """The condition to stop a scheduler on: each period due now is sent (stopped mid-send, an e-mail has no run)."""
+    due = len(due_periods(subscription, dt.datetime.now(dt.timezone.utc)))
+
+    async def condition() -> bool:
+        return await _count_sent() >= due
+
+    return condition
 
 
 async def test_jobs_follow_the_subscriptions(mail_settings):
@@ -60,9 +71,9 @@ async def test_jobs_follow_the_subscriptions(mail_settings):
 
 
 async def test_in_process_scheduler_catches_up_at_start(mail_settings, smtp_server, make_app):
-    await due_subscription()
+    sub = await due_subscription()
     async with running_app(make_app, run_scheduler=True, smtp_url=smtp_server.url) as client:
-        await wait_for(lambda: _count_sent())
+        await wait_for(every_due_period_sent(sub))
         assert client.app.state.digest_scheduler.scheduler.running
     sent = await _count_sent()
     assert sent >= 1 and len(smtp_server.messages) == sent
@@ -90,10 +101,10 @@ async def test_two_run_due_processes_at_once_send_each_digest_once(mail_settings
 
 
 async def test_scheduler_process_sends_then_a_restart_sends_nothing_again(mail_settings, smtp_server):
-    await due_subscription()
+    sub = await due_subscription()
     first = _portal(mail_settings, smtp_server.url, "scheduler")
     try:
-        await wait_for(lambda: _count_sent(), seconds=30)
+        await wait_for(every_due_period_sent(sub), seconds=30)
     finally:
         first.send_signal(signal.SIGTERM)
         await asyncio.to_thread(first.communicate, timeout=20)
