@@ -83,10 +83,18 @@ async def _count_sent() -> int:
     return await DigestRun.count().where(DigestRun.state == "sent")
 
 
-def _portal(settings, smtp_url: str, *args: str) -> subprocess.Popen:
-    env = server_env(settings, PORTAL_SMTP_URL=smtp_url)
+def _portal(settings, smtp_url: str, *args: str, **env: str) -> subprocess.Popen:
+    env = {**server_env(settings, PORTAL_SMTP_URL=smtp_url), **env}
     return subprocess.Popen([sys.executable, "-m", "portal", *args], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _until_running(scheduler: subprocess.Popen) -> None:
+    """Read a scheduler's log (at INFO) until it says it runs: its signal handlers are in place by then."""
+    for line in scheduler.stderr:
+        if "digest scheduler running" in line:
+            return
+    raise AssertionError("the scheduler stopped before it ran")
 
 
 async def test_two_run_due_processes_at_once_send_each_digest_once(mail_settings, smtp_server):
@@ -110,7 +118,9 @@ async def test_scheduler_process_sends_then_a_restart_sends_nothing_again(mail_s
         await asyncio.to_thread(first.communicate, timeout=20)
     assert first.returncode == 0
     sent = len(smtp_server.messages)
-    second = _portal(mail_settings, smtp_server.url, "scheduler")  # the restart: catch-up finds nothing missing
+    # The restart: catch-up finds nothing missing. Its start is awaited, however long a busy machine takes.
+    second = _portal(mail_settings, smtp_server.url, "scheduler", PORTAL_LOG_LEVEL="INFO")
+    await asyncio.to_thread(_until_running, second)
     await asyncio.sleep(4)
     second.send_signal(signal.SIGTERM)
     await asyncio.to_thread(second.communicate, timeout=20)
