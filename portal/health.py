@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Response, get
 from litestar.datastructures import State
 
-from portal.store.core.tables import Service
+from portal.store.health import check_database
 
 
 @get("/healthz", media_type="application/json", sync_to_thread=False, include_in_schema=True, tags=["health"])
@@ -19,7 +19,7 @@ async def readyz(state: State) -> Response[dict]:
     """The database answers (and the classifier is loaded when this process runs the worker)."""
     checks: dict[str, str] = {}
     try:
-        await Service.count()
+        await check_database()
         checks["database"] = "ok"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["database"] = f"error: {type(exc).__name__}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.store.core.tables import Feedback
+from portal.store.labels import staff_corrected_feedback
 
 
 async def corrections_from_store() -> list[tuple[str, dict]]:
@@ -11,21 +11,15 @@ async def corrections_from_store() -> list[tuple[str, dict]]:
     A correction may change only one label; the others are the ones staff left standing, which
     is itself a confirmation worth learning from.
     """
-    rows = await Feedback.raw(
-        "SELECT id, text, sentiment, topics, urgent, flagged FROM feedback "
-        "WHERE text <> '' AND id IN (SELECT feedback FROM staff_label) ORDER BY id"
-    )
-    corrections = []
-    for row in rows:
-        corrections.append(
-            (
-                row["text"],
-                {
-                    "sentiment": row["sentiment"],
-                    "topics": [t for t in (row["topics"] or "").split(",") if t],
-                    "urgent": bool(row["urgent"]),
-                    "flags": ["spam"] if row["flagged"] else [],
-                },
-            )
+    return [
+        (
+            row["text"],
+            {
+                "sentiment": row["sentiment"],
+                "topics": row["topics"],
+                "urgent": row["urgent"],
+                "flags": ["spam"] if row["flagged"] else [],
+            },
         )
-    return corrections
+        for row in await staff_corrected_feedback()
+    ]

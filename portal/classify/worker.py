@@ -7,8 +7,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from portal.classify.queue import LEASE_SECONDS, claim_pending, release, store_labels
-from portal.store.core.tables import Feedback
+import numpy as np
+
+from portal.store.labels import (
+    LEASE_SECONDS,
+    ModelLabels,
+    claim_pending,
+    release,
+    services_of,
+    store_labels,
+)
 
 log = logging.getLogger("portal.classify.worker")
 
@@ -35,12 +43,22 @@ class WorkerStats:
     errors: list[str] = field(default_factory=list)
 
 
-def classify_batch(classifier, texts: list[str]):
-    """The CPU part, run in a thread: labels, embeddings and urgency scores for a batch."""
+def classify_batch(classifier, items: list[dict]) -> list[ModelLabels]:
+    """The CPU part, run in a thread: the labels, embedding and urgency score of each claimed item ({"id", "text"})."""
+    texts = [i["text"] for i in items]
     encoded = classifier.encoder.encode(texts)
     labels = classifier.label(texts, encoded.features, encoded.embeddings)
     urgent_scores = classifier.heads.urgent.scores(encoded.features)[:, 0].tolist()
-    return labels, encoded.embeddings, urgent_scores
+    return [
+        ModelLabels(
+            feedback=item["id"], model_version=label["model_version"], sentiment=label["sentiment"],
+            sentiment_scores=label["sentiment_scores"], topics=label["topics"], topic_scores=label["topic_scores"],
+            urgent=label["urgent"], urgent_score=float(urgent_score), flags=label["flags"], language=label["language"],
+            embedding=np.asarray(vector, dtype=np.float32).tobytes(),
+            flagged="spam" in label["flags"] or "abusive" in label["flags"],
+        )
+        for item, label, vector, urgent_score in zip(items, labels, encoded.embeddings, urgent_scores)
+    ]
 
 
 async def run_once(classifier, batch_size: int = 32, lease_seconds: int = LEASE_SECONDS,
@@ -53,16 +71,13 @@ async def run_once(classifier, batch_size: int = 32, lease_seconds: int = LEASE_
     if not claimed.items:
         return 0
     try:
-        labels, embeddings, urgent_scores = await asyncio.to_thread(
-            classify_batch, classifier, [i["text"] for i in claimed.items]
-        )
+        labelled = await asyncio.to_thread(classify_batch, classifier, claimed.items)
     except BaseException:
         await release(claimed)
         raise
-    stored = await store_labels(claimed, labels, embeddings, urgent_scores)
+    stored = await store_labels(claimed, labelled)
     if stored and touched_services is not None:
-        rows = await Feedback.select(Feedback.service).where(Feedback.id.is_in(stored))
-        touched_services.update(r["service"] for r in rows)
+        touched_services.update(await services_of(stored))
     return len(stored)
 
 

@@ -83,7 +83,7 @@ def _describe(row: dict) -> str:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from portal.digests.subscriptions import list_subscriptions
+    from portal.store.subscriptions import list_subscriptions
 
     rows = _with_store(settings, lambda: list_subscriptions(args.owner))
     for row in rows:
@@ -94,7 +94,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from portal.digests.subscriptions import remove_subscription
+    from portal.store.subscriptions import remove_subscription
 
     if _with_store(settings, lambda: remove_subscription(args.id)):
         print(f"subscription {args.id} removed")

@@ -13,9 +13,9 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from portal.digests.render import ARCHIVE_LINK_DAYS, archive_link_expired, archived_html
-from portal.digests.runs import archived_run
-from portal.digests.subscriptions import get_subscription, unsubscribe
 from portal.review.sessions import LoginRequired, current_staff
+from portal.store.digest_runs import archived_run
+from portal.store.subscriptions import get_subscription, unsubscribe
 from portal.web.i18n import N_, _
 from portal.web.params import can_be_row_id
 from portal.web.signing import verify

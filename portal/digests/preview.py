@@ -5,8 +5,9 @@ from __future__ import annotations
 from portal.digests.content import build_digest
 from portal.digests.periods import parse_period
 from portal.digests.render import RenderedDigest, render_digest, unsubscribe_url
-from portal.digests.subscriptions import OutOfScope, digest_services, list_subscriptions, service_codes
+from portal.digests.subscriptions import OutOfScope, digest_services, service_codes
 from portal.settings import Settings
+from portal.store.subscriptions import list_subscriptions
 
 
 class PreviewError(ValueError):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 import traceback
 from dataclasses import dataclass, field
 
@@ -16,14 +15,17 @@ from portal.digests.render import (
     render_digest,
     unsubscribe_url,
 )
-from portal.digests.subscriptions import (
-    OutOfScope,
-    digest_services,
-    list_subscriptions,
-    service_codes,
-)
+from portal.digests.subscriptions import OutOfScope, digest_services, service_codes
 from portal.settings import Settings
-from portal.store.digests.tables import DigestRun
+from portal.store.digest_runs import (
+    Claim,
+    claim_run,
+    finished_periods,
+    mark_failed,
+    mark_sent,
+    retry_later,
+)
+from portal.store.subscriptions import list_subscriptions
 from portal.web.mail import MailError, send_email
 
 log = logging.getLogger(__name__)
@@ -47,13 +49,6 @@ class DeliveryPolicy:
         return self.retry_delays[min(attempts, len(self.retry_delays)) - 1]
 
 
-@dataclass(frozen=True)
-class Claim:
-    run_id: int
-    token: str
-    attempts: int
-
-
 @dataclass
 class PassReport:
     sent: list[int] = field(default_factory=list)
@@ -64,55 +59,19 @@ class PassReport:
         return f"sent {len(self.sent)}, to retry {len(self.retrying)}, failed {len(self.failed)}"
 
 
-async def claim_run(subscription: dict, period: Period, now: dt.datetime, policy: DeliveryPolicy) -> Claim | None:
-    """Claim the (subscription, period) row, or take over a dead or retry-due claim; None if someone else has it.
-
-    The unique index on (subscription, period_start) makes the insert the arbiter between
-    processes; the takeover is a conditional update, so only one process wins it.
-    """
-    token = secrets.token_hex(16)
-    inserted = await DigestRun.insert(DigestRun(
-        subscription=subscription["id"], recipient=subscription["owner_email"], period_start=period.start,
-        period_end=period.end, state="claimed", claimed_at=now, claim_token=token, retry_at=now + policy.lease,
-        attempts=1, last_error="", message_id="", subject="", html="", text="",
-    )).on_conflict(target=(DigestRun.subscription, DigestRun.period_start), action="DO NOTHING").returning(DigestRun.id)
-    if inserted:
-        return Claim(inserted[0]["id"], token, 1)
-    taken = await DigestRun.raw(
-        """UPDATE digest_run SET claim_token = {}, claimed_at = {}, retry_at = {}, attempts = attempts + 1
-           WHERE subscription = {} AND period_start = {} AND state = 'claimed' AND retry_at <= {}
-           RETURNING id, attempts""",
-        token, now, now + policy.lease, subscription["id"], period.start, now,
-    )
-    return Claim(taken[0]["id"], token, int(taken[0]["attempts"])) if taken else None
-
-
-async def mark_sent(claim: Claim, *, subject: str, html: str, text: str, chart_png: bytes, message_id: str,
-                    now: dt.datetime) -> bool:
-    rows = await DigestRun.update({
-        DigestRun.state: "sent", DigestRun.sent_at: now, DigestRun.message_id: message_id, DigestRun.subject: subject,
-        DigestRun.html: html, DigestRun.text: text, DigestRun.chart_png: chart_png, DigestRun.last_error: "",
-        DigestRun.retry_at: None,
-    }).where((DigestRun.id == claim.run_id) & (DigestRun.claim_token == claim.token)).returning(DigestRun.id)
-    return bool(rows)
-
-
 async def record_failure(claim: Claim, error: str, now: dt.datetime, policy: DeliveryPolicy, permanent: bool = False) -> str:
     """Release the claim for a later retry with backoff, or mark the run failed after the last attempt."""
-    final = permanent or claim.attempts >= policy.max_attempts
-    values = {DigestRun.last_error: error[:2000], DigestRun.claim_token: ""}
-    if final:
-        values.update({DigestRun.state: "failed", DigestRun.retry_at: None})
-    else:
-        values[DigestRun.retry_at] = now + policy.retry_delay(claim.attempts)
-    await DigestRun.update(values).where((DigestRun.id == claim.run_id) & (DigestRun.claim_token == claim.token))
-    return "failed" if final else "retrying"
+    if permanent or claim.attempts >= policy.max_attempts:
+        await mark_failed(claim, error)
+        return "failed"
+    await retry_later(claim, error, now + policy.retry_delay(claim.attempts))
+    return "retrying"
 
 
 async def deliver(settings: Settings, subscription: dict, period: Period, now: dt.datetime,
                   policy: DeliveryPolicy) -> str | None:
     """One digest: claim, build, render, send, mark. Returns sent/retrying/failed, or None if not ours."""
-    claim = await claim_run(subscription, period, now, policy)
+    claim = await claim_run(subscription["id"], subscription["owner_email"], period.start, period.end, now, policy.lease)
     if claim is None:
         return None
     unsubscribe = unsubscribe_url(settings, subscription["id"])
@@ -155,13 +114,7 @@ async def run_due(settings: Settings, *, now: dt.datetime | None = None, policy:
         periods = due_periods(subscription, now)[-policy.catch_up_periods:]
         if not periods:
             continue
-        finished = {
-            _utc(r["period_start"])
-            for r in await DigestRun.select(DigestRun.period_start).where(
-                (DigestRun.subscription == subscription["id"]) & DigestRun.state.is_in(["sent", "failed"])
-                & (DigestRun.period_start >= periods[0].start)
-            )
-        }
+        finished = await finished_periods(subscription["id"], periods[0].start)
         for period in periods:
             if period.start in finished:
                 continue
@@ -169,12 +122,3 @@ async def run_due(settings: Settings, *, now: dt.datetime | None = None, policy:
             if state:
                 getattr(report, state).append(subscription["id"])
     return report
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-async def archived_run(run_id: int) -> dict | None:
-    """A digest run with its archived e-mail, for the portal's archive page."""
-    return await DigestRun.select().where(DigestRun.id == run_id).first()

@@ -13,8 +13,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from portal.digests.periods import WEEKDAYS
 from portal.digests.runs import run_due
-from portal.digests.subscriptions import fingerprint, list_subscriptions
 from portal.settings import Settings
+from portal.store.subscriptions import fingerprint, list_subscriptions
 
 log = logging.getLogger(__name__)
 SWEEP_MINUTES = 5  # retries, stale claims and missed periods are picked up this often

@@ -1,4 +1,4 @@
-"""Digest subscriptions: subscribe, list, remove, unsubscribe, their scope, and a fingerprint of them all."""
+"""Digest subscriptions: subscribe (every field checked) and the services a digest to an address may show."""
 
 from __future__ import annotations
 
@@ -10,8 +10,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from portal.digests.periods import WEEKDAYS
 from portal.review.access import service_scope
 from portal.review.accounts import identity
-from portal.store.core.tables import Service, StaffUser
-from portal.store.digests.tables import FREQUENCIES, DigestSubscription
+from portal.store.digests.tables import FREQUENCIES
+from portal.store.subscriptions import (
+    active_account,
+    add_subscription,
+    known_service_codes,
+    services_and_owners,
+)
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -57,7 +62,7 @@ async def subscribe(request: SubscriptionRequest) -> dict:
         raise SubscriptionError("language must be fr or en")
     codes = tuple(dict.fromkeys(c.strip() for c in request.services if c.strip()))
     if codes:
-        known = {r["code"] for r in await Service.select(Service.code).where(Service.code.is_in(list(codes)))}
+        known = await known_service_codes(codes)
         if missing := [c for c in codes if c not in known]:
             raise SubscriptionError(f"unknown service code(s): {', '.join(missing)}")
     owned = await owned_services(email)
@@ -68,50 +73,13 @@ async def subscribe(request: SubscriptionRequest) -> dict:
     except OutOfScope:
         raise SubscriptionError(f"{email} owns no active service: list the address among a service's owners, or give "
                                 "them a staff account with `portal create-user --role owner --service CODE`") from None
-    now = dt.datetime.now(dt.timezone.utc)
-    row = DigestSubscription(owner_email=email, services=",".join(codes), frequency=request.frequency, weekday=weekday,
-                             send_time=request.send_time, time_zone=request.time_zone, language=request.language,
-                             active=True, created_at=now, updated_at=now)
-    await row.save()
-    return await get_subscription(row.id)
-
-
-async def get_subscription(subscription_id: int) -> dict | None:
-    return await DigestSubscription.select().where(DigestSubscription.id == subscription_id).first()
-
-
-async def list_subscriptions(owner_email: str | None = None, active_only: bool = False) -> list[dict]:
-    query = DigestSubscription.select().order_by(DigestSubscription.id)
-    if owner_email:
-        query = query.where(DigestSubscription.owner_email == owner_email.strip().lower())
-    if active_only:
-        query = query.where(DigestSubscription.active == True)  # noqa: E712
-    return await query
-
-
-async def remove_subscription(subscription_id: int) -> bool:
-    """Delete a subscription; the digests already sent stay in the archive."""
-    rows = await DigestSubscription.delete().where(DigestSubscription.id == subscription_id).returning(DigestSubscription.id)
-    return bool(rows)
-
-
-async def unsubscribe(subscription_id: int) -> bool:
-    """Stop sending; the row stays so the person can see what they left. True if it was active."""
-    now = dt.datetime.now(dt.timezone.utc)
-    rows = await DigestSubscription.update(
-        {DigestSubscription.active: False, DigestSubscription.unsubscribed_at: now, DigestSubscription.updated_at: now}
-    ).where((DigestSubscription.id == subscription_id) & (DigestSubscription.active == True)).returning(DigestSubscription.id)  # noqa: E712
-    return bool(rows)
-
-
-async def fingerprint() -> tuple:
-    """Changes whenever a subscription is added, removed or changed: the scheduler rebuilds on it."""
-    rows = await DigestSubscription.raw("SELECT COUNT(*) AS n, MAX(updated_at) AS changed, MAX(id) AS last FROM digest_subscription")
-    row = rows[0]
-    return (int(row["n"]), str(row["changed"]), row["last"])
+    return await add_subscription(owner_email=email, services=codes, frequency=request.frequency, weekday=weekday,
+                                  send_time=request.send_time, time_zone=request.time_zone, language=request.language,
+                                  now=dt.datetime.now(dt.timezone.utc))
 
 
 def service_codes(subscription: dict) -> list[str]:
+    """The service codes a subscription names (none: every service its recipient owns)."""
     return [c for c in (subscription.get("services") or "").split(",") if c]
 
 
@@ -123,12 +91,11 @@ async def owned_services(email: str) -> list[dict] | None:
     agent's assigned services). An active administrator account sees every service.
     """
     email = email.strip().lower()
-    account = await StaffUser.select(StaffUser.id, StaffUser.email, StaffUser.name, StaffUser.role, StaffUser.office,
-                                     StaffUser.active).where((StaffUser.email == email) & (StaffUser.active == True)).first()  # noqa: E712
+    account = await active_account(email)
     scope = service_scope(await identity(account)) if account else []
     if scope is None:
         return None
-    rows = await Service.select(Service.id, Service.code, Service.active, Service.owner_emails).order_by(Service.id)
+    rows = await services_and_owners()
     return [{"code": r["code"], "active": r["active"]} for r in rows
             if r["id"] in scope or email in {e.strip().lower() for e in (r["owner_emails"] or "").split(",")}]
 

@@ -373,7 +373,7 @@ async def correct_labels(feedback_id: int, service_id: int, sentiment: str | Non
             StaffLabel(feedback=feedback_id, author=actor["id"], sentiment=sentiment, topics=topics, urgent=urgent,
                        created_at=dt.datetime.now(dt.timezone.utc))
         )
-        await set_effective_labels(feedback_id, sentiment, topics, urgent)
+        await apply_effective_labels(feedback_id, sentiment, topics, urgent)
         await append_audit(audit_row(
             CORRECT_LABELS, actor, feedback_id=feedback_id, service_id=service_id, client=client,
             detail={"before": {**before, "topics": [t for t in (before["topics"] or "").split(",") if t]},
@@ -381,7 +381,7 @@ async def correct_labels(feedback_id: int, service_id: int, sentiment: str | Non
         ))
 
 
-async def set_effective_labels(
+async def apply_effective_labels(
     feedback_id: int, sentiment: str | None, topics: list[str], urgent: bool, topic_scores: dict | None = None
 ) -> None:
     """Make these the labels dashboards, digests and the inbox read (FeedbackTopic rows included)."""

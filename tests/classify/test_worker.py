@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from portal.__main__ import build_parser
-from portal.classify.queue import claim_pending, store_labels
 from portal.classify.worker import classify_batch, run_once, run_worker
 from portal.store.core.tables import Classification, Feedback, FeedbackTopic, StaffLabel
+from portal.store.labels import claim_pending, store_labels
 from portal.store.workspace.tables import ReportGroupMember
 from tests.conftest import ROOT, clean_tables
 from tests.factories import create_feedback, create_service
@@ -76,9 +76,9 @@ async def test_an_expired_lease_is_reclaimed_and_the_late_worker_stores_nothing(
     second = await claim_pending(batch_size=10, lease_seconds=60)
     assert [i["id"] for i in second.items] == [i["id"] for i in first.items]
 
-    labels, embeddings, urgent = classify_batch(classifier, [i["text"] for i in first.items])
-    assert await store_labels(first, labels, embeddings, urgent) == []  # lost its lease
-    assert len(await store_labels(second, labels, embeddings, urgent)) == len(TEXTS)
+    labelled = classify_batch(classifier, first.items)
+    assert await store_labels(first, labelled) == []  # lost its lease
+    assert len(await store_labels(second, labelled)) == len(TEXTS)
     assert await Classification.count() == len(TEXTS)
 
 

@@ -7,8 +7,9 @@ import dataclasses
 import datetime as dt
 
 from portal.digests.periods import parse_period, send_moment
-from portal.digests.runs import DeliveryPolicy, claim_run, run_due
+from portal.digests.runs import DeliveryPolicy, run_due
 from portal.digests.subscriptions import SubscriptionRequest, subscribe
+from portal.store.digest_runs import claim_run, mark_sent
 from portal.store.digests.tables import DigestRun
 from tests.digests.conftest import labelled_feedback
 from tests.factories import create_service
@@ -56,7 +57,7 @@ async def test_crash_between_claim_and_send_is_retried_once_the_claim_is_stale(m
     sub = await weekly_subscription()
     now = sending_time(sub)
     # A process claims the period, then dies before sending: the row stays claimed.
-    crashed = await claim_run(sub, WEEK, now, FAST)
+    crashed = await claim_run(sub["id"], sub["owner_email"], WEEK.start, WEEK.end, now, FAST.lease)
     assert crashed is not None
     soon = await run_due(mail_settings, now=now + dt.timedelta(minutes=5), policy=FAST)
     assert soon.sent == [] and smtp_server.messages == []  # the claim may still be alive: hands off
@@ -65,7 +66,6 @@ async def test_crash_between_claim_and_send_is_retried_once_the_claim_is_stale(m
     [run] = await runs()
     assert run["state"] == "sent" and run["attempts"] == 2 and run["claim_token"] != crashed.token
     # The dead process's token no longer counts.
-    from portal.digests.runs import mark_sent
     assert not await mark_sent(crashed, subject="", html="", text="", chart_png=b"", message_id="x", now=now)
 
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from portal.digests.render import ARCHIVE_LINK_DAYS
-from portal.digests.subscriptions import get_subscription
 from portal.store.digests.tables import DigestRun
+from portal.store.subscriptions import get_subscription
 from portal.web.signing import sign
 from tests.digests.conftest import running_app
 from tests.digests.test_pages import sent_digest, signed_in

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from portal.digests.subscriptions import get_subscription
 from portal.store.digests.tables import DigestRun
+from portal.store.subscriptions import get_subscription
 from portal.web.signing import sign
 from tests.digests.conftest import running_app
 from tests.digests.test_email import send_week

@@ -9,13 +9,11 @@ import subprocess
 import sys
 import time
 
+from portal.digests.periods import due_periods
 from portal.digests.scheduler import DigestScheduler
-from portal.digests.subscriptions import (
-    SubscriptionRequest,
-    remove_subscription,
-    subscribe,
-)
+from portal.digests.subscriptions import SubscriptionRequest, subscribe
 from portal.store.digests.tables import DigestRun, DigestSubscription
+from portal.store.subscriptions import remove_subscription
 from tests.conftest import ROOT, server_env
 from tests.digests.conftest import running_app
 from tests.factories import create_service
@@ -27,7 +25,7 @@ async def due_subscription(**kw) -> dict:
     sub = await subscribe(SubscriptionRequest("owner@example.fr", ("etat-civil",), **kw))
     created = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=15)
     await DigestSubscription.update({DigestSubscription.created_at: created}).where(DigestSubscription.id == sub["id"])
-    return sub
+    return {**sub, "created_at": created}
 
 
 async def wait_for(condition, seconds: float = 20.0) -> None:
@@ -37,6 +35,16 @@ async def wait_for(condition, seconds: float = 20.0) -> None:
             return
         await asyncio.sleep(0.2)
     raise AssertionError("condition not met in time")
+
+
+def every_due_period_sent(subscription: dict):
+    """The condition to stop a scheduler on: each period due now is sent (stopped mid-send, an e-mail has no run)."""
+    due = len(due_periods(subscription, dt.datetime.now(dt.timezone.utc)))
+
+    async def condition() -> bool:
+        return await _count_sent() >= due
+
+    return condition
 
 
 async def test_jobs_follow_the_subscriptions(mail_settings):
@@ -63,9 +71,9 @@ async def test_jobs_follow_the_subscriptions(mail_settings):
 
 
 async def test_in_process_scheduler_catches_up_at_start(mail_settings, smtp_server, make_app):
-    await due_subscription()
+    sub = await due_subscription()
     async with running_app(make_app, run_scheduler=True, smtp_url=smtp_server.url) as client:
-        await wait_for(lambda: _count_sent())
+        await wait_for(every_due_period_sent(sub))
         assert client.app.state.digest_scheduler.scheduler.running
     sent = await _count_sent()
     assert sent >= 1 and len(smtp_server.messages) == sent
@@ -75,23 +83,18 @@ async def _count_sent() -> int:
     return await DigestRun.count().where(DigestRun.state == "sent")
 
 
-def _portal(settings, smtp_url: str, *args: str) -> subprocess.Popen:
-    env = server_env(settings, PORTAL_SMTP_URL=smtp_url)
+def _portal(settings, smtp_url: str, *args: str, **env: str) -> subprocess.Popen:
+    env = {**server_env(settings, PORTAL_SMTP_URL=smtp_url), **env}
     return subprocess.Popen([sys.executable, "-m", "portal", *args], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _running_scheduler(settings, smtp_url: str) -> subprocess.Popen:
-    """`portal scheduler`, once it says it is running (its stop signal handlers are in place)."""
-    env = server_env(settings, PORTAL_SMTP_URL=smtp_url, PORTAL_LOG_LEVEL="INFO")
-    process = subprocess.Popen([sys.executable, "-m", "portal", "scheduler"], env=env, cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # On a loaded machine start-up can take longer than any fixed sleep; a signal sent before the
-    # handlers exist would kill the process instead of stopping it.
-    for line in process.stderr:
+def _until_running(scheduler: subprocess.Popen) -> None:
+    """Read a scheduler's log (at INFO) until it says it runs: its signal handlers are in place by then."""
+    for line in scheduler.stderr:
         if "digest scheduler running" in line:
-            return process
-    raise AssertionError(f"the scheduler stopped before running (exit {process.wait()})")
+            return
+    raise AssertionError("the scheduler stopped before it ran")
 
 
 async def test_two_run_due_processes_at_once_send_each_digest_once(mail_settings, smtp_server):
@@ -106,17 +109,18 @@ async def test_two_run_due_processes_at_once_send_each_digest_once(mail_settings
 
 
 async def test_scheduler_process_sends_then_a_restart_sends_nothing_again(mail_settings, smtp_server):
-    await due_subscription()
-    first = await asyncio.to_thread(_running_scheduler, mail_settings, smtp_server.url)
+    sub = await due_subscription()
+    first = _portal(mail_settings, smtp_server.url, "scheduler")
     try:
-        await wait_for(lambda: _count_sent(), seconds=30)
+        await wait_for(every_due_period_sent(sub), seconds=30)
     finally:
         first.send_signal(signal.SIGTERM)
         await asyncio.to_thread(first.communicate, timeout=20)
     assert first.returncode == 0
     sent = len(smtp_server.messages)
-    # The restart: its catch-up job, run as soon as it is running, finds nothing missing.
-    second = await asyncio.to_thread(_running_scheduler, mail_settings, smtp_server.url)
+    # The restart: catch-up finds nothing missing. Its start is awaited, however long a busy machine takes.
+    second = _portal(mail_settings, smtp_server.url, "scheduler", PORTAL_LOG_LEVEL="INFO")
+    await asyncio.to_thread(_until_running, second)
     await asyncio.sleep(4)
     second.send_signal(signal.SIGTERM)
     await asyncio.to_thread(second.communicate, timeout=20)

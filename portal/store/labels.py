@@ -1,4 +1,4 @@
-"""The classification queue in the store: claim pending feedback with a lease, store labels once."""
+"""Labels in the store: the classification queue (claim with a lease, release, store once) and staff corrections."""
 
 from __future__ import annotations
 
@@ -6,18 +6,36 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-import numpy as np
+import msgspec
 
 from portal.store.core.tables import Classification, Feedback, FeedbackTopic, StaffLabel
 from portal.store.engine import is_postgres
+from portal.store.feedback import apply_effective_labels
 
-LEASE_SECONDS = 120
+LEASE_SECONDS = 120  # how long a claim holds unless the worker asks for another lease
 
 
 @dataclass
 class Claimed:
     claim: str
     items: list[dict]  # {"id", "text"}
+
+
+class ModelLabels(msgspec.Struct):
+    """What one model version said about one claimed feedback, as stored (the embedding as float32 bytes)."""
+
+    feedback: int
+    model_version: str
+    sentiment: str | None
+    sentiment_scores: dict
+    topics: list[str]
+    topic_scores: dict
+    urgent: bool
+    urgent_score: float
+    flags: list[str]
+    language: str
+    embedding: bytes
+    flagged: bool  # set the feedback aside (spam, abusive)
 
 
 def _now() -> dt.datetime:
@@ -56,7 +74,7 @@ async def release(claimed: Claimed) -> None:
         )
 
 
-async def store_labels(claimed: Claimed, labels: list[dict], embeddings: np.ndarray, urgent_scores: list[float]) -> list[int]:
+async def store_labels(claimed: Claimed, labelled: list[ModelLabels]) -> list[int]:
     """Store the labels of the items this claim still holds; returns their ids.
 
     Items whose lease was taken over by another worker are skipped, so nothing is labelled twice.
@@ -78,44 +96,52 @@ async def store_labels(claimed: Claimed, labels: list[dict], embeddings: np.ndar
             r["feedback"] for r in await StaffLabel.select(StaffLabel.feedback).where(StaffLabel.feedback.is_in(list(owned)))
         }
         rows = []
-        for item, label, vector, urgent_score in zip(claimed.items, labels, embeddings, urgent_scores):
-            if item["id"] not in owned:
+        for label in labelled:
+            if label.feedback not in owned:
                 continue
             rows.append(
                 Classification(
-                    feedback=item["id"],
-                    model_version=label["model_version"],
-                    sentiment=label["sentiment"],
-                    sentiment_scores=label["sentiment_scores"],
-                    topics=label["topics"],
-                    topic_scores=label["topic_scores"],
-                    urgent=label["urgent"],
-                    urgent_score=float(urgent_score),
-                    flags=label["flags"],
-                    language=label["language"],
-                    embedding=np.asarray(vector, dtype=np.float32).tobytes(),
+                    feedback=label.feedback,
+                    model_version=label.model_version,
+                    sentiment=label.sentiment,
+                    sentiment_scores=label.sentiment_scores,
+                    topics=label.topics,
+                    topic_scores=label.topic_scores,
+                    urgent=label.urgent,
+                    urgent_score=float(label.urgent_score),
+                    flags=label.flags,
+                    language=label.language,
+                    embedding=label.embedding,
                 )
             )
-            if item["id"] not in corrected:
-                await apply_effective_labels(item["id"], label["sentiment"], label["topics"], label["urgent"], label["topic_scores"])
-            if "spam" in label["flags"] or "abusive" in label["flags"]:
-                await Feedback.update({Feedback.flagged: True}).where(Feedback.id == item["id"])
+            if label.feedback not in corrected:
+                await apply_effective_labels(label.feedback, label.sentiment, label.topics, label.urgent, label.topic_scores)
+            if label.flagged:
+                await Feedback.update({Feedback.flagged: True}).where(Feedback.id == label.feedback)
         if rows:
             await Classification.insert(*rows)
     return sorted(owned)
 
 
-async def apply_effective_labels(
-    feedback_id: int, sentiment: str | None, topics: list[str], urgent: bool, topic_scores: dict | None = None
-) -> None:
-    """Make these the labels dashboards, digests and the inbox read (FeedbackTopic rows included)."""
-    await Feedback.update(
-        {Feedback.sentiment: sentiment, Feedback.urgent: bool(urgent), Feedback.topics: ",".join(topics)}
-    ).where(Feedback.id == feedback_id)
-    await FeedbackTopic.delete().where(FeedbackTopic.feedback == feedback_id)
-    if topics:
-        scores = topic_scores or {}
-        await FeedbackTopic.insert(
-            *[FeedbackTopic(feedback=feedback_id, topic=t, score=float(scores.get(t, 1.0))) for t in topics]
-        )
+async def services_of(feedback_ids: list[int]) -> set[int]:
+    """The services these feedback belong to."""
+    if not feedback_ids:
+        return set()
+    rows = await Feedback.select(Feedback.service).where(Feedback.id.is_in(list(feedback_ids)))
+    return {r["service"] for r in rows}
 
+
+async def staff_corrected_feedback() -> list[dict]:
+    """Every feedback with words that a person corrected, in id order, with its effective labels.
+
+    Each row: id, text, sentiment, topics (a list), urgent and flagged (booleans).
+    """
+    rows = await Feedback.raw(
+        "SELECT id, text, sentiment, topics, urgent, flagged FROM feedback "
+        "WHERE text <> '' AND id IN (SELECT feedback FROM staff_label) ORDER BY id"
+    )
+    return [
+        {**row, "topics": [t for t in (row["topics"] or "").split(",") if t], "urgent": bool(row["urgent"]),
+         "flagged": bool(row["flagged"])}
+        for row in rows
+    ]

@@ -1,0 +1,179 @@
+"""The SQL aggregates a digest reads for one scope (a set of services) and one period, on either engine.
+
+A period is given by its bounds: `start` (inclusive) and `end` (exclusive), and `previous_start`,
+the start of the period before it. A series of periods is given by `starts`: the start of each
+period, oldest first, the last one being this period's; rows are numbered by period (`bucket`
+0 for the oldest, len(starts) - 1 for this one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from portal.store.core.tables import Feedback, Service
+from portal.store.engine import is_postgres
+from portal.store.status import OPEN_STATUSES
+
+
+def _scope(service_ids: list[int], alias: str = "f") -> tuple[str, list]:
+    marks = ", ".join("{}" for _ in service_ids)
+    return f"{alias}.service IN ({marks})", list(service_ids)
+
+
+def _bucket(starts: list[dt.datetime], alias: str = "f") -> tuple[str, list]:
+    """CASE expression numbering the periods 0..n (n = this period), with its arguments."""
+    whens, args = [], []
+    for index, start in enumerate(starts[1:]):
+        whens.append(f"WHEN {alias}.received_at < {{}} THEN {index}")
+        args.append(start)
+    return f"CASE {' '.join(whens)} ELSE {len(starts) - 1} END", args
+
+
+def _seconds(later: str, earlier: str) -> str:
+    if is_postgres(Feedback._meta.db):
+        return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+
+
+async def services_for_digest(codes: list[str]) -> list[dict]:
+    """The services with these codes (every active one when none is given): id, code, name_fr, name_en, in id order."""
+    query = Service.select(Service.id, Service.code, Service.name_fr, Service.name_en).order_by(Service.id)
+    query = query.where(Service.code.is_in(codes)) if codes else query.where(Service.active == True)  # noqa: E712
+    return await query
+
+
+async def channel_counts(service_ids: list[int], start: dt.datetime, end: dt.datetime,
+                         previous_start: dt.datetime) -> list[dict]:
+    """Per channel: feedback this period (current) and the one before (previous), mean rating, positive and labelled."""
+    where, args = _scope(service_ids)
+    s, e, ps = start, end, previous_start
+    return await Feedback.raw(
+        f"""SELECT f.channel AS channel,
+              SUM(CASE WHEN f.received_at >= {{}} THEN 1 ELSE 0 END) AS current,
+              SUM(CASE WHEN f.received_at < {{}} THEN 1 ELSE 0 END) AS previous,
+              AVG(CASE WHEN f.received_at >= {{}} THEN CAST(f.rating AS DOUBLE PRECISION) END) AS mean_rating,
+              SUM(CASE WHEN f.received_at >= {{}} AND f.sentiment = 'positive' THEN 1 ELSE 0 END) AS positive,
+              SUM(CASE WHEN f.received_at >= {{}} AND f.sentiment IS NOT NULL THEN 1 ELSE 0 END) AS labelled
+           FROM feedback f WHERE {where} AND f.received_at >= {{}} AND f.received_at < {{}}
+           GROUP BY f.channel""",
+        s, s, s, s, s, *args, ps, e,
+    )
+
+
+async def trend_counts(service_ids: list[int], starts: list[dt.datetime], end: dt.datetime) -> list[dict]:
+    """Per period (bucket): feedback (n), mean rating, positive and labelled."""
+    where, args = _scope(service_ids)
+    bucket, bargs = _bucket(starts)
+    return await Feedback.raw(
+        f"""SELECT b AS bucket, COUNT(*) AS n, AVG(CAST(rating AS DOUBLE PRECISION)) AS mean_rating,
+              SUM(CASE WHEN sentiment = 'positive' THEN 1 ELSE 0 END) AS positive,
+              COUNT(sentiment) AS labelled
+           FROM (SELECT {bucket} AS b, f.rating AS rating, f.sentiment AS sentiment FROM feedback f
+                 WHERE {where} AND f.received_at >= {{}} AND f.received_at < {{}}) AS t
+           GROUP BY b""",
+        *bargs, *args, starts[0], end,
+    )
+
+
+async def topic_counts(service_ids: list[int], start: dt.datetime, end: dt.datetime,
+                       previous_start: dt.datetime) -> list[dict]:
+    """Per topic: feedback this period (current) and the one before (previous), and this period's by sentiment."""
+    where, args = _scope(service_ids)
+    s, e, ps = start, end, previous_start
+    cur = "f.received_at >= {}"
+    return await Feedback.raw(
+        f"""SELECT ft.topic AS topic,
+              SUM(CASE WHEN {cur} THEN 1 ELSE 0 END) AS current,
+              SUM(CASE WHEN f.received_at < {{}} THEN 1 ELSE 0 END) AS previous,
+              SUM(CASE WHEN {cur} AND f.sentiment = 'negative' THEN 1 ELSE 0 END) AS negative,
+              SUM(CASE WHEN {cur} AND f.sentiment = 'neutral' THEN 1 ELSE 0 END) AS neutral,
+              SUM(CASE WHEN {cur} AND f.sentiment = 'positive' THEN 1 ELSE 0 END) AS positive
+           FROM feedback f JOIN feedback_topic ft ON ft.feedback = f.id
+           WHERE {where} AND f.received_at >= {{}} AND f.received_at < {{}}
+           GROUP BY ft.topic ORDER BY current DESC, ft.topic""",
+        s, s, s, s, s, *args, ps, e,
+    )
+
+
+async def topic_counts_per_period(service_ids: list[int], starts: list[dt.datetime], end: dt.datetime) -> list[dict]:
+    """Per topic and period (bucket): feedback (n)."""
+    where, args = _scope(service_ids)
+    bucket, bargs = _bucket(starts)
+    return await Feedback.raw(
+        f"""SELECT topic, b AS bucket, COUNT(*) AS n
+           FROM (SELECT ft.topic AS topic, {bucket} AS b
+                 FROM feedback f JOIN feedback_topic ft ON ft.feedback = f.id
+                 WHERE {where} AND f.received_at >= {{}} AND f.received_at < {{}}) AS t
+           GROUP BY topic, b""",
+        *bargs, *args, starts[0], end,
+    )
+
+
+async def comment_embeddings(service_ids: list[int], starts: list[dt.datetime], end: dt.datetime) -> list[dict]:
+    """Feedback with words and an embedding of the latest model version: id, period (bucket), embedding."""
+    latest = await Feedback.raw("SELECT model_version FROM classification WHERE embedding IS NOT NULL ORDER BY id DESC LIMIT 1")
+    if not latest:
+        return []
+    where, args = _scope(service_ids)
+    bucket, bargs = _bucket(starts)
+    return await Feedback.raw(
+        f"""SELECT f.id AS id, {bucket} AS bucket, c.embedding AS embedding
+           FROM feedback f JOIN classification c ON c.feedback = f.id AND c.model_version = {{}}
+           WHERE {where} AND f.received_at >= {{}} AND f.received_at < {{}} AND f.redacted_text <> ''
+             AND c.embedding IS NOT NULL""",
+        *bargs, latest[0]["model_version"], *args, starts[0], end,
+    )
+
+
+async def period_quotes(service_ids: list[int], start: dt.datetime, end: dt.datetime, limit: int, *,
+                        topic: str | None = None, ids: list[int] | None = None) -> list[dict]:
+    """Redacted comments of the period, on a topic or among these ids: readable lengths, complaints, most typical first.
+
+    Up to three times `limit` rows (reference, text, rating, channel), for the caller to pick from.
+    """
+    where, args = _scope(service_ids)
+    if ids is not None:
+        marks = ", ".join("{}" for _ in ids) or "NULL"
+        extra, extra_args, join = f"AND f.id IN ({marks})", list(ids), ""
+    else:
+        extra, extra_args, join = "AND ft.topic = {}", [topic], "JOIN feedback_topic ft ON ft.feedback = f.id"
+    order = "ft.score DESC," if ids is None else ""
+    return await Feedback.raw(
+        f"""SELECT f.reference AS reference, f.redacted_text AS text, f.rating AS rating, f.channel AS channel
+           FROM feedback f {join}
+           WHERE {where} AND f.received_at >= {{}} AND f.received_at < {{}} {extra}
+             AND f.redacted_text <> '' AND f.flagged = {{}}
+           ORDER BY CASE WHEN LENGTH(f.redacted_text) BETWEEN 30 AND 400 THEN 0 ELSE 1 END,
+                    CASE WHEN f.sentiment = 'negative' THEN 0 ELSE 1 END, {order} f.id
+           LIMIT {int(limit) * 3}""",
+        *args, start, end, *extra_args, False,
+    )
+
+
+async def urgent_open(service_ids: list[int], end: dt.datetime, limit: int) -> tuple[int, list[dict]]:
+    """Urgent feedback received before `end` and still open: how many, and the oldest (reference, received_at, text, service code)."""
+    where, args = _scope(service_ids)
+    open_ = f"f.urgent = {{}} AND f.status IN ({', '.join('{}' for _ in OPEN_STATUSES)}) AND f.received_at < {{}}"
+    oargs = [True, *OPEN_STATUSES, end]
+    count = await Feedback.raw(f"SELECT COUNT(*) AS n FROM feedback f WHERE {where} AND {open_}", *args, *oargs)
+    rows = await Feedback.raw(
+        f"""SELECT f.reference AS reference, f.received_at AS received_at, f.redacted_text AS text, s.code AS service
+           FROM feedback f JOIN service s ON s.id = f.service
+           WHERE {where} AND {open_} ORDER BY f.received_at LIMIT {int(limit)}""",
+        *args, *oargs,
+    )
+    return int(count[0]["n"]), rows
+
+
+async def median_answer_hours(service_ids: list[int], start: dt.datetime, end: dt.datetime) -> tuple[int, float | None]:
+    """Feedback answered in [start, end), and the median hours from reception to answer (None when none was)."""
+    where, args = _scope(service_ids)
+    base = (f"FROM feedback f WHERE {where} AND f.answered_at >= {{}} AND f.answered_at < {{}}", [*args, start, end])
+    count = int((await Feedback.raw(f"SELECT COUNT(*) AS n {base[0]}", *base[1]))[0]["n"])
+    if not count:
+        return 0, None
+    seconds = _seconds("f.answered_at", "f.received_at")
+    middle = await Feedback.raw(
+        f"SELECT {seconds} AS s {base[0]} ORDER BY {seconds} LIMIT {2 - count % 2} OFFSET {(count - 1) // 2}", *base[1]
+    )
+    return count, sum(float(r["s"]) for r in middle) / len(middle) / 3600.0

@@ -1,0 +1,74 @@
+"""Digest subscriptions in the store: add, read, list, remove, unsubscribe, a fingerprint of them all, and the owners' lookups."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from portal.store.core.tables import Service, StaffUser
+from portal.store.digests.tables import DigestSubscription
+
+
+async def add_subscription(*, owner_email: str, services: list[str] | tuple[str, ...], frequency: str, weekday: int,
+                           send_time: str, time_zone: str, language: str, now: dt.datetime) -> dict:
+    """Store an active subscription (already checked); the stored row."""
+    row = DigestSubscription(owner_email=owner_email, services=",".join(services), frequency=frequency, weekday=weekday,
+                             send_time=send_time, time_zone=time_zone, language=language,
+                             active=True, created_at=now, updated_at=now)
+    await row.save()
+    return await get_subscription(row.id)
+
+
+async def get_subscription(subscription_id: int) -> dict | None:
+    """The subscription with this id, or None."""
+    return await DigestSubscription.select().where(DigestSubscription.id == subscription_id).first()
+
+
+async def list_subscriptions(owner_email: str | None = None, active_only: bool = False) -> list[dict]:
+    """Subscriptions in id order: all of them, or this address's, or only the active ones."""
+    query = DigestSubscription.select().order_by(DigestSubscription.id)
+    if owner_email:
+        query = query.where(DigestSubscription.owner_email == owner_email.strip().lower())
+    if active_only:
+        query = query.where(DigestSubscription.active == True)  # noqa: E712
+    return await query
+
+
+async def remove_subscription(subscription_id: int) -> bool:
+    """Delete a subscription; the digests already sent stay in the archive."""
+    rows = await DigestSubscription.delete().where(DigestSubscription.id == subscription_id).returning(DigestSubscription.id)
+    return bool(rows)
+
+
+async def unsubscribe(subscription_id: int) -> bool:
+    """Stop sending; the row stays so the person can see what they left. True if it was active."""
+    now = dt.datetime.now(dt.timezone.utc)
+    rows = await DigestSubscription.update(
+        {DigestSubscription.active: False, DigestSubscription.unsubscribed_at: now, DigestSubscription.updated_at: now}
+    ).where((DigestSubscription.id == subscription_id) & (DigestSubscription.active == True)).returning(DigestSubscription.id)  # noqa: E712
+    return bool(rows)
+
+
+async def fingerprint() -> tuple:
+    """Changes whenever a subscription is added, removed or changed: the scheduler rebuilds on it."""
+    rows = await DigestSubscription.raw("SELECT COUNT(*) AS n, MAX(updated_at) AS changed, MAX(id) AS last FROM digest_subscription")
+    row = rows[0]
+    return (int(row["n"]), str(row["changed"]), row["last"])
+
+
+async def known_service_codes(codes: list[str] | tuple[str, ...]) -> set[str]:
+    """Those of these service codes that a service has."""
+    if not codes:
+        return set()
+    return {r["code"] for r in await Service.select(Service.code).where(Service.code.is_in(list(codes)))}
+
+
+async def active_account(email: str) -> dict | None:
+    """The active staff account with this (lower-case) address: id, email, name, role, office, active; or None."""
+    return await StaffUser.select(
+        StaffUser.id, StaffUser.email, StaffUser.name, StaffUser.role, StaffUser.office, StaffUser.active,
+    ).where((StaffUser.email == email) & (StaffUser.active == True)).first()  # noqa: E712
+
+
+async def services_and_owners() -> list[dict]:
+    """Every service in id order: id, code, active, owner_emails (comma-separated, as stored)."""
+    return await Service.select(Service.id, Service.code, Service.active, Service.owner_emails).order_by(Service.id)
