@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import msgspec
 
-from portal.store.core.tables import Classification, Feedback, FeedbackTopic, StaffLabel
+from portal.store.core.tables import Classification, Feedback, StaffLabel
 from portal.store.engine import is_postgres
 from portal.store.feedback import apply_effective_labels
 
