@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from counters.scope import services_in_scope
 from portal.feedback.intake import FeedbackInput, FieldError, IntakeError, prepare_feedback
 from portal.feedback.reference import new_reference
-from portal.store.feedback import FeedbackRow, find_by_keys, insert_new_feedback
+from portal.store.devices import TappedTopics, insert_device_feedback
+from portal.store.feedback import FeedbackRow, find_by_keys
 from portal.web.i18n import N_
 
 
@@ -31,14 +32,19 @@ class ItemResult:
 
 
 async def submit_feedback_batch(
-    items: list[FeedbackInput], office_id: int | None, problems: list[list[FieldError] | None] | None = None
+    items: list[FeedbackInput],
+    device_id: int,
+    office_id: int | None,
+    problems: list[list[FieldError] | None] | None = None,
+    tapped: list[TappedTopics | None] | None = None,
 ) -> list[ItemResult]:
-    """Store each valid item at most once per (source, idempotency key); one result per item, in order.
+    """Store each valid item of a device at most once per (source, idempotency key); one result per item, in order.
 
     Every item needs an idempotency key: a batch is always replayed whole after a lost answer.
     Validation, redaction, language and references are those of submit_feedback; the office must
     serve the service (counters.scope). `problems` holds the problems the caller already found in an
     item (then its other fields are not looked at): it is still answered duplicate if stored before.
+    `tapped` holds the topics a person tapped with each item, stored with it or not at all.
     """
     results: list[ItemResult | None] = [None] * len(items)
     first_of: dict[tuple[str, str], int] = {}
@@ -77,7 +83,7 @@ async def submit_feedback_batch(
         for key, found in (await find_by_keys(list(refused))).items():
             results[refused[key]] = ItemResult("duplicate", *found)
 
-    await _insert(rows, results)
+    await _insert(device_id, rows, tapped or [None] * len(items), results)
     # A repeat within the batch gets its first copy's outcome: its reference, or the same rejection.
     for i, item in enumerate(items):
         result = results[i]
@@ -90,8 +96,10 @@ async def submit_feedback_batch(
     return [r if r is not None else ItemResult("rejected") for r in results]
 
 
-async def _insert(rows: dict[int, FeedbackRow], results: list[ItemResult | None]) -> None:
-    """Insert rows, skipping any that a concurrent sync stored first; redraw clashing references."""
+async def _insert(
+    device_id: int, rows: dict[int, FeedbackRow], tapped: list[TappedTopics | None], results: list[ItemResult | None]
+) -> None:
+    """Insert rows with their tapped topics, skipping any that a concurrent sync stored first; redraw clashing references."""
     waiting = dict(rows)
     for attempt in range(5):
         if not waiting:
@@ -100,7 +108,7 @@ async def _insert(rows: dict[int, FeedbackRow], results: list[ItemResult | None]
             for row in waiting.values():
                 row.reference = new_reference()
         by_key = {(row.source, row.idempotency_key): i for i, row in waiting.items()}
-        for found in await insert_new_feedback(list(waiting.values())):
+        for found in await insert_device_feedback(device_id, list(waiting.values()), [tapped[i] for i in waiting]):
             i = by_key.pop((found["source"], found["idempotency_key"]))
             results[i] = ItemResult("accepted", found["reference"], found["id"])
             del waiting[i]

@@ -14,15 +14,9 @@ from portal.feedback.intake import (
     store_prepared,
 )
 from portal.feedback.reference import normalise_reference
-from portal.store.core.tables import OfficeService, Service
-from portal.store.counters.tables import CounterEntryRevision
-from portal.store.engine import current_engine
-from portal.store.feedback import (
-    FeedbackRow,
-    correct_feedback,
-    feedback_entered_by,
-    find_correctable,
-)
+from portal.store.directory import active_services_of_office
+from portal.store.feedback import FeedbackRow, feedback_entered_by, find_correctable
+from portal.store.revisions import record_correction, revisions_of
 from portal.web.i18n import N_
 
 CORRECTION_WINDOW = dt.timedelta(hours=24)
@@ -82,9 +76,7 @@ async def services_for_office(office_id: int | None) -> list[dict]:
     """The active services of the clerk's office: the only ones an entry may be filed under."""
     if office_id is None:
         return []
-    rows = await Service.select(Service.id, Service.code, Service.name_fr, Service.name_en).where(Service.active == True).order_by(Service.name_fr)  # noqa: E712
-    served = {r["service"] for r in await OfficeService.select(OfficeService.service).where(OfficeService.office == office_id)}
-    return [r for r in rows if r["id"] in served]
+    return await active_services_of_office(office_id)
 
 
 async def recent_entries(clerk: dict, limit: int = 20) -> list[dict]:
@@ -101,9 +93,7 @@ async def entry_for_correction(clerk: dict, reference: str) -> dict:
         raise NotCorrectable("not your entry")
     if row["received_at"] < dt.datetime.now(dt.timezone.utc) - CORRECTION_WINDOW:
         raise NotCorrectable("older than 24 hours")
-    row["revisions"] = await CounterEntryRevision.select(
-        CounterEntryRevision.changed_at, CounterEntryRevision.before, CounterEntryRevision.after
-    ).where(CounterEntryRevision.feedback == row["id"]).order_by(CounterEntryRevision.changed_at, ascending=False)
+    row["revisions"] = await revisions_of(row["id"])
     return row
 
 
@@ -119,9 +109,6 @@ async def correct_entry(clerk: dict, reference: str, entry: CounterEntry) -> Non
              "contact_email": row.contact_email, "contact_consent": row.contact_consent}
     if before == after:
         return
-    async with current_engine().transaction():
-        # New words are classified again.
-        await correct_feedback(current["id"], row, reclassify=row.text != before["text"])
-        await CounterEntryRevision.insert(
-            CounterEntryRevision(feedback=current["id"], changed_by=clerk["id"], before=before, after=after)
-        )
+    # New words are classified again.
+    await record_correction(current["id"], row, reclassify=row.text != before["text"], changed_by=clerk["id"],
+                            before=before, after=after)

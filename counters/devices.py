@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 
 from portal.feedback.reference import ALPHABET
-from portal.store.core.tables import Office, OfficeService, Service
-from portal.store.counters.tables import DEVICE_KINDS, Kiosk
+from portal.store.devices import (
+    DEVICE_KINDS,
+    create_device,
+    device_with_office,
+    device_with_token,
+    devices_of,
+    enrol_with_code,
+    mark_device_seen,
+    revoke_device,
+    set_enrolment_code,
+)
+from portal.store.directory import (
+    active_services_of_office,
+    office_with_code,
+    office_with_id,
+    service_names,
+)
 from portal.web import signing
 from portal.web.i18n import translations
 
@@ -24,11 +38,6 @@ class Enrolment:
     kiosk_id: int
     code: str
     expires_at: dt.datetime
-
-
-def _json(value):
-    # SQLite hands JSON columns back as text, PostgreSQL's driver as text too unless decoded.
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def _now() -> dt.datetime:
@@ -81,16 +90,13 @@ def default_question_set(service_code: str, faces: int = 5) -> dict:
 
 
 async def find_office(code_or_id: str) -> dict | None:
-    where = Office.id == int(code_or_id) if code_or_id.isdigit() else Office.code == code_or_id
-    return await Office.select().where(where).first()
+    """The office named by its code, or by its id when all digits."""
+    return await office_with_id(int(code_or_id)) if code_or_id.isdigit() else await office_with_code(code_or_id)
 
 
 async def office_services(office_id: int) -> list[dict]:
-    return await (
-        OfficeService.select(OfficeService.service.id.as_alias("id"), OfficeService.service.code.as_alias("code"))
-        .where((OfficeService.office == office_id) & (OfficeService.service.active == True))  # noqa: E712
-        .order_by(OfficeService.service.code)
-    )
+    """The active services the office offers, by code: a new device asks about the first unless told."""
+    return sorted(await active_services_of_office(office_id), key=lambda service: service["code"])
 
 
 async def enrol_device(
@@ -118,26 +124,22 @@ async def enrol_device(
     codes = [s["code"] for s in served]
     if service_code and service_code not in codes:
         raise DeviceError(f"office {row['code']} does not serve {service_code!r}; it serves {', '.join(codes)}")
-    kiosk = Kiosk(
-        office=row["id"],
-        name=name or f"{row['code']}-{kind}",
-        kind=kind,
-        question_set=default_question_set(service_code or codes[0], faces),
-        idle_reset_seconds=idle_reset_seconds,
-        min_gap_ms=min_gap_ms,
+    kiosk_id = await create_device(
+        row["id"],
+        name or f"{row['code']}-{kind}",
+        kind,
+        default_question_set(service_code or codes[0], faces),
+        idle_reset_seconds,
+        min_gap_ms,
     )
-    await kiosk.save()
-    return await new_enrolment_code(secret_key, kiosk.id, valid_hours)
+    return await new_enrolment_code(secret_key, kiosk_id, valid_hours)
 
 
 async def new_enrolment_code(secret_key: str, kiosk_id: int, valid_hours: int = 24) -> Enrolment:
     """A fresh code for a device (a new tablet, or after a revocation); the old token stays valid until used."""
     code = "".join(secrets.choice(ALPHABET) for _ in range(8))
     expires = _now() + dt.timedelta(hours=valid_hours)
-    updated = await Kiosk.update({Kiosk.enrolment_code_hash: code_hash(secret_key, code), Kiosk.enrolment_expires_at: expires}).where(
-        Kiosk.id == kiosk_id
-    ).returning(Kiosk.id)
-    if not updated:
+    if not await set_enrolment_code(kiosk_id, code_hash(secret_key, code), expires):
         raise DeviceError(f"no device {kiosk_id}")
     return Enrolment(kiosk_id, f"{code[:4]}-{code[4:]}", expires)
 
@@ -147,44 +149,34 @@ async def exchange_code(secret_key: str, code: str) -> tuple[dict, str] | None:
     if len(_normalise_code(code)) != 8:
         return None
     token = "gk_" + secrets.token_urlsafe(32)
-    now = _now()
-    # One UPDATE both checks and consumes the code, so two tablets cannot use it together.
-    rows = await Kiosk.update(
-        {
-            Kiosk.token_hash: token_hash(token),
-            Kiosk.enrolment_code_hash: None,
-            Kiosk.enrolment_expires_at: None,
-            Kiosk.enrolled_at: now,
-            Kiosk.revoked_at: None,
-        }
-    ).where((Kiosk.enrolment_code_hash == code_hash(secret_key, code)) & (Kiosk.enrolment_expires_at > now)).returning(Kiosk.id)
-    if not rows:
+    kiosk_id = await enrol_with_code(code_hash(secret_key, code), token_hash(token), _now())
+    if kiosk_id is None:
         return None
-    return await device_config(rows[0]["id"]), token
+    return await device_config(kiosk_id), token
 
 
 async def authenticate(token: str | None) -> dict | None:
     """The device a token belongs to, or None when the token is unknown or revoked."""
     if not token or not token.startswith("gk_") or len(token) > 100:
         return None
-    row = await Kiosk.select().where(Kiosk.token_hash == token_hash(token)).first()
+    row = await device_with_token(token_hash(token))
     if row is None or row["revoked_at"] is not None:
         return None
-    row["question_set"] = _json(row["question_set"])
     return row
 
 
 async def mark_seen(kiosk_id: int) -> None:
-    await Kiosk.update({Kiosk.last_seen_at: _now()}).where(Kiosk.id == kiosk_id)
+    """The device was heard from just now."""
+    await mark_device_seen(kiosk_id, _now())
 
 
 async def device_config(kiosk_id: int) -> dict:
     """What a device needs to work offline: its office, question set and timings."""
-    row = await Kiosk.select(
-        Kiosk.all_columns(), Kiosk.office.name.as_alias("office_name"), Kiosk.office.code.as_alias("office_code")
-    ).where(Kiosk.id == kiosk_id).first()
-    questions = _json(row["question_set"])
-    service = await Service.select(Service.name_fr, Service.name_en).where(Service.code == questions.get("service")).first()
+    row = await device_with_office(kiosk_id)
+    if row is None:
+        raise DeviceError(f"no device {kiosk_id}")
+    questions = row["question_set"]
+    service = await service_names(questions.get("service"))
     return {
         "id": row["id"],
         "name": row["name"],
@@ -199,23 +191,18 @@ async def device_config(kiosk_id: int) -> dict:
 
 
 async def revoke(kiosk_id: int) -> bool:
-    rows = await Kiosk.update({Kiosk.revoked_at: _now(), Kiosk.enrolment_code_hash: None}).where(
-        (Kiosk.id == kiosk_id) & Kiosk.revoked_at.is_null()
-    ).returning(Kiosk.id)
-    return bool(rows)
+    """Revoke a device's token at once; False when it was already revoked or does not exist."""
+    return await revoke_device(kiosk_id, _now())
 
 
 async def list_devices(office: str | None = None) -> list[dict]:
-    query = Kiosk.select(
-        Kiosk.id, Kiosk.name, Kiosk.kind, Kiosk.office.code.as_alias("office_code"), Kiosk.enrolled_at,
-        Kiosk.enrolment_expires_at, Kiosk.revoked_at, Kiosk.last_seen_at,
-    ).order_by(Kiosk.id)
-    if office:
-        row = await find_office(office)
-        if row is None:
-            raise DeviceError(f"no office {office!r}")
-        query = query.where(Kiosk.office == row["id"])
-    return await query
+    """Every device, or those of one office (by code or id)."""
+    if not office:
+        return await devices_of()
+    row = await find_office(office)
+    if row is None:
+        raise DeviceError(f"no office {office!r}")
+    return await devices_of(row["id"])
 
 
 def device_state(row: dict) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from portal.feedback.intake import FieldError
-from portal.store.core.tables import OfficeService, Service
+from portal.store.directory import services_offered_at, services_with_codes
 from portal.web.cleaning import has_control_characters
 from portal.web.i18n import N_
 
@@ -33,16 +33,8 @@ async def services_in_scope(office_id: int | None, codes: Iterable[str]) -> dict
         return {code: no_office() for code in codes}
     # A code with a control character matches nothing, and PostgreSQL cannot even compare it.
     wanted = [c for c in codes if c and len(c) <= 64 and not has_control_characters(c)]
-    active: dict[str, dict] = {}
-    served: set[int] = set()
-    if wanted:
-        rows = await Service.select(Service.id, Service.code).where(Service.code.is_in(wanted) & (Service.active == True))  # noqa: E712
-        active = {row["code"]: row for row in rows}
-    if active:
-        links = await OfficeService.select(OfficeService.service).where(
-            (OfficeService.office == office_id) & OfficeService.service.is_in([row["id"] for row in active.values()])
-        )
-        served = {link["service"] for link in links}
+    active = {row["code"]: row for row in await services_with_codes(wanted, active_only=True)}
+    served = await services_offered_at(office_id, [row["id"] for row in active.values()])
     answers: dict[str, dict | FieldError] = {}
     for code in codes:
         service = active.get(code)

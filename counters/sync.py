@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from counters.batch import ItemResult, submit_feedback_batch
 from counters.devices import mark_seen
 from counters.entries import ReadEntry
 from portal.feedback.intake import FeedbackInput, FieldError
-from portal.store.bulk import insert_many
-from portal.store.counters.tables import KioskChoice
-from portal.store.engine import current_engine
+from portal.store.devices import TappedTopics
 
 # A device clock this far ahead is wrong; the entry is kept but flagged for a person to look at.
 # (Further than counters.entries.LATEST_AHEAD it cannot be right, and the entry is refused.)
@@ -35,6 +32,7 @@ async def receive_entries(device: dict, entries: list[ReadEntry]) -> list[ItemRe
     keyed: list[int] = []  # positions of the entries that reach the batch: those with a usable id
     inputs: list[FeedbackInput] = []
     problems: list[list[FieldError] | None] = []
+    tapped: list[TappedTopics | None] = []
     for i, read in enumerate(entries):
         if read.key is None:
             results[i] = ItemResult("rejected", errors=read.errors)
@@ -42,6 +40,7 @@ async def receive_entries(device: dict, entries: list[ReadEntry]) -> list[ItemRe
         entry = read.entry
         keyed.append(i)
         problems.append(read.errors or None)
+        tapped.append(TappedTopics(entry.topics, entry.question) if entry and entry.topics else None)
         inputs.append(
             FeedbackInput(
                 service_code=(entry.service if entry else None) or default_service or "",
@@ -56,16 +55,7 @@ async def receive_entries(device: dict, entries: list[ReadEntry]) -> list[ItemRe
                 flagged=entry is not None and (entry.flagged or entry.device_time > now + CLOCK_AHEAD),
             )
         )
-    # One transaction: the chips a person tapped are stored with their feedback or not at all.
-    async with current_engine().transaction():
-        for i, result in zip(keyed, await submit_feedback_batch(inputs, device["office"], problems)):
-            results[i] = result
-        choices = [
-            [r.feedback_id, device["id"], json.dumps(entries[i].entry.topics), entries[i].entry.question[:64]]
-            for i, r in enumerate(results)
-            if r.status == "accepted" and entries[i].entry.topics
-        ]
-        if choices:
-            await insert_many(KioskChoice, ("feedback", "kiosk", "topics", "question"), choices)
+    for i, result in zip(keyed, await submit_feedback_batch(inputs, device["id"], device["office"], problems, tapped)):
+        results[i] = result
     await mark_seen(device["id"])
     return results

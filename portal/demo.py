@@ -285,44 +285,23 @@ async def load_demo(settings: Settings, *, feedback_count: int = 300, seed: int 
 
 async def populate(*, feedback_count: int = 300, seed: int = 7) -> DemoSummary:
     """Write the demo through the engine already bound; all or nothing, in one transaction."""
-    from portal.feedback.intake import FeedbackInput, submit_feedback
-    from portal.store.core.tables import (
-        Feedback,
-        Office,
-        OfficeService,
-        Service,
-        StaffUser,
-    )
+    from portal.feedback.intake import FeedbackInput, prepare_feedback
+    from portal.store.demo import DemoPlaces, channels_and_languages, create_demo
+    from portal.store.directory import any_service_has_code
+    from portal.store.feedback import FeedbackRow
 
     places, texts = read_data()
     codes = [s["code"] for s in places["services"]]
-    if await Service.exists().where(Service.code.is_in(codes)):
+    if await any_service_has_code(codes):
         return DemoSummary(created=False, message="demo already loaded: nothing changed (use a fresh data folder to start again)")
 
     rng = random.Random(seed)
     now = dt.datetime.now(dt.timezone.utc)
     plan = plan_feedback(places, texts, feedback_count, rng)
-    async with Service._meta.db.transaction():
-        service_ids: dict[str, int] = {}
-        for s in places["services"]:
-            fields = {k: s[k] for k in ("code", "name_fr", "name_en", "description_fr", "description_en", "owner_emails")}
-            rows = await Service.insert(Service(**fields, active=True)).returning(Service.id)
-            service_ids[s["code"]] = rows[0]["id"]
-        offices: dict[str, dict] = {}
-        clerks: dict[str, int] = {}
-        for o in places["offices"]:
-            fields = {k: o[k] for k in ("code", "name", "address", "opening_hours")}
-            rows = await Office.insert(Office(**fields, active=True)).returning(Office.id)
-            offices[o["code"]] = {**o, "id": rows[0]["id"]}
-            await OfficeService.insert(
-                *[OfficeService(office=rows[0]["id"], service=service_ids[code]) for code in o["services"]]
-            )
-            # Counter feedback is entered by a clerk; this account has no password and cannot sign in.
-            clerk = StaffUser(email=f"guichet.{o['code']}@example.org", name=f"Agent d'accueil, {o['name']}",
-                              role="clerk", password_hash="!", office=rows[0]["id"], active=True)
-            clerks[o["code"]] = (await StaffUser.insert(clerk).returning(StaffUser.id))[0]["id"]
+    offices = {o["code"]: o for o in places["offices"]}
 
-        dates: list[tuple[int, dt.datetime, dt.datetime]] = []
+    def feedback_for(stored: DemoPlaces) -> list[FeedbackRow]:
+        rows = []
         for number, item in enumerate(plan, start=1):
             office = offices.get(item.office) if item.office else None
             submitted, received = pick_times(item, office, now, rng)
@@ -330,40 +309,41 @@ async def populate(*, feedback_count: int = 300, seed: int = 7) -> DemoSummary:
             if item.channel == "kiosk":
                 source, key = f"kiosk:{item.office}-1", f"demo-{seed}-{number}"
             elif item.channel == "counter":
-                entered_by = clerks[item.office]
+                entered_by = stored.clerks[item.office]
                 source = f"clerk:{entered_by}"
             elif item.channel == "api":
                 key = f"demo-{seed}-{number}"
-            result = await submit_feedback(
-                FeedbackInput(
-                    service_code=item.service,
-                    text=item.text,
-                    rating=item.rating,
-                    channel=item.channel,
-                    source=source,
-                    given_as=item.given_as,
-                    contact_email=item.contact_email,
-                    contact_consent=item.contact_email is not None,
-                    idempotency_key=key,
-                    submitted_at=submitted,
-                    office_id=office["id"] if office else None,
-                    entered_by=entered_by,
-                )
+            data = FeedbackInput(
+                service_code=item.service,
+                text=item.text,
+                rating=item.rating,
+                channel=item.channel,
+                source=source,
+                given_as=item.given_as,
+                contact_email=item.contact_email,
+                contact_consent=item.contact_email is not None,
+                idempotency_key=key,
+                submitted_at=submitted,
+                office_id=stored.offices[item.office] if office else None,
+                entered_by=entered_by,
             )
-            dates.append((result.feedback_id, submitted, received))
-        for feedback_id, submitted, received in dates:
-            await Feedback.update({Feedback.submitted_at: submitted, Feedback.received_at: received}).where(
-                Feedback.id == feedback_id
-            )
+            # Prepared as intake prepares every channel's feedback, received when the plan says.
+            rows.append(prepare_feedback(data, {"id": stored.services[item.service]}, received))
+        return rows
 
-    counted = await Feedback.select(Feedback.channel, Feedback.language).where(
-        Feedback.service.is_in(list(service_ids.values()))
+    stored = await create_demo(
+        places["services"],
+        # Counter feedback is entered by a clerk; this account has no password and cannot sign in.
+        [{**o, "clerk": {"email": f"guichet.{o['code']}@example.org", "name": f"Agent d'accueil, {o['name']}"}}
+         for o in places["offices"]],
+        feedback_for,
     )
+    counted = await channels_and_languages(list(stored.services.values()))
     return DemoSummary(
         created=True,
         message="demo loaded",
-        services=len(service_ids),
-        offices=len(offices),
+        services=len(stored.services),
+        offices=len(stored.offices),
         feedback=len(counted),
         by_channel=dict(Counter(r["channel"] for r in counted)),
         by_language=dict(Counter(r["language"] for r in counted)),

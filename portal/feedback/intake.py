@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
 from portal.feedback.reference import new_reference
-from portal.store.core.tables import CHANNELS, OfficeService, Service
+from portal.store.core.tables import CHANNELS
+from portal.store.directory import active_service, listed_services, office_offers
 from portal.store.feedback import (
     DuplicateFeedback,
     FeedbackRow,
@@ -180,7 +181,7 @@ async def find_service(code: str) -> dict | None:
     cached = _service_cache.get(code)
     if cached and now - cached[0] < SERVICE_CACHE_SECONDS:
         return cached[1]
-    service = await Service.select().where((Service.code == code) & (Service.active == True)).first()  # noqa: E712
+    service = await active_service(code)
     if len(_service_cache) > 10_000:
         _service_cache.clear()
     _service_cache[code] = (now, service)
@@ -286,10 +287,7 @@ async def _service_for(data: FeedbackInput) -> dict | FieldError:
     if service is None:
         return FieldError("service", "unknown", N_("Choisissez un service dans la liste."))
     if data.office_id is not None:
-        served = await OfficeService.exists().where(
-            (OfficeService.office == data.office_id) & (OfficeService.service == service["id"])
-        )
-        if not served:
+        if not await office_offers(data.office_id, service["id"]):
             return FieldError("service", "not_served", N_("Ce service n'est pas proposé dans ce lieu."))
     return service
 
@@ -317,10 +315,6 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 async def list_services(active_only: bool = True) -> list[dict]:
-    query = Service.select(
-        Service.code, Service.name_fr, Service.name_en, Service.description_fr, Service.description_en
-    ).order_by(Service.name_fr)
-    if active_only:
-        query = query.where(Service.active == True)  # noqa: E712
-    return await query
+    """The services a citizen chooses among (code, names, descriptions), by French name."""
+    return await listed_services(active_only)
 
