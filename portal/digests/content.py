@@ -10,7 +10,7 @@ import numpy as np
 
 from portal.digests.emerging import Rise, rise_test, similar_groups
 from portal.digests.periods import Period, trailing
-from portal.store import digest_content
+from portal.store import digest_content, directory
 from portal.store.core.tables import CHANNELS
 from portal.store.status import ANSWERED
 from portal.web.i18n import translations
@@ -232,7 +232,7 @@ def _pick_quotes(rows: list, shown: set[str], limit: int = QUOTES) -> list[Quote
 
 async def build_digest(service_codes: list[str], period: Period, language: str, base_url: str) -> DigestContent:
     """The digest of these services (all active ones when empty) for one period."""
-    services = await digest_content.services_for_digest(service_codes)
+    services = await directory.services_for_digest(service_codes)
     name = "name_en" if language == "en" else "name_fr"
     ids = [s["id"] for s in services]
     if len(services) == 1:

@@ -11,12 +11,9 @@ from portal.digests.periods import WEEKDAYS
 from portal.review.access import service_scope
 from portal.review.accounts import identity
 from portal.store.digests.tables import FREQUENCIES
-from portal.store.subscriptions import (
-    active_account,
-    add_subscription,
-    known_service_codes,
-    services_and_owners,
-)
+from portal.store.accounts import active_account
+from portal.store.directory import known_service_codes, services_and_owners
+from portal.store.subscriptions import add_subscription
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 
-from portal.store.accounts import office_by_code, offices_by_name, service_by_code, services_by_name
+from portal.store.directory import office_with_code, offices_by_name, service_with_code, services_by_name
 from portal.store.feedback import service_of_feedback
 from portal.web.params import can_be_row_id
 
@@ -40,7 +40,7 @@ async def feedback_for(staff: dict, feedback_id: int) -> dict:
 
 
 async def service_for(staff: dict, code: str) -> dict:
-    row = await service_by_code(code)
+    row = await service_with_code(code)
     if row is None or not can_triage(staff, row["id"]):
         raise NotFoundException()
     return row
@@ -48,7 +48,7 @@ async def service_for(staff: dict, code: str) -> dict:
 
 async def office_for(staff: dict, code: str) -> dict:
     """Office dashboards: administrators, and clerks of that office."""
-    row = await office_by_code(code)
+    row = await office_with_code(code)
     if row is None:
         raise NotFoundException()
     if staff["role"] == "admin" or (staff["role"] == "clerk" and staff["office"] == row["id"]):

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from portal.store import accounts as store
+from portal.store import directory
 from portal.store.core.tables import ROLES
 
 MIN_PASSWORD = 12
@@ -86,11 +87,11 @@ async def create_user(
         problems.append(f"an {role} is not assigned services")
     if problems:
         raise AccountError("; ".join(problems))
-    if office_id is not None and await store.office_by_id(office_id) is None:
+    if office_id is not None and await directory.office_with_id(office_id) is None:
         raise AccountError(f"no office with id {office_id}")
     service_ids = []
     for code in services:
-        row = await store.service_by_code(code)
+        row = await directory.service_with_code(code)
         if row is None:
             raise AccountError(f"no service with code {code!r}")
         service_ids.append(row["id"])
@@ -103,7 +104,7 @@ async def create_user(
 
 async def find_login(email: str) -> dict | None:
     """The active account for an e-mail, with its password hash, for signing in."""
-    return await store.active_account(normalise_email(email))
+    return await store.active_account(normalise_email(email), with_password_hash=True)
 
 
 async def identity(user: dict) -> dict:

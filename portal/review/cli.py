@@ -58,13 +58,13 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
 async def _create(settings: Settings, args: argparse.Namespace, password: str) -> dict:
     from portal.review import audit
     from portal.review.accounts import AccountError, create_user
-    from portal.store.accounts import office_by_code
+    from portal.store.directory import office_with_code
     from portal.store.engine import open_store
 
     async with open_store(settings):
         office_id = None
         if args.office:
-            office = await office_by_code(args.office)
+            office = await office_with_code(args.office)
             if office is None:
                 raise AccountError(f"no office with code {args.office!r}")
             office_id = office["id"]

@@ -9,7 +9,7 @@ import sys
 from portal.review.grouping import group_pending
 from portal.settings import Settings
 from portal.store.engine import open_store
-from portal.store.groups import service_codes
+from portal.store.directory import service_codes
 
 
 def register(sub) -> None:

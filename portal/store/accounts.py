@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.store.core.tables import Office, Service, StaffUser
+from portal.store.core.tables import StaffUser
 from portal.store.engine import current_engine
 from portal.store.workspace.tables import StaffService
 
@@ -42,9 +42,10 @@ async def staff_user(user_id: int) -> dict | None:
     return await StaffUser.select(*_PUBLIC_COLUMNS).where(StaffUser.id == user_id).first()
 
 
-async def active_account(email: str) -> dict | None:
-    """The active account with this (normalised) e-mail address, password hash included, for signing in."""
-    return await StaffUser.select().where(
+async def active_account(email: str, *, with_password_hash: bool = False) -> dict | None:
+    """The active account with this (normalised) e-mail address; its password hash only for signing in."""
+    columns = () if with_password_hash else _PUBLIC_COLUMNS
+    return await StaffUser.select(*columns).where(
         (StaffUser.email == email) & (StaffUser.active == True)  # noqa: E712
     ).first()
 
@@ -55,38 +56,5 @@ async def services_of(user_id: int) -> dict[int, str]:
     return {r["service"]: r["role"] for r in rows}
 
 
-# Services and offices as staff pages and accounts look them up.
-
-async def service_by_code(code: str) -> dict | None:
-    """The service with this code: id, code and its two names."""
-    return await Service.select(Service.id, Service.code, Service.name_fr, Service.name_en).where(
-        Service.code == code
-    ).first()
 
 
-async def services_by_name(service_ids: list[int] | None = None) -> list[dict]:
-    """Services (id, code, names) in order of their French name; only those with these ids when given."""
-    query = Service.select(Service.id, Service.code, Service.name_fr, Service.name_en).order_by(Service.name_fr)
-    if service_ids is not None:
-        if not service_ids:
-            return []
-        query = query.where(Service.id.is_in(list(service_ids)))
-    return await query
-
-
-async def office_by_id(office_id: int) -> dict | None:
-    """The office with this id: id, code and name."""
-    return await Office.select(Office.id, Office.code, Office.name).where(Office.id == office_id).first()
-
-
-async def office_by_code(code: str) -> dict | None:
-    """The office with this code: id, code and name."""
-    return await Office.select(Office.id, Office.code, Office.name).where(Office.code == code).first()
-
-
-async def offices_by_name(office_id: int | None = None) -> list[dict]:
-    """Offices (id, code, name) in order of their name; only the one with this id when given."""
-    query = Office.select(Office.id, Office.code, Office.name).order_by(Office.name)
-    if office_id is not None:
-        query = query.where(Office.id == office_id)
-    return await query

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from portal.store.core.tables import Feedback, Service
+from portal.store.core.tables import Feedback
 from portal.store.engine import is_postgres
 from portal.store.status import OPEN_STATUSES
 
@@ -33,13 +33,6 @@ def _seconds(later: str, earlier: str) -> str:
     if is_postgres(Feedback._meta.db):
         return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
     return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
-
-
-async def services_for_digest(codes: list[str]) -> list[dict]:
-    """The services with these codes (every active one when none is given): id, code, name_fr, name_en, in id order."""
-    query = Service.select(Service.id, Service.code, Service.name_fr, Service.name_en).order_by(Service.id)
-    query = query.where(Service.code.is_in(codes)) if codes else query.where(Service.active == True)  # noqa: E712
-    return await query
 
 
 async def channel_counts(service_ids: list[int], start: dt.datetime, end: dt.datetime,

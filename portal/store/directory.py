@@ -5,6 +5,7 @@ from __future__ import annotations
 from portal.store.core.tables import Office, OfficeService, Service
 from portal.store.engine import current_engine
 
+
 async def active_service(code: str) -> dict | None:
     """The active service with this code, all its columns."""
     return await Service.select().where((Service.code == code) & (Service.active == True)).first()  # noqa: E712
@@ -122,3 +123,52 @@ async def offices_with_services() -> list[dict]:
     for office in offices:
         office["services"] = by_office.get(office["id"], [])
     return offices
+
+
+async def service_with_code(code: str) -> dict | None:
+    """The service with this code: id, code and its two names."""
+    return await Service.select(Service.id, Service.code, Service.name_fr, Service.name_en).where(
+        Service.code == code
+    ).first()
+
+
+async def services_by_name(service_ids: list[int] | None = None) -> list[dict]:
+    """Services (id, code, names) in order of their French name; only those with these ids when given."""
+    query = Service.select(Service.id, Service.code, Service.name_fr, Service.name_en).order_by(Service.name_fr)
+    if service_ids is not None:
+        if not service_ids:
+            return []
+        query = query.where(Service.id.is_in(list(service_ids)))
+    return await query
+
+
+async def offices_by_name(office_id: int | None = None) -> list[dict]:
+    """Offices (id, code, name) in order of their name; only the one with this id when given."""
+    query = Office.select(Office.id, Office.code, Office.name).order_by(Office.name)
+    if office_id is not None:
+        query = query.where(Office.id == office_id)
+    return await query
+
+
+async def known_service_codes(codes: list[str] | tuple[str, ...]) -> set[str]:
+    """Those of these service codes that a service has."""
+    if not codes:
+        return set()
+    return {r["code"] for r in await Service.select(Service.code).where(Service.code.is_in(list(codes)))}
+
+
+async def services_and_owners() -> list[dict]:
+    """Every service in id order: id, code, active, owner_emails (comma-separated, as stored)."""
+    return await Service.select(Service.id, Service.code, Service.active, Service.owner_emails).order_by(Service.id)
+
+
+async def service_codes() -> dict[int, str]:
+    """Every service's code, by id."""
+    return {r["id"]: r["code"] for r in await Service.select(Service.id, Service.code)}
+
+
+async def services_for_digest(codes: list[str]) -> list[dict]:
+    """The services with these codes (every active one when none is given): id, code, name_fr, name_en, in id order."""
+    query = Service.select(Service.id, Service.code, Service.name_fr, Service.name_en).order_by(Service.id)
+    query = query.where(Service.code.is_in(codes)) if codes else query.where(Service.active == True)  # noqa: E712
+    return await query

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from portal.store import embeddings
 from portal.store.audit import append_audit, audit_row
-from portal.store.core.tables import Feedback, Service
+from portal.store.core.tables import Feedback
 from portal.store.engine import current_engine, is_postgres
 from portal.store.workspace.tables import ReportGroup, ReportGroupMember
 
@@ -156,11 +156,6 @@ async def merge_groups(group_id: int, other: dict, service_id: int, confirm: boo
         await ReportGroup.delete().where(ReportGroup.id == other["id"])
         await append_audit(audit_row(GROUP_MERGE, actor, service_id=service_id, client=client,
                                      detail={"group": group_id, "merged": other["id"], "merged_title": other["title"]}))
-
-
-async def service_codes() -> dict[int, str]:
-    """Every service's code, by id."""
-    return {r["id"]: r["code"] for r in await Service.select(Service.id, Service.code)}
 
 
 @dataclass(eq=False)  # each one is itself: a run may create two groups of one title

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from portal.store.core.tables import Service, StaffUser
 from portal.store.digests.tables import DigestSubscription
 
 
@@ -55,20 +54,3 @@ async def fingerprint() -> tuple:
     return (int(row["n"]), str(row["changed"]), row["last"])
 
 
-async def known_service_codes(codes: list[str] | tuple[str, ...]) -> set[str]:
-    """Those of these service codes that a service has."""
-    if not codes:
-        return set()
-    return {r["code"] for r in await Service.select(Service.code).where(Service.code.is_in(list(codes)))}
-
-
-async def active_account(email: str) -> dict | None:
-    """The active staff account with this (lower-case) address: id, email, name, role, office, active; or None."""
-    return await StaffUser.select(
-        StaffUser.id, StaffUser.email, StaffUser.name, StaffUser.role, StaffUser.office, StaffUser.active,
-    ).where((StaffUser.email == email) & (StaffUser.active == True)).first()  # noqa: E712
-
-
-async def services_and_owners() -> list[dict]:
-    """Every service in id order: id, code, active, owner_emails (comma-separated, as stored)."""
-    return await Service.select(Service.id, Service.code, Service.active, Service.owner_emails).order_by(Service.id)

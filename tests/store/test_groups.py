@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from portal.store import groups
+from portal.store import directory, groups
 from portal.store.core.tables import AuditEvent
 from portal.store.workspace.tables import ReportGroup, ReportGroupMember
 from tests.factories import create_service
@@ -98,4 +98,4 @@ async def test_a_merge_moves_the_members_and_removes_the_other_group(db):
     assert not await groups.group_exists(other["id"])
     assert sorted(m["feedback_id"] for m in await groups.group_members(group)) == sorted(ids + others)
     assert (await groups.find_group(group))["confirmed"] is True
-    assert await groups.service_codes() == {service["id"]: service["code"]}
+    assert await directory.service_codes() == {service["id"]: service["code"]}
