@@ -12,7 +12,7 @@ from portal.review.auth_pages import in_french
 from portal.review.request_values import row_id
 from portal.review.sessions import current_staff, request_client, requires_role
 from portal.web.csrf import csrf_ok, with_csrf
-from portal.web.i18n import N_, _
+from portal.web.i18n import N_, _, message_named
 
 EXPIRED = N_("La page a expiré : recommencez.")
 DONE = {
@@ -22,16 +22,10 @@ DONE = {
 }
 
 
-def _done(request: Request) -> str | None:
-    """The confirmation of what was just done, named by the redirect's `done`."""
-    done = DONE.get(request.query_params.get("done", ""))
-    return _(done) if done else None
-
-
 async def _group_page(request: Request, staff: dict, group: dict, status: int = 200, error: str | None = None,
                       title: str | None = None) -> Template:
     context = await similar_groups.group_page(group)
-    context.update(staff=staff, error=error, done=_done(request),
+    context.update(staff=staff, error=error, done=message_named(DONE, request.query_params.get("done")),
                    title=group["title"] if title is None else title)
     return with_csrf(request, "staff/similar_group.html", context, status=status)
 

@@ -30,7 +30,7 @@ from portal.review.sessions import current_staff, request_client, requires_role
 from portal.store.core.tables import CHANNELS, SENTIMENTS
 from portal.store.status import BULK_STATUSES, STATUSES
 from portal.web.csrf import csrf_ok, with_csrf
-from portal.web.i18n import N_, _
+from portal.web.i18n import N_, _, message_named
 
 EXPIRED = N_("La page a expiré : recommencez (votre saisie est conservée).")
 DONE = {
@@ -43,18 +43,12 @@ DONE = {
 }
 
 
-def _done(request: Request) -> str | None:
-    """The confirmation of what was just done, named by the redirect's `done`."""
-    done = DONE.get(request.query_params.get("done", ""))
-    return _(done) if done else None
-
-
 async def _item_page(request: Request, staff: dict, item: dict, status: int = 200, **extra) -> Template:
     context = await items.item_view(item)
     template_id = request.query_params.get("template")
     chosen = next((t for t in context["templates"] if str(t["id"]) == template_id), None)
     context.update(
-        staff=staff, error=None, original=None, done=_done(request),
+        staff=staff, error=None, original=None, done=message_named(DONE, request.query_params.get("done")),
         answer_text=chosen["body"] if chosen else (context["item"]["public_answer"] or ""),
         publish_text=(context["publication"] or {}).get("text") or context["item"]["redacted_text"],
     )

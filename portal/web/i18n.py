@@ -47,6 +47,12 @@ def N_(message: str) -> str:
     return message
 
 
+def message_named(messages: Mapping[str, str], name: str | None) -> str | None:
+    """The translation of the message a redirect names (`?done=status`), or None for no or an unknown name."""
+    message = messages.get(name or "")
+    return _(message) if message else None
+
+
 def translate(lang: str, message: str, params: Mapping[str, object] | None = None) -> str:
     """`message` in `lang`, its named placeholders filled: for text made outside a request, or kept to be shown later."""
     text = translations(lang).gettext(message)
