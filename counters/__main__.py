@@ -7,6 +7,7 @@ import logging
 import sys
 
 from counters import cli
+from counters.agent import run_agent
 from portal.settings import Settings
 
 
@@ -29,8 +30,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_agent(args: argparse.Namespace, settings: Settings | None) -> int:
-    from counters.agent import run_agent
-
     return run_agent(args)
 
 

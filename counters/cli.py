@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from counters.devices import DeviceError, device_state, enrol_device, list_devices, new_enrolment_code, revoke
+from counters.offices import add_office, list_offices, update_office
 from portal.settings import Settings
+from portal.store.engine import open_store
 
 
 def register(sub) -> None:
@@ -51,9 +54,6 @@ def register(sub) -> None:
 
 
 def _run(settings: Settings, work) -> int:
-    from counters.devices import DeviceError
-    from portal.store.engine import open_store
-
     async def main() -> int:
         async with open_store(settings):
             try:
@@ -66,8 +66,6 @@ def _run(settings: Settings, work) -> int:
 
 
 def cmd_office_add(args: argparse.Namespace, settings: Settings) -> int:
-    from counters.offices import add_office
-
     async def work() -> int:
         office = await add_office(args.code, args.name, args.address, args.hours, args.service)
         print(f"office {office['code']} (id {office['id']}) added")
@@ -77,8 +75,6 @@ def cmd_office_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_office_change(args: argparse.Namespace, settings: Settings) -> int:
-    from counters.offices import update_office
-
     async def work() -> int:
         office = await update_office(args.office, args.name, args.address, args.hours, args.add_service, args.remove_service)
         print(f"office {office['code']} updated")
@@ -88,8 +84,6 @@ def cmd_office_change(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_office_list(args: argparse.Namespace, settings: Settings) -> int:
-    from counters.offices import list_offices
-
     async def work() -> int:
         for o in await list_offices():
             print(f"{o['id']:>4}  {o['code']:<24} {o['name']}  [{', '.join(o['services']) or 'no service'}]  {o['opening_hours']}")
@@ -105,8 +99,6 @@ def _print_code(enrolment, base_url: str) -> None:
 
 
 def cmd_kiosk_enrol(args: argparse.Namespace, settings: Settings) -> int:
-    from counters.devices import enrol_device
-
     async def work() -> int:
         enrolment = await enrol_device(
             settings.secret_key, args.office, args.name, args.kind, args.service, args.faces, args.idle_reset, args.min_gap_ms, args.valid_hours
@@ -118,8 +110,6 @@ def cmd_kiosk_enrol(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_kiosk_new_code(args: argparse.Namespace, settings: Settings) -> int:
-    from counters.devices import new_enrolment_code
-
     async def work() -> int:
         _print_code(await new_enrolment_code(settings.secret_key, args.id, args.valid_hours), settings.base_url)
         return 0
@@ -128,8 +118,6 @@ def cmd_kiosk_new_code(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_kiosk_list(args: argparse.Namespace, settings: Settings) -> int:
-    from counters.devices import device_state, list_devices
-
     async def work() -> int:
         for d in await list_devices(args.office):
             seen = f"{d['last_seen_at']:%Y-%m-%d %H:%M}" if d["last_seen_at"] else "never"
@@ -140,8 +128,6 @@ def cmd_kiosk_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_kiosk_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    from counters.devices import revoke
-
     async def work() -> int:
         if await revoke(args.id):
             print(f"device {args.id} revoked")
