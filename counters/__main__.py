@@ -8,6 +8,7 @@ import sys
 
 from counters import cli
 from counters.agent import run_agent
+from portal.process import command_function
 from portal.settings import Settings
 
 
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = None if getattr(args, "needs_settings", True) is False else Settings.from_env()
     level = settings.log_level if settings else "INFO"
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return int(args.func(args, settings) or 0)
+    return int(command_function(args.func)(args, settings) or 0)
 
 
 if __name__ == "__main__":

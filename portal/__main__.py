@@ -6,8 +6,8 @@ import argparse
 import importlib
 import logging
 import sys
-from typing import Callable
 
+from portal.process import command_function
 from portal.review.grouping import group_pending
 from portal.settings import Settings
 
@@ -23,9 +23,6 @@ FEATURE_CLIS = (
 # What the root wires into a feature's commands, so that no feature imports another:
 # `portal worker` files newly labelled items into groups of similar reports once its queue drains.
 FEATURE_WIRING = {"portal.classify.cli": {"after_drain": group_pending}}
-
-Command = Callable[[argparse.Namespace, Settings], "int | None"]
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal", description="Guichet, the citizen-feedback portal.")
@@ -52,16 +49,6 @@ def build_parser() -> argparse.ArgumentParser:
     for module_name in FEATURE_CLIS:
         importlib.import_module(module_name).register(sub, **FEATURE_WIRING.get(module_name, {}))
     return parser
-
-
-def command_function(func: Command | str) -> Command:
-    """The function a command runs. A command whose module loads the web application (serve, demo,
-    digests, create-user) names it as "module:function", and the module is imported only when that
-    command runs, so that `portal --help` and the other commands start quickly."""
-    if isinstance(func, str):
-        module_name, _, name = func.partition(":")
-        return getattr(importlib.import_module(module_name), name)
-    return func
 
 
 def main(argv: list[str] | None = None) -> int:

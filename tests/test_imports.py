@@ -1,4 +1,4 @@
-"""Imports: the project's modules import each other at the top, never inside a function; commands named by module resolve."""
+"""Imports: project modules import each other at the top, never inside a function; commands named by module resolve."""
 
 import argparse
 import ast
@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from portal.__main__ import build_parser, command_function
+from counters.__main__ import build_parser as counters_parser
+from portal.__main__ import build_parser as portal_parser
+from portal.process import command_function
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ("portal", "counters")
@@ -61,7 +63,10 @@ def _commands(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()):
             yield from _commands(child, (*words, name))
 
 
-@pytest.mark.parametrize("words, func", [pytest.param(w, f, id=" ".join(w)) for w, f in _commands(build_parser())])
+COMMANDS = [*_commands(portal_parser(), ("portal",)), *_commands(counters_parser(), ("counters",))]
+
+
+@pytest.mark.parametrize("words, func", [pytest.param(w, f, id=" ".join(w)) for w, f in COMMANDS])
 def test_every_command_resolves_to_a_function(words, func):
-    assert func is not None, f"`portal {' '.join(words)}` runs nothing"
+    assert func is not None, f"`{' '.join(words)}` runs nothing"
     assert callable(command_function(func))
