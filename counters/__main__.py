@@ -7,6 +7,8 @@ import logging
 import sys
 
 from counters import cli
+from counters.agent import run_agent
+from portal.process import command_function
 from portal.settings import Settings
 
 
@@ -29,8 +31,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_agent(args: argparse.Namespace, settings: Settings | None) -> int:
-    from counters.agent import run_agent
-
     return run_agent(args)
 
 
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = None if getattr(args, "needs_settings", True) is False else Settings.from_env()
     level = settings.log_level if settings else "INFO"
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return int(args.func(args, settings) or 0)
+    return int(command_function(args.func)(args, settings) or 0)
 
 
 if __name__ == "__main__":

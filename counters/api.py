@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
@@ -17,6 +18,7 @@ from counters.devices import authenticate, device_config, exchange_code
 from counters.entries import read_entry
 from counters.sync import receive_entries
 from portal.feedback.api import PROBLEM_400, Problem, check_rate_limit
+from portal.settings import Settings
 from portal.web.i18n import current_language
 
 MAX_ITEMS = 500
@@ -86,9 +88,9 @@ class CounterDeviceApi(Controller):
         summary="Exchange a one-time enrolment code for a device token",
         responses={400: PROBLEM_400, 401: PROBLEM_401, 429: PROBLEM_429},
     )
-    async def enrol(self, request: Request, state: State, data: JSONBody[EnrolIn]) -> Enrolled:
+    async def enrol(self, request: Request, state: State, settings: NamedDependency[Settings], data: JSONBody[EnrolIn]) -> Enrolled:
         check_rate_limit(request, state)  # codes are short: slow down guessing
-        exchanged = await exchange_code(state.settings.secret_key, data.code)
+        exchanged = await exchange_code(settings.secret_key, data.code)
         if exchanged is None:
             raise DeviceNotAuthorized(detail="This enrolment code is unknown, already used or expired.")
         device, token = exchanged

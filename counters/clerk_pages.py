@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -16,6 +17,7 @@ from portal.feedback.intake import MAX_TEXT, FieldError, IdempotencyConflict, In
 from portal.feedback.pages import RATINGS
 from portal.feedback.tracking import private_url
 from portal.review.sessions import current_staff, requires_role
+from portal.settings import Settings
 from portal.web.csrf import csrf_ok, with_csrf
 from portal.web.i18n import N_, _, current_language
 
@@ -73,7 +75,8 @@ class ClerkPages(Controller):
     guards = [requires_role("clerk")]
 
     @get("/")
-    async def form(self, request: Request, saved: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    async def form(self, request: Request, settings: NamedDependency[Settings],
+                   saved: Annotated[str | None, QueryParameter(max_length=20)] = None,
                    corrected: Annotated[str | None, QueryParameter(max_length=20)] = None) -> Template:
         staff = await current_staff(request)
         # Keep the last service and way: a stack of cards is usually for one service.
@@ -84,7 +87,6 @@ class ClerkPages(Controller):
         # The private link goes to the person with their reference; only for the clerk's own entry just saved.
         saved_link = None
         if saved and saved in {e["reference"] for e in recent}:
-            settings = request.app.state.settings
             saved_link = private_url(settings.base_url, settings.secret_key, saved)
         context = await _context(staff, values, [], saved=saved, saved_link=saved_link, corrected=corrected, recent=recent)
         return with_csrf(request, "counters/counter.html", context)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import logging
 import sys
 
+from portal.process import command_function
 from portal.review.grouping import group_pending
 from portal.settings import Settings
 
@@ -15,7 +15,6 @@ from portal.settings import Settings
 FEATURE_CLIS = (
     "portal.digests.cli",
     "portal.store.cli",
-    "portal.demo",
     "portal.classify.cli",
     "portal.review.cli",
     "portal.review.similar_cli",
@@ -24,7 +23,6 @@ FEATURE_CLIS = (
 # What the root wires into a feature's commands, so that no feature imports another:
 # `portal worker` files newly labelled items into groups of similar reports once its queue drains.
 FEATURE_WIRING = {"portal.classify.cli": {"after_drain": group_pending}}
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal", description="Guichet, the citizen-feedback portal.")
@@ -36,33 +34,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
     serve.add_argument("--http", choices=["auto", "httptools", "h11"], default="auto", help="HTTP parser (auto: httptools)")
     serve.add_argument("--loop", choices=["auto", "uvloop", "asyncio"], default="auto", help="event loop (auto: uvloop)")
-    serve.set_defaults(func=cmd_serve)
+    serve.set_defaults(func="portal.serve:cmd_serve")
+
+    demo = sub.add_parser(
+        "demo",
+        help="load demo services, offices and a few hundred feedback items (once)",
+        description="Load the demo once; a second run changes nothing. There is no reset option: "
+        "to start again, point PORTAL_DATA_DIR (or PORTAL_DATABASE_URL) at a fresh place.",
+    )
+    demo.add_argument("--count", type=int, default=300, metavar="N", help="number of feedback items (default 300)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed, for a reproducible demo")
+    demo.set_defaults(func="portal.demo:cmd_demo")
 
     for module_name in FEATURE_CLIS:
         importlib.import_module(module_name).register(sub, **FEATURE_WIRING.get(module_name, {}))
     return parser
-
-
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
-    from portal.app import create_app
-    from portal.store.migrate import apply_migrations
-
-    if not args.no_migrate:
-        asyncio.run(apply_migrations(settings))
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_level=settings.log_level.lower(),
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
-        access_log=False,
-        http=args.http,
-        loop=args.loop,
-    )
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("piccolo").setLevel(logging.WARNING)  # it announces the engine version on every start
     try:
-        return int(args.func(args, settings) or 0)
+        return int(command_function(args.func)(args, settings) or 0)
     except Exception as exc:
         if _is_missing_table(exc):
             print("The database has no tables yet, or misses recent ones: run `portal migrate` first.", file=sys.stderr)

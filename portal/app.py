@@ -42,6 +42,7 @@ from portal.web.openapi import StrictStructSchemaPlugin
 from portal.web.params import request_values_guard
 from portal.web.ratelimit import RateLimiter
 from portal.web.security import add_security_headers
+from portal.web.settings import settings_dependency, settings_state
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
@@ -94,13 +95,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # The worker files newly labelled items into groups of similar reports once its queue drains.
         lifespan=[lifespan, worker_lifespan(settings, after_drain=group_pending), scheduler_lifespan(settings)],
         state=State({
-            "settings": settings,
+            **settings_state(settings),
             "rate_limiter": RateLimiter(count, seconds),
             lookups.STATE_KEY: lookups.LookupThrottle(settings.lookup_limit_pair, settings.lookup_miss_limit_pair, settings.secret_key),
         }),
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
+        dependencies=settings_dependency(),
         exception_handlers={**EXCEPTION_HANDLERS, **STAFF_EXCEPTION_HANDLERS},
         middleware=[i18n.language_middleware, request_values_guard],
         request_class=PortalRequest,

@@ -1,4 +1,4 @@
-"""`portal demo`: load believable demo services, offices and feedback spread over twelve weeks."""
+"""`portal demo`: load believable demo services, offices and feedback spread over twelve weeks (arguments in portal.__main__)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from portal.feedback.intake import FeedbackInput, prepare_feedback
 from portal.settings import Settings
+from portal.store import engine as store_engine
+from portal.store.demo import DemoPlaces, channels_and_languages, create_demo
+from portal.store.directory import any_service_has_code
+from portal.store.feedback import FeedbackRow
+from portal.store.migrate import apply_migrations
 
 DATA_DIR = Path(__file__).with_name("demo_data")
 WEEKS = 12
@@ -265,9 +271,6 @@ async def load_demo(settings: Settings, *, feedback_count: int = 300, seed: int 
     There is no reset: to start again, point PORTAL_DATA_DIR (or PORTAL_DATABASE_URL) at a fresh
     place and load again.
     """
-    from portal.store import engine as store_engine
-    from portal.store.migrate import apply_migrations
-
     started = time.perf_counter()
     previous = store_engine.bound_engine()  # restored afterwards, so callers holding an engine keep it
     await apply_migrations(settings)
@@ -285,11 +288,6 @@ async def load_demo(settings: Settings, *, feedback_count: int = 300, seed: int 
 
 async def populate(*, feedback_count: int = 300, seed: int = 7) -> DemoSummary:
     """Write the demo through the engine already bound; all or nothing, in one transaction."""
-    from portal.feedback.intake import FeedbackInput, prepare_feedback
-    from portal.store.demo import DemoPlaces, channels_and_languages, create_demo
-    from portal.store.directory import any_service_has_code
-    from portal.store.feedback import FeedbackRow
-
     places, texts = read_data()
     codes = [s["code"] for s in places["services"]]
     if await any_service_has_code(codes):
@@ -348,18 +346,6 @@ async def populate(*, feedback_count: int = 300, seed: int = 7) -> DemoSummary:
         by_channel=dict(Counter(r["channel"] for r in counted)),
         by_language=dict(Counter(r["language"] for r in counted)),
     )
-
-
-def register(sub) -> None:
-    demo = sub.add_parser(
-        "demo",
-        help="load demo services, offices and a few hundred feedback items (once)",
-        description="Load the demo once; a second run changes nothing. There is no reset option: "
-        "to start again, point PORTAL_DATA_DIR (or PORTAL_DATABASE_URL) at a fresh place.",
-    )
-    demo.add_argument("--count", type=int, default=300, metavar="N", help="number of feedback items (default 300)")
-    demo.add_argument("--seed", type=int, default=7, help="random seed, for a reproducible demo")
-    demo.set_defaults(func=cmd_demo)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:

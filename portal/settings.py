@@ -7,28 +7,38 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
-# Every setting: environment variable, attribute, default, one-line documentation.
-# deploy/portal.env.example must document each variable (a test checks it).
-SETTINGS_TABLE: tuple[tuple[str, str, str, str], ...] = (
-    ("PORTAL_DATA_DIR", "data_dir", "./var", "Folder for the SQLite file, prepared models and archives."),
-    ("PORTAL_DATABASE_URL", "database_url", "", "sqlite:///path/to/file.db or postgresql://user@host:5432/db; default: an SQLite file in PORTAL_DATA_DIR."),
-    ("PORTAL_SECRET_KEY", "secret_key", "", "Secret used to sign CSRF tokens, sessions and unsubscribe links. Required in production."),
-    ("PORTAL_BASE_URL", "base_url", "http://127.0.0.1:8000", "Public address of the portal, used in links sent by e-mail."),
-    ("PORTAL_SMTP_URL", "smtp_url", "", "smtp://user:pass@host:25 (plain), smtp+starttls://host:587, smtps://host:465; empty disables e-mail."),
-    ("PORTAL_MAIL_FROM", "mail_from", "Guichet <guichet@localhost>", "Sender address of e-mails."),
-    ("PORTAL_DB_POOL_SIZE", "db_pool_size", "10", "PostgreSQL connection pool size per process."),
-    ("PORTAL_RATE_LIMIT", "rate_limit", "20/60", "Public submissions allowed per client: COUNT/SECONDS."),
-    ("PORTAL_LOOKUP_LIMIT", "lookup_limit", "60/600", "Reads by reference allowed per client (tracking and confirmation pages, API): COUNT/SECONDS."),
-    ("PORTAL_LOOKUP_MISS_LIMIT", "lookup_miss_limit", "10/3600", "Unknown references and wrong tracking keys allowed per client: COUNT/SECONDS."),
-    ("PORTAL_MAX_BODY_BYTES", "max_body_bytes", "65536", "Largest request body accepted, in bytes."),
-    ("PORTAL_SECURE_COOKIES", "secure_cookies", "false", "Mark cookies Secure (true behind HTTPS)."),
-    ("PORTAL_TRUSTED_PROXIES", "trusted_proxies", "", "Comma-separated proxy addresses whose X-Forwarded-For is trusted for rate limiting."),
-    ("PORTAL_MODEL_DIR", "model_dir", "", "A local Hugging Face encoder folder; default: the bundled multilingual-e5-small prepared in PORTAL_DATA_DIR."),
-    ("PORTAL_RUN_WORKER", "run_worker", "true", "Run the classification worker inside the web process (quick start); false when `portal worker` runs apart."),
-    ("PORTAL_RUN_SCHEDULER", "run_scheduler", "true", "Run the digest scheduler inside the web process; false when `portal scheduler` runs apart."),
-    ("PORTAL_LOG_LEVEL", "log_level", "INFO", "Logging level."),
+
+class Setting(NamedTuple):
+    """One setting: its environment variable, its attribute on Settings, its default, what it does."""
+
+    variable: str
+    name: str
+    default: object
+    doc: str
+
+
+# Every setting, and the only place its default is stated; Settings declares their types.
+# deploy/portal.env.example and the README must document each variable (tests check them).
+SETTINGS_TABLE: tuple[Setting, ...] = (
+    Setting("PORTAL_DATA_DIR", "data_dir", Path("./var"), "Folder for the SQLite file, prepared models and archives."),
+    Setting("PORTAL_DATABASE_URL", "database_url", "", "sqlite:///path/to/file.db or postgresql://user@host:5432/db; default: an SQLite file in PORTAL_DATA_DIR."),
+    Setting("PORTAL_SECRET_KEY", "secret_key", "", "Secret used to sign CSRF tokens, sessions and unsubscribe links. Required in production."),
+    Setting("PORTAL_BASE_URL", "base_url", "http://127.0.0.1:8000", "Public address of the portal, used in links sent by e-mail."),
+    Setting("PORTAL_SMTP_URL", "smtp_url", "", "smtp://user:pass@host:25 (plain), smtp+starttls://host:587, smtps://host:465; empty disables e-mail."),
+    Setting("PORTAL_MAIL_FROM", "mail_from", "Guichet <guichet@localhost>", "Sender address of e-mails."),
+    Setting("PORTAL_DB_POOL_SIZE", "db_pool_size", 10, "PostgreSQL connection pool size per process."),
+    Setting("PORTAL_RATE_LIMIT", "rate_limit", "20/60", "Public submissions allowed per client: COUNT/SECONDS."),
+    Setting("PORTAL_LOOKUP_LIMIT", "lookup_limit", "60/600", "Reads by reference allowed per client (tracking and confirmation pages, API): COUNT/SECONDS."),
+    Setting("PORTAL_LOOKUP_MISS_LIMIT", "lookup_miss_limit", "10/3600", "Unknown references and wrong tracking keys allowed per client: COUNT/SECONDS."),
+    Setting("PORTAL_MAX_BODY_BYTES", "max_body_bytes", 65536, "Largest request body accepted, in bytes."),
+    Setting("PORTAL_SECURE_COOKIES", "secure_cookies", False, "Mark cookies Secure (true behind HTTPS)."),
+    Setting("PORTAL_TRUSTED_PROXIES", "trusted_proxies", (), "Comma-separated proxy addresses whose X-Forwarded-For is trusted for rate limiting."),
+    Setting("PORTAL_MODEL_DIR", "model_dir", "", "A local Hugging Face encoder folder; default: the bundled multilingual-e5-small prepared in PORTAL_DATA_DIR."),
+    Setting("PORTAL_RUN_WORKER", "run_worker", True, "Run the classification worker inside the web process (quick start); false when `portal worker` runs apart."),
+    Setting("PORTAL_RUN_SCHEDULER", "run_scheduler", True, "Run the digest scheduler inside the web process; false when `portal scheduler` runs apart."),
+    Setting("PORTAL_LOG_LEVEL", "log_level", "INFO", "Logging level."),
 )
 
 
@@ -38,38 +48,37 @@ def _as_bool(value: str) -> bool:
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = Path("./var")
-    database_url: str = ""
-    secret_key: str = ""
-    base_url: str = "http://127.0.0.1:8000"
-    smtp_url: str = ""
-    mail_from: str = "Guichet <guichet@localhost>"
-    db_pool_size: int = 10
-    rate_limit: str = "20/60"
-    lookup_limit: str = "60/600"
-    lookup_miss_limit: str = "10/3600"
-    max_body_bytes: int = 65536
-    secure_cookies: bool = False
-    trusted_proxies: tuple[str, ...] = ()
-    model_dir: str = ""
-    run_worker: bool = True
-    run_scheduler: bool = True
-    log_level: str = "INFO"
+    """The settings of one process; build them with from_env() or build(), which fill the defaults."""
+
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    base_url: str
+    smtp_url: str
+    mail_from: str
+    db_pool_size: int
+    rate_limit: str
+    lookup_limit: str
+    lookup_miss_limit: str
+    max_body_bytes: int
+    secure_cookies: bool
+    trusted_proxies: tuple[str, ...]
+    model_dir: str
+    run_worker: bool
+    run_scheduler: bool
+    log_level: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
         env = os.environ if environ is None else environ
-        values: dict = {}
-        for var, attr, default, _doc in SETTINGS_TABLE:
-            values[attr] = env.get(var, default)
-        values.update({k: v for k, v in overrides.items()})
-        return cls.build(**values)
+        values = {setting.name: env[setting.variable] for setting in SETTINGS_TABLE if setting.variable in env}
+        return cls.build(**{**values, **overrides})
 
     @classmethod
     def build(cls, **values) -> "Settings":
-        """Coerce raw strings into typed settings and fill derived defaults."""
+        """Coerce raw strings into typed settings, take the table's default for the others, fill derived defaults."""
         types = {f.name: f.type for f in dataclasses.fields(cls)}
-        out: dict = {}
+        out: dict = {setting.name: setting.default for setting in SETTINGS_TABLE}
         for name, value in values.items():
             kind = types.get(name)
             if kind is None:

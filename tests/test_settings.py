@@ -1,5 +1,6 @@
 """Settings: every setting documented, typed coercion, derived defaults."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,12 @@ def test_every_setting_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     missing = [var for var, *_ in SETTINGS_TABLE if var not in readme]
     assert not missing, f"settings missing from the README's configuration table: {missing}"
+
+
+def test_the_table_states_a_default_for_every_field_of_settings(tmp_path):
+    assert [s.name for s in SETTINGS_TABLE] == [f.name for f in dataclasses.fields(Settings)]
+    settings = Settings.build(data_dir=tmp_path)
+    assert settings.db_pool_size == 10 and settings.trusted_proxies == () and settings.run_worker is True
 
 
 def test_defaults_give_an_sqlite_file_in_the_data_dir(tmp_path):

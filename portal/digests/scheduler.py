@@ -13,7 +13,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from portal.digests.periods import WEEKDAYS
 from portal.digests.runs import run_due
+from portal.process import stop_event_on_signals
 from portal.settings import Settings
+from portal.store.engine import open_store
 from portal.store.subscriptions import fingerprint, list_subscriptions
 
 log = logging.getLogger(__name__)
@@ -107,9 +109,6 @@ def scheduler_lifespan(settings: Settings):
 
 async def run_scheduler_process(settings: Settings) -> None:
     """`portal scheduler`: the scheduler alone, until SIGTERM or SIGINT."""
-    from portal.process import stop_event_on_signals
-    from portal.store.engine import open_store
-
     async with open_store(settings):
         stop = stop_event_on_signals()
         digests = DigestScheduler(settings)

@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Schema
@@ -18,7 +19,9 @@ from portal.feedback.intake import MAX_TEXT, FeedbackInput, IdempotencyConflict,
 from portal.feedback.lookups import lookup_client, read_private, read_status, throttle_of
 from portal.feedback.tracking import private_api_url, private_url, status_api_url
 from portal.web.bodies import decode_json
+from portal.settings import Settings
 from portal.web.ratelimit import client_key
+from portal.web.settings import settings_of
 
 
 # A character that is neither blank (Python's whitespace, which intake strips) nor a control character
@@ -143,7 +146,7 @@ def decode_strictly(body: bytes) -> FeedbackIn:
 
 
 def check_rate_limit(request: Request, state: State) -> None:
-    settings = state.settings
+    settings = settings_of(request)
     key = client_key(request.scope.get("client"), request.headers.get("x-forwarded-for"), settings.trusted_proxies)
     wait = state.rate_limiter.hit(key)
     if wait:
@@ -180,7 +183,9 @@ class FeedbackApi(Controller):
             ),
         },
     )
-    async def submit(self, request: Request, state: State, data: JSONBody[FeedbackIn]) -> Response[Accepted]:
+    async def submit(
+        self, request: Request, state: State, settings: NamedDependency[Settings], data: JSONBody[FeedbackIn]
+    ) -> Response[Accepted]:
         check_rate_limit(request, state)
         data = decode_strictly(await request.body())
         key = data.idempotency_key or request.headers.get("idempotency-key") or None
@@ -209,7 +214,6 @@ class FeedbackApi(Controller):
         finally:
             if stamp is not None:
                 throttle.settle(client, stamp, missed=conflict)
-        settings = state.settings
         reference = submitted.reference
         body = Accepted(
             reference=reference,
@@ -258,8 +262,9 @@ class FeedbackApi(Controller):
         request: Request,
         reference: Annotated[str, PathParameter(max_length=40)],
         key: Annotated[str, PathParameter(max_length=64)],
+        settings: NamedDependency[Settings],
     ) -> TrackedFeedback:
-        row = await read_private(request, reference, key)
+        row = await read_private(request, reference, key, settings.secret_key)
         return TrackedFeedback(
             reference=row["reference"],
             status=row["status"],

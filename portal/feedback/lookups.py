@@ -24,6 +24,7 @@ from portal.store.groups import reports_in_group_of
 from portal.web import signing
 from portal.web.i18n import _
 from portal.web.ratelimit import RateLimiter, client_key
+from portal.web.settings import settings_of
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class LookupThrottle:
 
 
 def lookup_client(request: Request) -> str:
-    settings = request.app.state.settings
+    settings = settings_of(request)
     return client_key(request.scope.get("client"), request.headers.get("x-forwarded-for"), settings.trusted_proxies)
 
 
@@ -109,10 +110,8 @@ async def read_status(request: Request, typed: str) -> dict:
     return await _looked_up(request, typed, find_status, "No feedback has this reference.")
 
 
-async def read_private(request: Request, typed: str, key: str) -> dict:
-    """Everything the citizen may see, for the reference with its key; 404 for a wrong key."""
-    secret = request.app.state.settings.secret_key
-
+async def read_private(request: Request, typed: str, key: str, secret: str) -> dict:
+    """Everything the citizen may see, for the reference with its key (made with `secret`); 404 for a wrong key."""
     async def find(reference: str) -> dict | None:
         # The key depends on the reference alone: a wrong one is refused before the store is asked,
         # so its answer says nothing about whether the reference exists.

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -19,6 +20,7 @@ from portal.feedback.intake import (
 from portal.feedback.lookups import TooManyLookups, read_private, read_status, reports_like
 from portal.feedback.reference import normalise_reference
 from portal.feedback.tracking import confirmation_path, private_path, private_url
+from portal.settings import Settings
 from portal.web.csrf import csrf_ok, with_csrf
 from portal.web.i18n import N_, _, current_language
 
@@ -86,6 +88,7 @@ class CitizenPages(Controller):
         self,
         request: Request,
         state: State,
+        settings: NamedDependency[Settings],
         code: FromPath[str],
         data: URLEncodedBody[dict[str, str]],
     ) -> Response:
@@ -160,17 +163,19 @@ class CitizenPages(Controller):
             return with_csrf(request, "citizen/form.html", _form_context(service, values, errors), status=409)
         except IntakeError as exc:
             return with_csrf(request, "citizen/form.html", _form_context(service, values, exc.errors), status=422)
-        return Redirect(path=confirmation_path(state.settings.secret_key, submitted.reference), status_code=303)
+        return Redirect(path=confirmation_path(settings.secret_key, submitted.reference), status_code=303)
 
     @get("/merci/{reference:str}/{key:str}")
-    async def thanks(self, request: Request, state: State, reference: FromPath[str], key: FromPath[str]) -> Template:
-        row = await read_private(request, reference, key)
-        secret = state.settings.secret_key
+    async def thanks(
+        self, request: Request, settings: NamedDependency[Settings], reference: FromPath[str], key: FromPath[str]
+    ) -> Template:
+        secret = settings.secret_key
+        row = await read_private(request, reference, key, secret)
         context = {
             "item": row,
             "service_name": service_name(row, "service_name"),
             # Printed pages lose their links: the private address is written out in full.
-            "tracking_url": private_url(state.settings.base_url, secret, row["reference"]),
+            "tracking_url": private_url(settings.base_url, secret, row["reference"]),
             "tracking_path": private_path(secret, row["reference"]),
         }
         return Template(template_name="citizen/thanks.html", context=context)
@@ -192,8 +197,10 @@ class CitizenPages(Controller):
         return Template(template_name="citizen/track.html", context=context)
 
     @get("/track/{reference:str}/{key:str}")
-    async def private_track_page(self, request: Request, reference: FromPath[str], key: FromPath[str]) -> Template:
-        row = await read_private(request, reference, key)
+    async def private_track_page(
+        self, request: Request, settings: NamedDependency[Settings], reference: FromPath[str], key: FromPath[str]
+    ) -> Template:
+        row = await read_private(request, reference, key, settings.secret_key)
         context = {
             "item": row,
             "service_name": service_name(row, "service_name"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -10,6 +11,7 @@ from litestar.response import Redirect, Template
 from portal.public import me_too
 from portal.review.publication import published
 from portal.review.sessions import request_client
+from portal.settings import Settings
 from portal.web.csrf import csrf_ok, with_csrf
 from portal.web.i18n import _
 from portal.web.ratelimit import RateLimiter
@@ -17,10 +19,9 @@ from portal.web.ratelimit import RateLimiter
 _LIMITER = "me_too_limiter"
 
 
-async def publications_page(request: Request, status: int = 200, error: str | None = None,
+async def publications_page(request: Request, settings: Settings, status: int = 200, error: str | None = None,
                             headers: dict | None = None) -> Template:
     """The public list; gives the browser its voter cookie and the forms their CSRF token."""
-    settings = request.app.state.settings
     voter_cookie = me_too.voter_cookie(settings.secret_key, request.cookies.get(me_too.COOKIE))
     items = await me_too.with_votes(await published(), me_too.voter_key(settings.secret_key, voter_cookie))
     done = request.query_params.get("done") == "me-too"
@@ -43,18 +44,20 @@ class MeTooPages(Controller):
     include_in_schema = False
 
     @post("/{publication_id:int}/me-too", status_code=303)
-    async def vote(self, request: Request, publication_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
-        settings = request.app.state.settings
+    async def vote(
+        self, request: Request, settings: NamedDependency[Settings], publication_id: FromPath[int],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Response:
         if not await me_too.publication_exists(publication_id):
             raise NotFoundException()
         if not csrf_ok(request, data):
-            return await publications_page(request, 400, _("La page a expiré : appuyez à nouveau sur « Moi aussi »."))
+            return await publications_page(request, settings, 400, _("La page a expiré : appuyez à nouveau sur « Moi aussi »."))
         voter = me_too.voter_key(settings.secret_key, request.cookies.get(me_too.COOKIE))
         if voter is None:
-            return await publications_page(request, 400, _("Votre navigateur n’a pas gardé notre cookie : autorisez les cookies de ce site puis réessayez."))
+            return await publications_page(request, settings, 400, _("Votre navigateur n’a pas gardé notre cookie : autorisez les cookies de ce site puis réessayez."))
         wait = _limiter(request).hit(request_client(request))
         if wait:
-            return await publications_page(request, 429, _("Beaucoup de « moi aussi » sont venus de votre connexion. Réessayez plus tard."), headers={"Retry-After": str(wait)})
+            return await publications_page(request, settings, 429, _("Beaucoup de « moi aussi » sont venus de votre connexion. Réessayez plus tard."), headers={"Retry-After": str(wait)})
         if not await me_too.add_vote(publication_id, voter):
-            return await publications_page(request, 409, _("Vous avez déjà dit « moi aussi » pour cet avis : il n’est compté qu’une fois."))
+            return await publications_page(request, settings, 409, _("Vous avez déjà dit « moi aussi » pour cet avis : il n’est compté qu’une fois."))
         return Redirect(path=f"/publications/?done=me-too#pub-{publication_id}", status_code=303)

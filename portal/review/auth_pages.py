@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal.review import sessions
 from portal.review.sessions import LoginRequired, current_staff, request_client
+from portal.settings import Settings
 from portal.web.csrf import csrf_ok, with_csrf
 from portal.web.i18n import _, current_language, ngettext
 
@@ -44,7 +46,7 @@ class StaffAuthPages(Controller):
         return with_csrf(request, "staff/login.html", {"email": "", "next": safe_next(next_path), "error": None})
 
     @post("/login", status_code=303)
-    async def login(self, request: Request, data: URLEncodedBody[dict[str, str]]) -> Response:
+    async def login(self, request: Request, settings: NamedDependency[Settings], data: URLEncodedBody[dict[str, str]]) -> Response:
         email, next_path = data.get("email", "").strip(), safe_next(data.get("next"))
         context = {"email": email, "next": next_path}
         if not csrf_ok(request, data):
@@ -72,7 +74,6 @@ class StaffAuthPages(Controller):
             error = _("Adresse e-mail ou mot de passe incorrect.")
             return with_csrf(request, "staff/login.html", {**context, "error": error}, status=400)
         response = Redirect(path=next_path, status_code=303)
-        settings = request.app.state.settings
         response.set_cookie(
             sessions.COOKIE, result.token, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/",
             max_age=sessions.SESSION_HOURS * 3600,

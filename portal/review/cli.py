@@ -1,14 +1,11 @@
-"""`portal create-user`: create a staff account (administrator, service owner, agent or clerk)."""
+"""The arguments of `portal create-user`, which creates a staff account (administrator, service owner, agent or clerk).
+
+The command runs portal.review.commands.cmd_create_user, imported only when it runs: loading the
+accounts module prepares argon2, which `portal --help` does not need.
+"""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import getpass
-import secrets
-import sys
-
-from portal.settings import Settings
 from portal.store.core.tables import ROLES
 
 
@@ -23,54 +20,4 @@ def register(sub) -> None:
         "--password-stdin", action="store_true",
         help="read the password from the first line of standard input; otherwise it is asked, or generated and printed",
     )
-    create.set_defaults(func=cmd_create_user)
-
-
-def _password(args: argparse.Namespace) -> tuple[str, bool]:
-    """The password and whether it was generated (and so must be shown once)."""
-    if args.password_stdin:
-        return sys.stdin.readline().rstrip("\r\n"), False
-    if sys.stdin.isatty():
-        first = getpass.getpass("Password: ")
-        if first != getpass.getpass("Same password again: "):
-            raise SystemExit("the two passwords differ")
-        return first, False
-    return secrets.token_urlsafe(15), True
-
-
-def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
-    password, generated = _password(args)
-    try:
-        user = asyncio.run(_create(settings, args, password))
-    except Exception as exc:  # noqa: BLE001 - AccountError and unknown office alike: say why, exit 2
-        from portal.review.accounts import AccountError
-
-        if not isinstance(exc, AccountError):
-            raise
-        print(f"portal create-user: {exc}", file=sys.stderr)
-        return 2
-    print(f"created {user['role']} {user['email']} (id {user['id']})")
-    if generated:
-        print(f"generated password (shown once): {password}")
-    return 0
-
-
-async def _create(settings: Settings, args: argparse.Namespace, password: str) -> dict:
-    from portal.review import audit
-    from portal.review.accounts import AccountError, create_user
-    from portal.store.directory import office_with_code
-    from portal.store.engine import open_store
-
-    async with open_store(settings):
-        office_id = None
-        if args.office:
-            office = await office_with_code(args.office)
-            if office is None:
-                raise AccountError(f"no office with code {args.office!r}")
-            office_id = office["id"]
-        user = await create_user(args.email, args.name, args.role, password, office_id=office_id, services=args.service)
-        await audit.record(
-            "create_user", None, actor_email="command line",
-            detail={"email": user["email"], "role": user["role"], "office": args.office, "services": args.service},
-        )
-        return user
+    create.set_defaults(func="portal.review.commands:cmd_create_user")

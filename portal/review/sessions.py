@@ -33,6 +33,7 @@ from portal.review.accounts import (
 )
 from portal.store import sessions as store
 from portal.web.ratelimit import client_key
+from portal.web.settings import settings_of
 
 COOKIE = "guichet_staff"
 SESSION_HOURS = 12  # absolute lifetime: one working day, then sign in again
@@ -54,7 +55,7 @@ def token_hash(token: str) -> str:
 
 
 def request_client(connection: ASGIConnection) -> str:
-    settings = connection.app.state.settings
+    settings = settings_of(connection)
     return client_key(connection.scope.get("client"), connection.headers.get("x-forwarded-for"), settings.trusted_proxies)[:64]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
@@ -27,6 +28,7 @@ from portal.review.inbox import (
 )
 from portal.review.request_values import plain_int, row_id
 from portal.review.sessions import current_staff, request_client, requires_role
+from portal.settings import Settings
 from portal.store.core.tables import CHANNELS, SENTIMENTS
 from portal.store.status import BULK_STATUSES, STATUSES
 from portal.web.csrf import csrf_ok, with_csrf
@@ -167,14 +169,17 @@ class TriagePages(Controller):
         return Redirect(path=f"/staff/items/{feedback_id}?done=status", status_code=303)
 
     @post("/items/{feedback_id:int}/answer", status_code=303)
-    async def answer(self, request: Request, feedback_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+    async def answer(
+        self, request: Request, settings: NamedDependency[Settings], feedback_id: FromPath[int],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Response:
         staff = await current_staff(request)
         item = await feedback_for(staff, feedback_id)
         text = data.get("answer", "")
         if not csrf_ok(request, data):
             return await _item_page(request, staff, item, status=400, error=_(EXPIRED), answer_text=text)
         try:
-            mailed = await answers.answer(staff, item, text, request.app.state.settings, request_client(request))
+            mailed = await answers.answer(staff, item, text, settings, request_client(request))
         except answers.AnswerError as exc:
             return await _item_page(request, staff, item, status=422, error=str(exc), answer_text=text)
         return Redirect(path=f"/staff/items/{feedback_id}?done={'answer_mailed' if mailed else 'answer'}", status_code=303)

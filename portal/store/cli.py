@@ -6,6 +6,7 @@ import argparse
 import asyncio
 
 from portal.settings import Settings
+from portal.store.migrate import apply_migrations
 
 
 def register(sub) -> None:
@@ -14,7 +15,5 @@ def register(sub) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from portal.store.migrate import apply_migrations
-
     asyncio.run(apply_migrations(settings, quiet=False))
     return 0

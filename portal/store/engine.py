@@ -161,9 +161,18 @@ def bound_engine() -> Engine | None:
     return _bound
 
 
+class NoEngineBound(RuntimeError):
+    """The store was used before an entry point bound an engine."""
+
+
 def current_engine() -> Engine:
+    """The bound engine. The store never builds one itself: create_app, open_store and
+    apply_migrations bind it from the settings they are given."""
     if _bound is None:
-        return bind_engine(build_engine(Settings.from_env()))
+        raise NoEngineBound(
+            "no database engine is bound: create the app with create_app(settings), "
+            "or wrap the work in `async with open_store(settings)`"
+        )
     return _bound
 
 

@@ -1,6 +1,11 @@
-"""Piccolo's configuration module: the engine is the one the running portal bound."""
+"""Piccolo's configuration module for the running portal: its apps, and the engine an entry point bound.
+
+Piccolo's own `piccolo` command uses portal.piccolo_conf instead, which binds one from the settings.
+"""
 
 from piccolo.conf.apps import AppRegistry
+
+from portal.store.engine import current_engine
 
 # One app per owner of tables (see docs/architecture.md); core first, the others depend on it.
 APP_REGISTRY = AppRegistry(
@@ -14,9 +19,7 @@ APP_REGISTRY = AppRegistry(
 
 
 def __getattr__(name: str):
-    # Resolved on access, not at import, so settings are never read at import time.
+    # Looked up when Piccolo asks, so it is the engine bound at that moment.
     if name == "DB":
-        from portal.store.engine import current_engine
-
         return current_engine()
     raise AttributeError(name)

@@ -13,6 +13,7 @@ from litestar import Request
 from litestar.response import Template
 
 from portal.web import signing
+from portal.web.settings import settings_of
 
 COOKIE = "guichet_csrf"
 FIELD = "csrf_token"
@@ -34,7 +35,7 @@ def is_valid(secret: str, cookie_value: str | None, submitted: str | None) -> bo
 
 def with_csrf(request: Request, template: str, context: dict, status: int = 200, headers: dict | None = None) -> Template:
     """Render a page whose forms carry a CSRF token: csrf_token and csrf_field in the context, the cookie set."""
-    settings = request.app.state.settings
+    settings = settings_of(request)
     cookie_value, token = form_token(settings.secret_key, request.cookies.get(COOKIE))
     response = Template(
         template_name=template,
@@ -48,4 +49,4 @@ def with_csrf(request: Request, template: str, context: dict, status: int = 200,
 
 def csrf_ok(request: Request, data: Mapping[str, str]) -> bool:
     """True when the submitted form carries the token made for this browser."""
-    return is_valid(request.app.state.settings.secret_key, request.cookies.get(COOKIE), data.get(FIELD))
+    return is_valid(settings_of(request).secret_key, request.cookies.get(COOKIE), data.get(FIELD))
