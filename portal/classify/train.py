@@ -45,8 +45,9 @@ def train(
 ) -> TrainingResult:
     """Train a new heads version from seed + CSV + corrections; promote it unless it scores worse.
 
-    The sentiment head is then calibrated (a temperature fitted on out-of-fold predictions of the
-    training rows) and the rating fusion fitted on the rated examples (`portal/classify/rated/`).
+    The rating fusion is then fitted on the rated examples (`portal/classify/rated/`). The sentiment
+    head keeps temperature 1: its probabilities are already close to calibrated (bench/labels.py
+    measures it), and a temperature fitted out of fold made the calibration error worse.
     """
     examples: list[Example] = load_seed_examples() if include_seed else []
     for path in csv_paths:
@@ -58,7 +59,6 @@ def train(
     encoded.features, encoded.embeddings = encoded.features[:len(examples)], encoded.embeddings[:len(examples)]
     held = np.array([e.held_out for e in examples])
     heads = fit_heads(examples, encoded.features, encoded.embeddings, encoder, train_mask=~held)
-    heads.sentiment.temperature = out_of_fold_temperature(examples, encoded.features, ~held)
     if rated:
         heads.rating_fusion = fit_fusion(heads.sentiment.scores(rated_features), [r.rating for r in rated],
                                          [r.sentiment for r in rated])
