@@ -41,15 +41,12 @@ def read_inputs(input_path: Path) -> list[tuple[str, int | None]]:
 
 def _rating(value, where: str) -> int | None:
     """A rating of 1 to 5, or None when absent or empty; anything else is an error naming the line."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    text = "" if value is None else str(value).strip()
+    if not text:
         return None
-    try:
-        rating = int(str(value).strip()) if not isinstance(value, bool) else None
-    except ValueError:
-        rating = None
-    if rating is None or str(value).strip() not in {str(r) for r in range(1, 6)}:
+    if isinstance(value, bool) or text not in ("1", "2", "3", "4", "5"):
         raise ValueError(f"{where}: the rating must be a whole number from 1 to 5, not {value!r}")
-    return rating
+    return int(text)
 
 
 def classify_file(input_path: Path, output_path: Path | None, classifier: Classifier, batch_size: int = 32) -> int:
