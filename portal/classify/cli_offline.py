@@ -18,37 +18,56 @@ from portal.classify.verify import verify_conversion
 
 def read_texts(input_path: Path) -> list[str]:
     """Texts of a CSV file with a `text` column, or of JSON Lines with a `text` field, in order."""
+    return [text for text, _rating in read_inputs(input_path)]
+
+
+def read_inputs(input_path: Path) -> list[tuple[str, int | None]]:
+    """(text, rating) per input, in order: JSON Lines with `text` and an optional `rating` field, or a
+    CSV file with a `text` column and an optional `rating` column (1 to 5; empty means none)."""
     input_path = Path(input_path)
     with input_path.open(encoding="utf-8-sig", newline="") as f:
         first = f.read(1)
         f.seek(0)
         if input_path.suffix.lower() in (".jsonl", ".ndjson", ".json") or first == "{":
-            texts = []
+            inputs = []
             for number, line in enumerate(f, start=1):
                 if not line.strip():
                     continue
                 record = json.loads(line)
                 if not isinstance(record, dict) or "text" not in record:
                     raise ValueError(f"{input_path}:{number}: each line needs a \"text\" field")
-                texts.append(record["text"] or "")
-            return texts
+                inputs.append((record["text"] or "", _rating(record.get("rating"), f"{input_path}:{number}")))
+            return inputs
         reader = csv.DictReader(f)
         if "text" not in (reader.fieldnames or []):
             raise ValueError(f"{input_path}: the CSV needs a `text` column")
-        return [row["text"] or "" for row in reader]
+        return [(row["text"] or "", _rating(row.get("rating"), f"{input_path}:{number}"))
+                for number, row in enumerate(reader, start=2)]
+
+
+def _rating(value, where: str) -> int | None:
+    """A rating of 1 to 5, or None when absent or empty; anything else is an error naming the line."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    if isinstance(value, bool) or text not in ("1", "2", "3", "4", "5"):
+        raise ValueError(f"{where}: the rating must be a whole number from 1 to 5, not {value!r}")
+    return int(text)
 
 
 def classify_file(input_path: Path, output_path: Path | None, classifier: Classifier, batch_size: int = 32) -> int:
     """Write one JSON object per input text, in order, to `output_path` (stdout when None)."""
     from tqdm import tqdm
 
-    texts = read_texts(input_path)
+    inputs = read_inputs(input_path)
+    texts = [text for text, _rating in inputs]
+    ratings = [rating for _text, rating in inputs]
     out = sys.stdout if output_path is None else Path(output_path).open("w", encoding="utf-8")
     try:
         with tqdm(total=len(texts), desc="classify", unit="text", file=sys.stderr) as progress:
             for start in range(0, len(texts), batch_size):
                 batch = texts[start:start + batch_size]
-                for label in classifier.classify(batch, batch_size=batch_size):
+                for label in classifier.classify(batch, batch_size=batch_size, ratings=ratings[start:start + batch_size]):
                     out.write(json.dumps({k: label[k] for k in LABEL_KEYS}, ensure_ascii=False) + "\n")
                 progress.update(len(batch))
     finally:

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from portal.classify.labels import FLAGS, SENTIMENTS, Topic
+from portal.classify.rating import RatingFusion
 
 HEADS_FILE = "heads.npz"
 META_FILE = "heads.json"
@@ -33,10 +34,15 @@ class LinearHead:
     # Unit description embeddings of the default topics: their cosines to the text's embedding
     # (the last `hidden` columns of the features) are extra inputs, worth ~half a point of topic F1.
     prototypes: np.ndarray | None = None
+    # Softmax heads: logits are divided by it (temperature scaling, fitted out of fold by `portal train`).
+    temperature: float = 1.0
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        return with_prototypes(features, self.prototypes) @ self.weights + self.bias
 
     def scores(self, features: np.ndarray) -> np.ndarray:
-        logits = with_prototypes(features, self.prototypes) @ self.weights + self.bias
-        return _softmax(logits) if self.kind == "softmax" else _sigmoid(logits)
+        logits = self.logits(features)
+        return _softmax(logits / self.temperature) if self.kind == "softmax" else _sigmoid(logits)
 
 
 def with_prototypes(features: np.ndarray, prototypes: np.ndarray | None) -> np.ndarray:
@@ -78,6 +84,8 @@ class Heads:
     # The encoder backend whose features the heads were fitted on: int8 features differ enough
     # from float32 ones that heads must be trained on the backend that will feed them.
     backend: str = "torch"
+    # How the citizen's rating combines with the text's sentiment (None: text only).
+    rating_fusion: RatingFusion | None = None
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -99,6 +107,8 @@ class Heads:
             "topic_names": self.topic_names,
             "sentiments": list(SENTIMENTS),
             "flags": list(FLAGS),
+            "sentiment_temperature": self.sentiment.temperature,
+            "rating_fusion": self.rating_fusion.to_json() if self.rating_fusion else None,
         }
         (folder / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
 
@@ -114,12 +124,16 @@ class Heads:
                 kind, arrays.get(f"{name}.thresholds"), arrays.get(f"{name}.prototypes"),
             )
 
+        sentiment = head("sentiment", "softmax")
+        sentiment.temperature = float(meta.get("sentiment_temperature", 1.0))
+        fusion = meta.get("rating_fusion")
         return cls(
             encoder_name=meta["encoder_name"], feature_layers=tuple(meta["feature_layers"]),
-            feature_dim=int(meta["feature_dim"]), sentiment=head("sentiment", "softmax"),
+            feature_dim=int(meta["feature_dim"]), sentiment=sentiment,
             topic_names=list(meta["topic_names"]), topics=head("topics", "sigmoid"),
             urgent=head("urgent", "sigmoid"), flags=head("flags", "sigmoid"),
             background=arrays["background"].astype(np.float32), backend=meta.get("backend", "torch"),
+            rating_fusion=RatingFusion.from_json(fusion) if fusion else None,
         )
 
 

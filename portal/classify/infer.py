@@ -5,10 +5,12 @@ from pathlib import Path
 import numpy as np
 
 from portal.classify import versions
+from portal.classify.calibration import CHECK_BELOW
 from portal.classify.encoder import Encoder
 from portal.classify.heads import DescriptionTopic, Heads, describe_topic
 from portal.classify.labels import FLAGS, SENTIMENTS, Topic
 from portal.classify.prepare import accelerated_model_dir, default_model_dir, prepare_model
+from portal.classify.rating import from_rating_alone, valid_rating
 from portal.feedback.language import detect_language
 
 
@@ -46,18 +48,43 @@ class Classifier:
             describe_topic(Topic(name, description), description_embedding, self.heads.background, example_embeddings)
         )
 
-    def classify(self, texts: list[str], batch_size: int = 32) -> list[dict]:
-        """One label dict per text, in order, with exactly the keys of `labels.LABEL_KEYS`."""
+    def classify(self, texts: list[str], batch_size: int = 32, ratings: list[int | None] | None = None) -> list[dict]:
+        """One label dict per text, in order, with exactly the keys of `labels.LABEL_KEYS`.
+
+        `ratings`: the 1-5 rating each person gave with the text, or None; it is combined with
+        the text's sentiment (and is the only evidence when the text is blank).
+        """
         texts = [t if isinstance(t, str) else "" for t in texts]
         if not texts:
             return []
         encoded = self.encoder.encode(texts, batch_size=batch_size)
-        return self.label(texts, encoded.features, encoded.embeddings)
+        return self.label(texts, encoded.features, encoded.embeddings, ratings)
 
-    def label(self, texts: list[str], features: np.ndarray, embeddings: np.ndarray) -> list[dict]:
+    def sentiment_with_source(self, texts: list[str], features: np.ndarray,
+                              ratings: list[int | None] | None) -> tuple[np.ndarray, list[str]]:
+        """Calibrated sentiment probabilities per text and where they come from (text, text+rating, rating)."""
+        probs = self.heads.sentiment.scores(features)
+        ratings = list(ratings) if ratings is not None else [None] * len(texts)
+        sources = ["text"] * len(texts)
+        usable = [valid_rating(r) for r in ratings]
+        fusion = self.heads.rating_fusion
+        if fusion is not None and any(usable):
+            probs = fusion.combine(probs, [r if ok else None for r, ok in zip(ratings, usable)])
+        for i, text in enumerate(texts):
+            if not usable[i]:
+                continue
+            if not text.strip():
+                probs[i] = from_rating_alone(int(ratings[i]))
+                sources[i] = "rating"
+            elif fusion is not None:
+                sources[i] = "text+rating"
+        return probs, sources
+
+    def label(self, texts: list[str], features: np.ndarray, embeddings: np.ndarray,
+              ratings: list[int | None] | None = None) -> list[dict]:
         """Apply the heads to features already computed (the part after the encoder)."""
         heads = self.heads
-        sentiment = heads.sentiment.scores(features)
+        sentiment, sources = self.sentiment_with_source(texts, features, ratings)
         topic_scores = heads.topics.scores(features)
         topic_present = topic_scores >= heads.topics.thresholds
         if self.described_topics:
@@ -76,6 +103,8 @@ class Classifier:
             labels.append({
                 "sentiment": SENTIMENTS[int(sentiment[i].argmax())],
                 "sentiment_scores": {s: round(float(sentiment[i, k]), 4) for k, s in enumerate(SENTIMENTS)},
+                "sentiment_source": sources[i],
+                "to_check": bool(sentiment[i].max() < CHECK_BELOW),
                 "topics": [] if blank else [n for j, n in enumerate(names) if topic_present[i, j]],
                 "topic_scores": {n: round(float(topic_scores[i, j]), 4) for j, n in enumerate(names)},
                 "urgent": bool(urgent_yes[i]) and not blank,

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from portal.store.core.tables import SENTIMENTS  # noqa: F401 (classify's modules read it from here)
 
 FLAGS = ("abusive", "spam")
-LABEL_KEYS = ("sentiment", "sentiment_scores", "topics", "topic_scores", "urgent", "flags", "language", "model_version")
+LABEL_KEYS = ("sentiment", "sentiment_scores", "sentiment_source", "to_check", "topics", "topic_scores", "urgent",
+              "flags", "language", "model_version")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ from portal.classify import versions
 from portal.classify.encoder import Encoder
 from portal.classify.examples import Example, corrections_to_examples, load_labelled_csv, load_seed_examples
 from portal.classify.heads import Heads, LinearHead, with_prototypes
+from portal.classify.calibration import fit_temperature
 from portal.classify.labels import DEFAULT_TOPIC_NAMES, DEFAULT_TOPICS, FLAGS, SENTIMENTS, description_phrases
+from portal.classify.rating import RatedExample, fit_fusion, load_rated_examples
 
 # scikit-learn is imported inside the functions that fit and score: only `portal train` needs it.
 
@@ -21,6 +23,7 @@ REGULARISATION_C = 0.003
 # Urgency and flags are learned from the small seed set and corrections: fewer, clearer examples.
 SEED_HEAD_C = 0.05
 PROMOTE_TOLERANCE = 0.02  # held-out macro-F1 noise (a few hundred texts) we accept as "not worse"
+CALIBRATION_FOLDS = 5
 
 
 @dataclass
@@ -40,15 +43,27 @@ def train(
     corrections: list[tuple[str, dict]] = (),
     include_seed: bool = True,
     promote_tolerance: float = PROMOTE_TOLERANCE,
+    rated: list[RatedExample] | None = None,
 ) -> TrainingResult:
-    """Train a new heads version from seed + CSV + corrections; promote it unless it scores worse."""
+    """Train a new heads version from seed + CSV + corrections; promote it unless it scores worse.
+
+    The rating fusion is then fitted on the rated examples (`portal/classify/rated/`). The sentiment
+    head keeps temperature 1: its probabilities are already close to calibrated (bench/labels.py
+    measures it), and a temperature fitted out of fold made the calibration error worse.
+    """
     examples: list[Example] = load_seed_examples() if include_seed else []
     for path in csv_paths:
         examples += load_labelled_csv(path)
     examples += corrections_to_examples(corrections)
-    encoded = encoder.encode([e.text for e in examples])
+    rated = load_rated_examples() if rated is None else rated
+    encoded = encoder.encode([e.text for e in examples] + [r.text for r in rated])
+    rated_features = encoded.features[len(examples):]
+    encoded.features, encoded.embeddings = encoded.features[:len(examples)], encoded.embeddings[:len(examples)]
     held = np.array([e.held_out for e in examples])
     heads = fit_heads(examples, encoded.features, encoded.embeddings, encoder, train_mask=~held)
+    if rated:
+        heads.rating_fusion = fit_fusion(heads.sentiment.scores(rated_features), [r.rating for r in rated],
+                                         [r.sentiment for r in rated])
 
     held_examples = [e for e, h in zip(examples, held) if h]
     metrics = evaluate(heads, held_examples, encoded.features[held])
@@ -118,6 +133,33 @@ def fit_heads(examples: list[Example], features: np.ndarray, embeddings: np.ndar
         sentiment=sentiment, topic_names=topic_names, topics=topics, urgent=urgent, flags=flags,
         background=background, backend=getattr(encoder, "backend", "torch"),
     )
+
+
+def fit_sentiment_head(examples: list[Example], features: np.ndarray, train_mask: np.ndarray) -> LinearHead:
+    """The sentiment head alone, as `fit_heads` fits it (for calibration folds)."""
+    rows = np.array([bool(train_mask[i] and e.sentiment is not None) for i, e in enumerate(examples)], bool)
+    y = np.array([SENTIMENTS.index(e.sentiment) if e.sentiment else -1 for e in examples])
+    weights = np.array([e.weight for e in examples])
+    return _fit_softmax(features[rows], y[rows], weights[rows], len(SENTIMENTS))
+
+
+def out_of_fold_temperature(examples: list[Example], features: np.ndarray, train_mask: np.ndarray,
+                            folds: int = CALIBRATION_FOLDS) -> float:
+    """Temperature of the sentiment head, fitted on out-of-fold logits of the training rows only."""
+    rows = [i for i, e in enumerate(examples) if train_mask[i] and e.sentiment is not None]
+    fold_of = np.random.default_rng(1).permutation(np.arange(len(rows)) % folds)
+    logits, truth = [], []
+    for k in range(folds):
+        inner = np.zeros(len(examples), bool)
+        inner[[r for r, f in zip(rows, fold_of) if f != k]] = True
+        held = [r for r, f in zip(rows, fold_of) if f == k]
+        try:
+            head = fit_sentiment_head(examples, features, inner)
+        except ValueError:  # a fold without every sentiment: too little data to calibrate
+            return 1.0
+        logits.append(head.logits(features[held]))
+        truth += [SENTIMENTS.index(examples[i].sentiment) for i in held]
+    return fit_temperature(np.concatenate(logits), np.array(truth)) if truth else 1.0
 
 
 def topic_prototypes(encoder: Encoder) -> np.ndarray | None:

@@ -1,0 +1,132 @@
+"""The citizen's own rating as evidence about sentiment, combined with the text model's probabilities.
+
+A rating of 1-5 given with the text says a lot about how the person feels, but not everything:
+"5 stars, but..." and sarcasm rated 1 exist. A small multinomial logistic model on
+[log text probabilities, one-hot rating] is fitted on rated examples where both are known
+(`portal/classify/rated/`), so the combination is learned and calibrated rather than guessed.
+Two rules hold whatever the model says: a rating of 1 or 2 given with a complaint (the text model
+finds negative at least as likely as positive) is never labelled positive, and a rating of 5 given
+with praise is never labelled negative.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from portal.classify.labels import SENTIMENTS
+
+RATED_DIR = Path(__file__).parent / "rated"
+RATINGS = (1, 2, 3, 4, 5)
+# What a rating alone says, when there is no text to read.
+RATING_SENTIMENT = {1: "negative", 2: "negative", 3: "neutral", 4: "positive", 5: "positive"}
+RATING_ALONE_CONFIDENCE = 0.8
+FUSION_C = 1.0  # mild regularisation: eight inputs, a few hundred examples
+NEGATIVE, NEUTRAL, POSITIVE = (SENTIMENTS.index(s) for s in ("negative", "neutral", "positive"))
+# Where a label came from, as recorded beside it.
+SOURCES = ("text", "text+rating", "rating")
+
+
+@dataclass
+class RatedExample:
+    text: str
+    rating: int
+    sentiment: str
+    language: str
+
+
+@dataclass
+class RatingFusion:
+    """Weights of the combination: (3 log-probabilities + 5 rating indicators) -> 3 sentiments."""
+
+    weights: np.ndarray  # (8, 3)
+    bias: np.ndarray  # (3,)
+
+    def combine(self, text_probs: np.ndarray, ratings: list[int | None]) -> np.ndarray:
+        """Sentiment probabilities given the text's and the rating (rows without a rating unchanged)."""
+        out = np.array(text_probs, dtype=np.float64, copy=True)
+        rows = [i for i, r in enumerate(ratings) if valid_rating(r)]
+        if not rows:
+            return out.astype(np.float32)
+        x = design(out[rows], [ratings[i] for i in rows])
+        logits = x @ self.weights + self.bias
+        fused = _softmax(logits)
+        for k, i in enumerate(rows):
+            fused[k] = apply_rules(fused[k], out[i], int(ratings[i]))
+        out[rows] = fused
+        return out.astype(np.float32)
+
+    def to_json(self) -> dict:
+        return {"weights": self.weights.round(6).tolist(), "bias": self.bias.round(6).tolist()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "RatingFusion":
+        return cls(np.array(data["weights"], dtype=np.float64), np.array(data["bias"], dtype=np.float64))
+
+
+def valid_rating(rating) -> bool:
+    return isinstance(rating, int) and not isinstance(rating, bool) and rating in RATINGS
+
+
+def design(text_probs: np.ndarray, ratings: list[int]) -> np.ndarray:
+    """The fusion model's inputs: log text probabilities, then one indicator per rating."""
+    logs = np.log(np.clip(text_probs, 1e-6, 1.0))
+    onehot = np.zeros((len(ratings), len(RATINGS)))
+    for row, rating in enumerate(ratings):
+        onehot[row, RATINGS.index(int(rating))] = 1.0
+    return np.concatenate([logs, onehot], axis=1)
+
+
+def apply_rules(fused: np.ndarray, text: np.ndarray, rating: int) -> np.ndarray:
+    """A 1-2 rated complaint is never positive; a 5-rated praise is never negative."""
+    fused = fused.copy()
+    if rating <= 2 and text[NEGATIVE] >= text[POSITIVE]:
+        fused[POSITIVE] = 0.0
+    elif rating == 5 and text[POSITIVE] >= text[NEGATIVE]:
+        fused[NEGATIVE] = 0.0
+    total = fused.sum()
+    return fused / total if total > 0 else text
+
+
+def from_rating_alone(rating: int) -> np.ndarray:
+    """Probabilities when a rating comes without text: the rating's sentiment, not certain."""
+    probs = np.full(len(SENTIMENTS), (1.0 - RATING_ALONE_CONFIDENCE) / (len(SENTIMENTS) - 1), dtype=np.float32)
+    probs[SENTIMENTS.index(RATING_SENTIMENT[rating])] = RATING_ALONE_CONFIDENCE
+    return probs
+
+
+def fit_fusion(text_probs: np.ndarray, ratings: list[int], truth: list[str], C: float = FUSION_C) -> RatingFusion:
+    """Fit the combination on examples where the text's probabilities, the rating and the truth are known."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = design(np.asarray(text_probs, dtype=np.float64), ratings)
+    y = np.array([SENTIMENTS.index(s) for s in truth])
+    model = LogisticRegression(C=C, max_iter=2000)
+    model.fit(x, y)
+    weights = np.zeros((x.shape[1], len(SENTIMENTS)))
+    bias = np.zeros(len(SENTIMENTS))
+    for k, cls in enumerate(model.classes_):  # a class absent from the data keeps zero weights
+        weights[:, cls] = model.coef_[k] if len(model.classes_) > 2 else (model.coef_[0] if k else -model.coef_[0])
+        bias[cls] = model.intercept_[k] if len(model.classes_) > 2 else (model.intercept_[0] if k else -model.intercept_[0])
+    return RatingFusion(weights, bias)
+
+
+def load_rated_examples(folder: Path = RATED_DIR) -> list[RatedExample]:
+    """The hand-written rated examples shipped with the code (French and English)."""
+    examples = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                examples.append(RatedExample(record["text"], int(record["rating"]), record["sentiment"],
+                                             record.get("language", path.stem)))
+    return examples
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    z = x - x.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
