@@ -44,10 +44,13 @@ class WorkerStats:
 
 
 def classify_batch(classifier, items: list[dict]) -> list[ModelLabels]:
-    """The CPU part, run in a thread: the labels, embedding and urgency score of each claimed item ({"id", "text"})."""
+    """The CPU part, run in a thread: the labels, embedding and urgency score of each claimed item.
+
+    Items are {"id", "text", "rating"}: the citizen's rating, when given, is combined with the text.
+    """
     texts = [i["text"] for i in items]
     encoded = classifier.encoder.encode(texts)
-    labels = classifier.label(texts, encoded.features, encoded.embeddings)
+    labels = classifier.label(texts, encoded.features, encoded.embeddings, [i.get("rating") for i in items])
     urgent_scores = classifier.heads.urgent.scores(encoded.features)[:, 0].tolist()
     return [
         ModelLabels(

@@ -80,3 +80,39 @@ def test_int8_batches_stay_close_to_one_by_one(encoder):
     together = encoder.embed(TEXTS_OF_MIXED_LENGTH, batch_size=32)
     alone = np.stack([encoder.embed([t])[0] for t in TEXTS_OF_MIXED_LENGTH])
     assert (together * alone).sum(axis=1).min() >= 0.97
+
+
+# Written for these tests: rated complaints; the text alone is unsure of some (the last reads neutral).
+RATED_COMPLAINTS = [
+    ("J'ai attendu 2 heures pour mon passeport, le rendez-vous a été décalé trois fois", 2),
+    ("Guichet fermé sans prévenir, inadmissible", 1),
+    ("the verification code comes after it has expired. tried 8 times", 1),
+    ("On m'a donné une information différente à chaque fois. Qui croire ?", 1),
+]
+
+
+def test_the_citizens_rating_is_combined_with_the_text(classifier):
+    texts = [t for t, _ in RATED_COMPLAINTS]
+    ratings = [r for _, r in RATED_COMPLAINTS]
+    text_only = classifier.classify(texts)
+    rated = classifier.classify(texts, ratings=ratings)
+    assert all(label["sentiment_source"] == "text" for label in text_only)
+    assert all(label["sentiment_source"] == "text+rating" for label in rated)
+    assert [label["sentiment"] for label in rated] == ["negative"] * len(texts)
+    # The rating moves the probabilities, not the topics.
+    assert [label["topics"] for label in rated] == [label["topics"] for label in text_only]
+
+
+def test_a_rating_without_text_is_labelled_from_the_rating_alone(classifier):
+    low, high, unrated = classifier.classify(["", "  ", ""], ratings=[1, 5, None])
+    assert (low["sentiment"], low["sentiment_source"]) == ("negative", "rating")
+    assert (high["sentiment"], high["sentiment_source"]) == ("positive", "rating")
+    assert unrated["sentiment_source"] == "text"
+    assert low["topics"] == [] and high["topics"] == []
+
+
+def test_an_unsure_sentiment_is_to_check(classifier):
+    labels = classifier.classify(["ok", "Tres bon acceuil, l'agent a été super gentil et patient avec moi, merci beaucoup"])
+    for label in labels:
+        assert label["to_check"] == (max(label["sentiment_scores"].values()) < 0.6)
+    assert labels[1]["to_check"] is False

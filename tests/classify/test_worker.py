@@ -178,3 +178,14 @@ async def test_the_worker_inside_the_portal_files_similar_reports_too(make_app, 
             await _wait_for_one_group(timeout=120)  # the portal loads its own classifier first
         finally:
             await clean_tables()
+
+
+async def test_the_worker_combines_the_rating_given_with_the_text(db, classifier):
+    service = await create_service()
+    text = "On m'a donné une information différente à chaque fois. Qui croire ?"  # neutral, text alone
+    alone = await create_feedback(service, text=text)
+    rated = await create_feedback(service, text=text + " ", rating=1)
+    await run_once(classifier)
+    rows = {r["id"]: r["sentiment"] for r in await Feedback.select(Feedback.id, Feedback.sentiment)}
+    assert rows[alone.feedback_id] == "neutral"
+    assert rows[rated.feedback_id] == "negative"
