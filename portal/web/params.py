@@ -32,7 +32,7 @@ class ControlCharacterInPath(PersonError):
 class ControlCharacterInQuery(PersonError):
     status_code = 400
     detail = "The query string contains a control character (an invisible character); remove it and try again."
-    msgid = N_("L'adresse contient un caractère invisible qui n'a rien à y faire. Retirez-le, ou revenez à l'accueil.")
+    msgid = N_("L'adresse contient un caractère invisible qui n'a rien à y faire : retirez-le de l'adresse.")
 
 
 def path_has_control(path: str) -> bool:
