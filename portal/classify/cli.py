@@ -1,4 +1,4 @@
-"""The arguments of `portal model prepare|rollback|status`, `portal classify`, `portal train` and `portal worker`.
+"""The arguments of `portal model prepare|rollback|status|evaluate`, `portal classify`, `portal train` and `portal worker`.
 
 Each command runs a function of portal.classify.commands, named here and imported only when it
 runs: that module loads the classifier's code, which `portal --help` does not need.
@@ -22,6 +22,11 @@ def register(sub, after_drain=None) -> None:
     rollback.set_defaults(func=f"{COMMANDS}:cmd_rollback")
     status = model_sub.add_parser("status", help="show the heads version in use and its scores")
     status.set_defaults(func=f"{COMMANDS}:cmd_status")
+    evaluate = model_sub.add_parser(
+        "evaluate", help="score the current model on a labelled CSV (Services Publics+ format or text,sentiment[,rating])")
+    evaluate.add_argument("csv", type=Path)
+    evaluate.add_argument("--text-only", action="store_true", help="ignore the rating column")
+    evaluate.set_defaults(func=f"{COMMANDS}:cmd_evaluate")
 
     classify = sub.add_parser("classify", help="label a CSV (text column) or JSON Lines (text field) file offline")
     classify.add_argument("input", type=Path)

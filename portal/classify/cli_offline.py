@@ -10,6 +10,7 @@ from portal.classify.encoder import Encoder
 from portal.classify.infer import Classifier, load_classifier
 from portal.classify.labels import LABEL_KEYS
 from portal.classify.prepare import accelerated_model_dir, prepare_accelerated, prepare_model
+from portal.classify.rating import parse_rating
 from portal.classify.train import train
 from portal.classify.verify import verify_conversion
 
@@ -36,23 +37,13 @@ def read_inputs(input_path: Path) -> list[tuple[str, int | None]]:
                 record = json.loads(line)
                 if not isinstance(record, dict) or "text" not in record:
                     raise ValueError(f"{input_path}:{number}: each line needs a \"text\" field")
-                inputs.append((record["text"] or "", _rating(record.get("rating"), f"{input_path}:{number}")))
+                inputs.append((record["text"] or "", parse_rating(record.get("rating"), f"{input_path}:{number}")))
             return inputs
         reader = csv.DictReader(f)
         if "text" not in (reader.fieldnames or []):
             raise ValueError(f"{input_path}: the CSV needs a `text` column")
-        return [(row["text"] or "", _rating(row.get("rating"), f"{input_path}:{number}"))
+        return [(row["text"] or "", parse_rating(row.get("rating"), f"{input_path}:{number}"))
                 for number, row in enumerate(reader, start=2)]
-
-
-def _rating(value, where: str) -> int | None:
-    """A rating of 1 to 5, or None when absent or empty; anything else is an error naming the line."""
-    text = "" if value is None else str(value).strip()
-    if not text:
-        return None
-    if isinstance(value, bool) or text not in ("1", "2", "3", "4", "5"):
-        raise ValueError(f"{where}: the rating must be a whole number from 1 to 5, not {value!r}")
-    return int(text)
 
 
 def classify_file(input_path: Path, output_path: Path | None, classifier: Classifier, batch_size: int = 32) -> int:

@@ -11,6 +11,8 @@ from pathlib import Path
 from portal.classify import versions
 from portal.classify.cli_offline import run_classify_command, run_prepare_command, run_rollback_command, run_train_command
 from portal.classify.corrections import corrections_from_store
+from portal.classify.evaluate import evaluate_file, format_evaluation
+from portal.classify.infer import load_classifier
 from portal.classify.service import load_configured_classifier
 from portal.classify.worker import run_worker
 from portal.process import stop_event_on_signals
@@ -50,6 +52,20 @@ def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no such file: {args.input}", file=sys.stderr)
         return 2
     run_classify_command(args.input, args.output, settings.data_dir, _model_dir(settings))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.csv.is_file():
+        print(f"no such file: {args.csv}", file=sys.stderr)
+        return 2
+    classifier = load_classifier(settings.data_dir, _model_dir(settings))
+    try:
+        result = evaluate_file(classifier, args.csv, text_only=args.text_only)
+    except ValueError as exc:
+        print(f"portal model evaluate: {exc}", file=sys.stderr)
+        return 2
+    print(format_evaluation(result, classifier.model_version))
     return 0
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from portal.classify.labels import DEFAULT_TOPIC_NAMES, FLAGS, SENTIMENTS
+from portal.classify.rating import parse_rating
 
 SEED_DIR = Path(__file__).parent / "seed"
 # Services Publics+ quality dimensions, as columns of its open-data export.
@@ -31,6 +32,7 @@ class Example:
     urgent: bool | None = None
     flags: dict[str, bool] = field(default_factory=dict)
     weight: float = 1.0
+    rating: int | None = None  # the 1-5 rating given with the text, when the file has one
 
     @property
     def held_out(self) -> bool:
@@ -84,7 +86,7 @@ def load_labelled_csv(path: Path) -> list[Example]:
     """
     examples = []
     with Path(path).open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
+        for number, row in enumerate(csv.DictReader(f), start=2):
             text = row.get("text") or _title_and_description(row)
             if not text.strip():
                 continue
@@ -95,7 +97,9 @@ def load_labelled_csv(path: Path) -> list[Example]:
                 topic: bool((row.get(column) or "").strip())
                 for column, topic in CSV_TOPIC_COLUMNS.items() if column in row
             }
-            examples.append(Example(text=text, source=f"csv:{Path(path).name}", sentiment=sentiment, topics=topics))
+            rating = parse_rating(row.get("rating"), f"{path}:{number}")
+            examples.append(Example(text=text, source=f"csv:{Path(path).name}", sentiment=sentiment, topics=topics,
+                                    rating=rating))
     return examples
 
 

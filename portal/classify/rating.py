@@ -67,6 +67,16 @@ class RatingFusion:
         return cls(np.array(data["weights"], dtype=np.float64), np.array(data["bias"], dtype=np.float64))
 
 
+def parse_rating(value, where: str) -> int | None:
+    """A rating of 1 to 5 read from a file, or None when absent or empty; anything else is an error naming where."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    if isinstance(value, bool) or text not in ("1", "2", "3", "4", "5"):
+        raise ValueError(f"{where}: the rating must be a whole number from 1 to 5, not {value!r}")
+    return int(text)
+
+
 def valid_rating(rating) -> bool:
     return isinstance(rating, int) and not isinstance(rating, bool) and rating in RATINGS
 
