@@ -86,10 +86,9 @@ def main() -> None:
     print(f"  to check (calibrated confidence < {CHECK_BELOW}): {check.mean():.1%}; accuracy of the labels shown "
           f"{correct[~check].mean():.1%}, of those to check {correct[check].mean():.1%}")
 
-    # 2 and 3: heads on everything, temperature out-of-fold on everything.
+    # 2 and 3: heads on everything, probabilities as the classifier gives them (no temperature).
     heads = fit_heads(examples, features, embeddings, encoder)
-    temperature = out_of_fold_temperature(examples, features, np.ones(n, bool))
-    rated_probs = softmax(sentiment_logits(heads, rated_features), temperature)
+    rated_probs = heads.sentiment.scores(rated_features)
     rated_truth = np.array([SENTIMENTS.index(r.sentiment) for r in rated])
     ratings = [r.rating for r in rated]
     fused_oof = np.zeros_like(rated_probs)
@@ -104,7 +103,7 @@ def main() -> None:
           f"{np.mean(fused_oof.argmax(1) == rated_truth):.1%} macro-F1 {macro_f1(rated_truth, fused_oof.argmax(1)):.3f}")
 
     fusion = fit_fusion(rated_probs, ratings, [r.sentiment for r in rated])
-    clear_probs = softmax(sentiment_logits(heads, clear_features), temperature)
+    clear_probs = heads.sentiment.scores(clear_features)
     clear_ratings = [int(c["rating"]) for c in clear]
     clear_fused = fusion.combine(clear_probs, clear_ratings)
     clear_truth = np.array([SENTIMENTS.index(c["sentiment"]) for c in clear])

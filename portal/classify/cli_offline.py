@@ -17,11 +17,6 @@ from portal.classify.verify import verify_conversion
 # tqdm is imported where the progress bar is drawn, so that loading these commands stays quick.
 
 
-def read_texts(input_path: Path) -> list[str]:
-    """Texts of a CSV file with a `text` column, or of JSON Lines with a `text` field, in order."""
-    return [text for text, _rating in read_inputs(input_path)]
-
-
 def read_inputs(input_path: Path) -> list[tuple[str, int | None]]:
     """(text, rating) per input, in order: JSON Lines with `text` and an optional `rating` field, or a
     CSV file with a `text` column and an optional `rating` column (1 to 5; empty means none)."""

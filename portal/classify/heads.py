@@ -34,15 +34,13 @@ class LinearHead:
     # Unit description embeddings of the default topics: their cosines to the text's embedding
     # (the last `hidden` columns of the features) are extra inputs, worth ~half a point of topic F1.
     prototypes: np.ndarray | None = None
-    # Softmax heads: logits are divided by it (temperature scaling, fitted out of fold by `portal train`).
-    temperature: float = 1.0
 
     def logits(self, features: np.ndarray) -> np.ndarray:
         return with_prototypes(features, self.prototypes) @ self.weights + self.bias
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         logits = self.logits(features)
-        return _softmax(logits / self.temperature) if self.kind == "softmax" else _sigmoid(logits)
+        return _softmax(logits) if self.kind == "softmax" else _sigmoid(logits)
 
 
 def with_prototypes(features: np.ndarray, prototypes: np.ndarray | None) -> np.ndarray:
@@ -107,7 +105,6 @@ class Heads:
             "topic_names": self.topic_names,
             "sentiments": list(SENTIMENTS),
             "flags": list(FLAGS),
-            "sentiment_temperature": self.sentiment.temperature,
             "rating_fusion": self.rating_fusion.to_json() if self.rating_fusion else None,
         }
         (folder / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
@@ -124,12 +121,10 @@ class Heads:
                 kind, arrays.get(f"{name}.thresholds"), arrays.get(f"{name}.prototypes"),
             )
 
-        sentiment = head("sentiment", "softmax")
-        sentiment.temperature = float(meta.get("sentiment_temperature", 1.0))
         fusion = meta.get("rating_fusion")
         return cls(
             encoder_name=meta["encoder_name"], feature_layers=tuple(meta["feature_layers"]),
-            feature_dim=int(meta["feature_dim"]), sentiment=sentiment,
+            feature_dim=int(meta["feature_dim"]), sentiment=head("sentiment", "softmax"),
             topic_names=list(meta["topic_names"]), topics=head("topics", "sigmoid"),
             urgent=head("urgent", "sigmoid"), flags=head("flags", "sigmoid"),
             background=arrays["background"].astype(np.float32), backend=meta.get("backend", "torch"),

@@ -114,14 +114,10 @@ def fit_fusion(text_probs: np.ndarray, ratings: list[int], truth: list[str], C: 
 
     x = design(np.asarray(text_probs, dtype=np.float64), ratings)
     y = np.array([SENTIMENTS.index(s) for s in truth])
-    model = LogisticRegression(C=C, max_iter=2000)
-    model.fit(x, y)
-    weights = np.zeros((x.shape[1], len(SENTIMENTS)))
-    bias = np.zeros(len(SENTIMENTS))
-    for k, cls in enumerate(model.classes_):  # a class absent from the data keeps zero weights
-        weights[:, cls] = model.coef_[k] if len(model.classes_) > 2 else (model.coef_[0] if k else -model.coef_[0])
-        bias[cls] = model.intercept_[k] if len(model.classes_) > 2 else (model.intercept_[0] if k else -model.intercept_[0])
-    return RatingFusion(weights, bias)
+    if len(set(y.tolist())) < len(SENTIMENTS):
+        raise ValueError("the rated examples need every sentiment to fit the combination")
+    model = LogisticRegression(C=C, max_iter=2000).fit(x, y)
+    return RatingFusion(model.coef_.T.copy(), model.intercept_.copy())
 
 
 def load_rated_examples(folder: Path = RATED_DIR) -> list[RatedExample]:

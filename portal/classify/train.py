@@ -48,8 +48,8 @@ def train(
     """Train a new heads version from seed + CSV + corrections; promote it unless it scores worse.
 
     The rating fusion is then fitted on the rated examples (`portal/classify/rated/`). The sentiment
-    head keeps temperature 1: its probabilities are already close to calibrated (bench/labels.py
-    measures it), and a temperature fitted out of fold made the calibration error worse.
+    head is not temperature-scaled: its probabilities are already close to calibrated, and a
+    temperature fitted out of fold made the calibration error worse (bench/labels.py measures both).
     """
     examples: list[Example] = load_seed_examples() if include_seed else []
     for path in csv_paths:
