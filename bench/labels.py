@@ -77,13 +77,14 @@ def main() -> None:
         truth_all.append(np.array([SENTIMENTS.index(examples[i].sentiment) for i in test]))
         print(f"fold {fold + 1}/{args.folds}: temperature {temperature:.2f}", file=sys.stderr)
     raw, calibrated, truth = np.concatenate(raw), np.concatenate(calibrated), np.concatenate(truth_all)
-    check = to_check(calibrated)
-    correct = calibrated.argmax(1) == truth
+    check = to_check(raw)  # what the classifier shows: its probabilities are not temperature-scaled
+    correct = raw.argmax(1) == truth
     print(f"{args.folds}-fold CV on {args.csv.name}, backend {encoder.backend}, {len(truth)} texts")
     print(f"  sentiment macro-F1 {macro_f1(truth, raw.argmax(1)):.3f} (temperature does not change the label)")
     print(f"  expected calibration error: before {expected_calibration_error(raw, truth):.3f}, "
           f"after {expected_calibration_error(calibrated, truth):.3f}")
-    print(f"  to check (calibrated confidence < {CHECK_BELOW}): {check.mean():.1%}; accuracy of the labels shown "
+    print(f"  to check (confidence < {CHECK_BELOW}, as the classifier gives it): {check.mean():.1%}; "
+          f"after temperature scaling {to_check(calibrated).mean():.1%}; accuracy of the labels shown "
           f"{correct[~check].mean():.1%}, of those to check {correct[check].mean():.1%}")
 
     # 2 and 3: heads on everything, probabilities as the classifier gives them (no temperature).
