@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal.store.devices import tapped_topics_of
 from portal.web.i18n import translations
 
 # The portal's topic (see portal/classify/labels.py) each default chip is evidence of. A device whose
@@ -45,3 +46,12 @@ def tapped_words(chips: list[str], question_set: dict | None, lang: str) -> list
         if isinstance(chip, dict) and chip.get("id"):
             shown[chip["id"]] = chip.get(lang) or chip.get("fr") or ""
     return [w for w in dict.fromkeys(words.get(chip) or shown.get(chip) or "" for chip in chips) if w]
+
+
+async def tapped_topics(feedback_ids: list[int], lang: str) -> dict[int, list[str]]:
+    """The chips tapped with each of these feedback, in words (tapped_words); feedback without any are left out."""
+    found: dict[int, list[str]] = {}
+    for choice in await tapped_topics_of(feedback_ids):
+        words = found.setdefault(choice["feedback"], [])
+        words += [w for w in tapped_words(choice["topics"] or [], choice["question_set"], lang) if w not in words]
+    return {feedback_id: words for feedback_id, words in found.items() if words}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from portal.classify.labels import DEFAULT_TOPIC_NAMES
-from portal.feedback.chips import tapped_words
+from portal.feedback import chips
 from portal.review import audit
 from portal.review.answers import templates_for
 from portal.review.similar import similar_reports
 from portal.review.similar_groups import group_of_item
-from portal.store import devices, feedback
+from portal.store import feedback
 from portal.store.core.tables import SENTIMENTS
 from portal.store.status import moves_from
 from portal.web.i18n import _, current_language, ngettext
@@ -40,11 +40,7 @@ async def item_view(item: dict) -> dict:
 
 async def tapped_topics(feedback_id: int) -> list[str]:
     """The topic chips the person tapped on a kiosk with this feedback, in the reader's language (none for other channels)."""
-    lang = current_language.get()
-    words: list[str] = []
-    for choice in await devices.tapped_topics_of(feedback_id):
-        words += tapped_words(choice["topics"] or [], choice["question_set"], lang)
-    return list(dict.fromkeys(words))
+    return (await chips.tapped_topics([feedback_id], current_language.get())).get(feedback_id, [])
 
 
 async def topic_choices() -> list[str]:

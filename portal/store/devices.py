@@ -132,8 +132,10 @@ async def insert_device_feedback(kiosk_id: int, rows: list[FeedbackRow], tapped:
     return inserted
 
 
-async def tapped_topics_of(feedback_id: int) -> list[dict]:
-    """The chips tapped with the feedback (topics, a list of ids) and the question set of the device they were tapped on."""
+async def tapped_topics_of(feedback_ids: list[int]) -> list[dict]:
+    """The chips tapped with these feedback: feedback, topics (a list of ids), the question set of their device."""
+    if not feedback_ids:
+        return []
     return await KioskChoice.select(
-        KioskChoice.topics, KioskChoice.kiosk.question_set.as_alias("question_set")
-    ).where(KioskChoice.feedback == feedback_id).order_by(KioskChoice.id).output(load_json=True)
+        KioskChoice.feedback, KioskChoice.topics, KioskChoice.kiosk.question_set.as_alias("question_set")
+    ).where(KioskChoice.feedback.is_in(list(feedback_ids))).order_by(KioskChoice.id).output(load_json=True)

@@ -92,7 +92,7 @@ async def test_tapped_chips_are_effective_topics_from_the_start_and_stay_through
     assert lines["information"] == (1, 1) and lines["access"] == (1, 1) and "digital" not in lines
 
 
-async def test_the_item_page_shows_the_visitors_topics_in_words(client):
+async def test_the_item_page_and_the_inbox_show_the_visitors_topics_in_words(client):
     setup = await enrolled(client)
     tapped, plain = await _sync(client, setup, [entry(topics=["attente", "accueil", "bidule"]), entry()])
     agent = await create_staff("agent", services=[setup["service"]])
@@ -108,6 +108,8 @@ async def test_the_item_page_shows_the_visitors_topics_in_words(client):
         current_language.reset(token)
     assert translate("en", "Thèmes choisis par la personne") == "Topics the person chose"
     assert "tapped-topics" not in (await client.get(f"/staff/items/{plain}")).text
+    inbox = (await client.get("/staff/inbox")).text
+    assert inbox.count("Choisis par la personne :") == 1 and "Choisis par la personne : Temps d&#39;attente, Accueil" in inbox
 
 
 async def test_chips_tapped_before_they_counted_are_backfilled_once(client):
