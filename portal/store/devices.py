@@ -8,7 +8,7 @@ import json
 import msgspec
 
 from portal.store.bulk import insert_many
-from portal.store.core.tables import FeedbackTopic
+from portal.store.core.tables import FROM_VISITOR, FeedbackTopic
 from portal.store.counters.tables import DEVICE_KINDS, Kiosk, KioskChoice
 from portal.store.engine import current_engine
 from portal.store.feedback import FeedbackRow, insert_new_feedback
@@ -124,7 +124,7 @@ async def insert_device_feedback(kiosk_id: int, rows: list[FeedbackRow], tapped:
             if chips is None or not chips.topics:
                 continue
             choices.append([found["id"], kiosk_id, json.dumps(chips.topics), chips.question[:64]])
-            topics += [[found["id"], topic[:64], 1.0, "visitor"] for topic in dict.fromkeys(chips.counts_as)]
+            topics += [[found["id"], topic[:64], 1.0, FROM_VISITOR] for topic in dict.fromkeys(chips.counts_as)]
         if choices:
             await insert_many(KioskChoice, ("feedback", "kiosk", "topics", "question"), choices)
         if topics:

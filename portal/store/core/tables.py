@@ -109,7 +109,7 @@ class Feedback(Table, tablename="feedback"):
 
 # Who gave a feedback one of its effective topics: its labels (the model's, or a staff correction's),
 # or the visitor, who tapped a chip counting for it on a kiosk (which a correction never removes).
-TOPIC_SOURCES = ("label", "visitor")
+FROM_LABELS, FROM_VISITOR = TOPIC_SOURCES = ("label", "visitor")
 
 
 class FeedbackTopic(Table, tablename="feedback_topic"):
@@ -119,7 +119,7 @@ class FeedbackTopic(Table, tablename="feedback_topic"):
     feedback = ForeignKey(references=Feedback)
     topic = Varchar(length=64)
     score = Float(default=1.0)
-    source = Varchar(length=16, default="label")  # TOPIC_SOURCES; a topic both gave is the visitor's
+    source = Varchar(length=16, default=FROM_LABELS)  # a topic both gave is the visitor's
 
 
 class Classification(Table, tablename="classification"):
