@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+from portal.feedback import chips
 from portal.feedback.reference import normalise_reference
 from portal.review import audit
 from portal.review.access import service_scope
@@ -15,7 +16,7 @@ from portal.store.core.tables import CHANNELS, SENTIMENTS
 from portal.store.inbox import InboxSearch, feedback_for_export, feedback_for_inbox
 from portal.store.status import BULK_STATUSES, OPEN_STATUSES, STATUSES, set_status_many
 from portal.web.csv_export import write_csv
-from portal.web.i18n import _
+from portal.web.i18n import _, current_language
 from portal.web.params import can_be_row_id
 
 PAGE_SIZE = 50
@@ -146,6 +147,9 @@ async def list_inbox(staff: dict, f: InboxFilter, cursor: str | None = None, pag
     rows = await feedback_for_inbox(search, decode_cursor(cursor), limit=page_size + 1)
     more = len(rows) > page_size
     rows = rows[:page_size]
+    tapped = await chips.tapped_topics([r["id"] for r in rows if r["channel"] == "kiosk"], current_language.get())
+    for row in rows:
+        row["tapped_topics"] = tapped.get(row["id"], [])
     return InboxPage(rows, encode_cursor(rows[-1]) if more else None)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal.classify.labels import DEFAULT_TOPIC_NAMES
+from portal.feedback import chips
 from portal.review import audit
 from portal.review.answers import templates_for
 from portal.review.similar import similar_reports
@@ -10,7 +11,7 @@ from portal.review.similar_groups import group_of_item
 from portal.store import feedback
 from portal.store.core.tables import SENTIMENTS
 from portal.store.status import moves_from
-from portal.web.i18n import _, ngettext
+from portal.web.i18n import _, current_language, ngettext
 
 
 class CorrectionError(ValueError):
@@ -23,6 +24,7 @@ async def item_view(item: dict) -> dict:
     row["topic_list"] = [t for t in (row["topics"] or "").split(",") if t]
     return {
         "item": row,
+        "tapped_topics": await tapped_topics(item["id"]),
         "model": await feedback.latest_classification(item["id"]),
         "corrections": await feedback.corrections_of(item["id"]),
         "history": await audit.feedback_history(item["id"]),
@@ -34,6 +36,11 @@ async def item_view(item: dict) -> dict:
         "similar": await similar_reports(item["id"]),
         "report_group": await group_of_item(item["id"]),
     }
+
+
+async def tapped_topics(feedback_id: int) -> list[str]:
+    """The topic chips the person tapped on a kiosk with this feedback, in the reader's language (none for other channels)."""
+    return (await chips.tapped_topics([feedback_id], current_language.get())).get(feedback_id, [])
 
 
 async def topic_choices() -> list[str]:

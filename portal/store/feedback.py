@@ -18,7 +18,7 @@ from piccolo.engine.base import Engine
 
 from portal.store.audit import append_audit, audit_row
 from portal.store.bulk import CHUNK, insert_many
-from portal.store.core.tables import Classification, Feedback, FeedbackTopic, StaffLabel
+from portal.store.core.tables import FROM_LABELS, Classification, Feedback, FeedbackTopic, StaffLabel
 from portal.store.engine import current_engine, is_postgres, run_on_driver
 from portal.store.workspace.tables import Publication
 
@@ -388,9 +388,16 @@ async def apply_effective_labels(
     await Feedback.update(
         {Feedback.sentiment: sentiment, Feedback.urgent: bool(urgent), Feedback.topics: ",".join(topics)}
     ).where(Feedback.id == feedback_id)
-    await FeedbackTopic.delete().where(FeedbackTopic.feedback == feedback_id)
-    if topics:
-        scores = topic_scores or {}
-        await FeedbackTopic.insert(
-            *[FeedbackTopic(feedback=feedback_id, topic=t, score=float(scores.get(t, 1.0))) for t in topics]
-        )
+    await replace_labelled_topics(feedback_id, topics, topic_scores or {})
+
+
+async def replace_labelled_topics(feedback_id: int, topics: list[str], scores: dict) -> None:
+    """Make these the topics the feedback's labels give it; the ones its visitor tapped stay, once each."""
+    await FeedbackTopic.delete().where((FeedbackTopic.feedback == feedback_id) & (FeedbackTopic.source == FROM_LABELS))
+    tapped = {r["topic"] for r in await FeedbackTopic.select(FeedbackTopic.topic).where(FeedbackTopic.feedback == feedback_id)}
+    rows = [
+        FeedbackTopic(feedback=feedback_id, topic=t, score=float(scores.get(t, 1.0)), source=FROM_LABELS)
+        for t in dict.fromkeys(topics) if t not in tapped
+    ]
+    if rows:
+        await FeedbackTopic.insert(*rows)

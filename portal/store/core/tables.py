@@ -107,6 +107,11 @@ class Feedback(Table, tablename="feedback"):
     classify_claim = Varchar(length=36, null=True, default=None)  # the worker's claim token
 
 
+# Who gave a feedback one of its effective topics: its labels (the model's, or a staff correction's),
+# or the visitor, who tapped a chip counting for it on a kiosk (which a correction never removes).
+FROM_LABELS, FROM_VISITOR = TOPIC_SOURCES = ("label", "visitor")
+
+
 class FeedbackTopic(Table, tablename="feedback_topic"):
     """The effective topics of a feedback, one row each, for aggregation in SQL."""
 
@@ -114,6 +119,7 @@ class FeedbackTopic(Table, tablename="feedback_topic"):
     feedback = ForeignKey(references=Feedback)
     topic = Varchar(length=64)
     score = Float(default=1.0)
+    source = Varchar(length=16, default=FROM_LABELS)  # a topic both gave is the visitor's
 
 
 class Classification(Table, tablename="classification"):
