@@ -52,6 +52,7 @@ def main() -> None:
     parser.add_argument("--folds", default="0,1,2,3,4", help="which of the 5 folds to run, comma-separated")
     parser.add_argument("--json", type=Path, default=None, help="append one JSON line per run")
     parser.add_argument("--no-int8", action="store_true")
+    parser.add_argument("--no-float32", action="store_true", help="score through the int8 graph only")
     args = parser.parse_args()
 
     examples = load_seed_examples() + load_labelled_csv(args.csv)
@@ -60,7 +61,7 @@ def main() -> None:
     base_dir = prepare_base_model(args.data_dir)
     base = read_weights(base_dir)
     work = args.data_dir / "bench-adapt"
-    backends = ["torch"] + ([] if args.no_int8 else ["onnx-int8"])
+    backends = ([] if args.no_float32 else ["torch"]) + ([] if args.no_int8 else ["onnx-int8"])
     for fold in (int(f) for f in args.folds.split(",")):
         train_mask = fold_of != fold
         test_rows = [i for i in np.where(~train_mask)[0] if examples[i].source.startswith("csv") and examples[i].sentiment]

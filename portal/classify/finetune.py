@@ -30,9 +30,10 @@ from portal.classify.labels import DEFAULT_TOPIC_NAMES, SENTIMENTS
 
 METHODS = ("full", "lora", "setfit")
 QUERY_PREFIX = "query: "
-# Texts longer than this are cut for training only: the opening (title, first lines) and the end (the
-# verdict) are kept. Median Services Publics+ text is ~140 tokens; a quarter exceed 210.
-TRAIN_HEAD_TOKENS, TRAIN_TAIL_TOKENS = 128, 64
+# Texts longer than this are cut for training only (the heads are then fitted on features of the whole
+# text): the opening (title, first lines) and the end (the verdict) are kept. Median Services Publics+
+# text is ~140 tokens; attention cost grows with the square of the length, on 2 cores it decides.
+TRAIN_HEAD_TOKENS, TRAIN_TAIL_TOKENS = 96, 32
 LORA_TARGETS = ["query", "key", "value", "dense"]  # attention q/k/v/output and both feed-forward matrices
 
 
@@ -41,7 +42,7 @@ class Recipe:
     """How one method trains; chosen once, before any fold was scored (no tuning on reported folds)."""
 
     method: str
-    epochs: int = 4
+    epochs: int = 3
     batch_size: int = 16
     learning_rate: float = 4e-5  # encoder weights (full) or adapters (lora)
     head_learning_rate: float = 2e-3
@@ -54,7 +55,7 @@ class Recipe:
 DEFAULT_RECIPES = {
     "full": Recipe("full"),
     "lora": Recipe("lora", learning_rate=5e-4),
-    # One pair per text per epoch, two texts per pair: 2 epochs cost as much as 4 epochs of the others.
+    # One pair per text per epoch, two texts per pair: 2 epochs cost a little more than 3 of the others.
     "setfit": Recipe("setfit", epochs=2, learning_rate=2e-5),
 }
 
