@@ -21,6 +21,9 @@ from piccolo.table import Table
 
 CHANNELS = ("web", "counter", "kiosk", "api")
 SENTIMENTS = ("negative", "neutral", "positive")
+# Where a sentiment came from: the model read the text, the text and the rating, the rating alone;
+# or a person on the staff set it.
+SENTIMENT_SOURCES = ("text", "text+rating", "rating", "staff")
 ROLES = ("admin", "owner", "agent", "clerk")
 
 
@@ -98,6 +101,10 @@ class Feedback(Table, tablename="feedback"):
     flagged = Boolean(default=False)
     # Effective labels: the staff label when there is one, else the current model label.
     sentiment = Varchar(length=16, null=True, default=None)
+    # How sure the effective sentiment is (the model's top probability; 1.0 when staff set it) and where it
+    # came from (SENTIMENT_SOURCES); both null while there is no sentiment.
+    sentiment_confidence = Float(null=True, default=None)
+    sentiment_source = Varchar(length=16, null=True, default=None)
     urgent = Boolean(default=False)
     topics = Text()  # comma-separated effective topics, for display; FeedbackTopic for queries
     # Classification queue: pending -> claimed (with a lease) -> done.
@@ -124,6 +131,8 @@ class Classification(Table, tablename="classification"):
     model_version = Varchar(length=64)
     sentiment = Varchar(length=16)
     sentiment_scores = JSON()
+    sentiment_source = Varchar(length=16, default="text")  # text, text+rating or rating
+    sentiment_confidence = Float(null=True, default=None)  # the top sentiment probability
     topics = JSON()
     topic_scores = JSON()
     urgent = Boolean(default=False)
