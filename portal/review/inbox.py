@@ -209,7 +209,7 @@ def _export_cell(row: dict, column: str):
     if column == "received_at":
         return value.isoformat()
     if column == "sentiment_confidence" and value is not None:
-        return f"{value:.2f}"
+        return f"{value:.4f}"
     return value
 
 
