@@ -392,7 +392,7 @@ async def apply_effective_labels(
     """Make these the labels dashboards, digests and the inbox read (FeedbackTopic rows included).
 
     `sentiment_confidence` and `sentiment_source` say how sure the sentiment is and where it came from
-    (SENTIMENT_SOURCES); without a sentiment there is no confidence.
+    (see `Feedback.sentiment_source`); without a sentiment there is no confidence.
     """
     await Feedback.update({
         Feedback.sentiment: sentiment, Feedback.urgent: bool(urgent), Feedback.topics: ",".join(topics),

@@ -93,7 +93,8 @@ def _conditions(search: InboxSearch) -> list:
 
 
 async def feedback_for_inbox(search: InboxSearch, after: InboxKey | None = None, limit: int = 50) -> list[dict]:
-    """Up to `limit` feedback matching the search: urgent first, then the rest, each oldest first; resumes after `after`.
+    """Up to `limit` feedback matching the search: urgent first, then the rest, each oldest first (or the least sure
+    first, when the search asks); resumes after `after`.
 
     Read as two index-friendly ascending scans (urgent, then not urgent) rather than one mixed
     DESC/ASC sort, so deep pages stay as fast as the first.

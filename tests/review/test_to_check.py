@@ -45,14 +45,14 @@ async def test_an_unsure_sentiment_reads_to_check_with_the_models_guess_and_can_
     edge = await _labelled(service, "Bof.", "neutral", 0.5996, minutes_ago=30)  # just under: still to check, shown 59 %
     corrected = await _labelled(service, "Personne au guichet.", "negative", 1.0, "staff", minutes_ago=20)
     unlabelled = await _labelled(service, "Pas encore lu.", None, None, None, minutes_ago=10)
-    elsewhere = await _labelled(other, "Rien compris.", "negative", 0.35, minutes_ago=5)
+    elsewhere = await _labelled(other, "Rien compris.", "negative", 0.58, minutes_ago=5)  # 100 × 0.58 < 58 in floats
     assert 0.5996 < CHECK_BELOW <= 0.93
     await signed_in(client, agent)
 
     page = await client.get("/staff/inbox")
     assert ids(page) == [sure, unsure, edge, corrected, unlabelled, elsewhere]
     assert sentiment_cells(page) == ["Positif", "À vérifier (plutôt négatif, 48 %)", "À vérifier (plutôt neutre, 59 %)",
-                                     "Négatif", "non classé", "À vérifier (plutôt négatif, 35 %)"]
+                                     "Négatif", "non classé", "À vérifier (plutôt négatif, 58 %)"]
 
     checked = await client.get("/staff/inbox", params={"check": "yes"})
     assert checked.status_code == 200 and ids(checked) == [unsure, edge, elsewhere]

@@ -21,9 +21,6 @@ from piccolo.table import Table
 
 CHANNELS = ("web", "counter", "kiosk", "api")
 SENTIMENTS = ("negative", "neutral", "positive")
-# Where a sentiment came from: the model read the text, the text and the rating, the rating alone;
-# or a person on the staff set it.
-SENTIMENT_SOURCES = ("text", "text+rating", "rating", "staff")
 ROLES = ("admin", "owner", "agent", "clerk")
 
 
@@ -101,8 +98,9 @@ class Feedback(Table, tablename="feedback"):
     flagged = Boolean(default=False)
     # Effective labels: the staff label when there is one, else the current model label.
     sentiment = Varchar(length=16, null=True, default=None)
-    # How sure the effective sentiment is (the model's top probability; 1.0 when staff set it) and where it
-    # came from (SENTIMENT_SOURCES); both null while there is no sentiment.
+    # How sure the effective sentiment is (the model's top probability; 1.0 when staff set it, null without
+    # a sentiment) and where it came from: "text", "text+rating" or "rating" (the model read them), "staff"
+    # (a person set it); null until the feedback is labelled.
     sentiment_confidence = Float(null=True, default=None)
     sentiment_source = Varchar(length=16, null=True, default=None)
     urgent = Boolean(default=False)

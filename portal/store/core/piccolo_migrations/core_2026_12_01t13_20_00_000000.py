@@ -20,8 +20,8 @@ FEEDBACK_STATEMENTS = (
     # Otherwise the latest model label's confidence.
     "UPDATE feedback SET sentiment_source = 'text', sentiment_confidence = (SELECT c.sentiment_confidence "
     "FROM classification c WHERE c.feedback = feedback.id ORDER BY c.id DESC LIMIT 1) "
-    "WHERE sentiment IS NOT NULL AND id NOT IN (SELECT feedback FROM staff_label) "
-    "AND id IN (SELECT feedback FROM classification)",
+    "WHERE sentiment IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staff_label s WHERE s.feedback = feedback.id) "
+    "AND EXISTS (SELECT 1 FROM classification c WHERE c.feedback = feedback.id)",
     # The "to check" filter and the "least sure first" order, within a person's services.
     "CREATE INDEX feedback_service_confidence_idx ON feedback (service, sentiment_confidence, id)",
 )
