@@ -27,11 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from portal.classify.adapter import model_weights, read_weights, write_model_folder  # noqa: E402
+from portal.classify.calibration import expected_calibration_error, softmax, to_check  # noqa: E402
 from portal.classify.encoder import Encoder  # noqa: E402
 from portal.classify.examples import load_labelled_csv, load_seed_examples  # noqa: E402
 from portal.classify.finetune import DEFAULT_RECIPES, adapt_encoder  # noqa: E402
 from portal.classify.prepare import prepare_base_model  # noqa: E402
-from portal.classify.train import evaluate, fit_heads  # noqa: E402
+from portal.classify.labels import SENTIMENTS  # noqa: E402
+from portal.classify.train import evaluate, fit_heads, out_of_fold_temperature  # noqa: E402
 
 FOLDS = 5
 
@@ -41,7 +43,19 @@ def score(folder: Path, backend: str, examples, train_mask, test_rows, accelerat
     encoded = encoder.encode([e.text for e in examples])
     heads = fit_heads(examples, encoded.features, encoded.embeddings, encoder, train_mask=train_mask)
     metrics = evaluate(heads, [examples[i] for i in test_rows], encoded.features[test_rows])
-    return {"sentiment": metrics["sentiment"]["macro_f1"], "topics": metrics["topics"]["macro_f1"]}
+    # Calibration of the sentiment as shown (no temperature), and with a temperature fitted out of fold
+    # on the training rows only.
+    logits = heads.sentiment.logits(encoded.features[test_rows])
+    truth = np.array([SENTIMENTS.index(examples[i].sentiment) for i in test_rows])
+    probs = softmax(logits)
+    temperature = out_of_fold_temperature(examples, encoded.features, train_mask)
+    check = to_check(probs)
+    right = probs.argmax(1) == truth
+    return {"sentiment": metrics["sentiment"]["macro_f1"], "topics": metrics["topics"]["macro_f1"],
+            "ece": expected_calibration_error(probs, truth),
+            "ece_temperature": expected_calibration_error(softmax(logits, temperature), truth),
+            "to_check": float(check.mean()), "right_shown": float(right[~check].mean()) if (~check).any() else None,
+            "right_to_check": float(right[check].mean()) if check.any() else None}
 
 
 def main() -> None:

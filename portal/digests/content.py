@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+from portal.classify.calibration import CHECK_BELOW
 from portal.digests.emerging import Rise, rise_test, similar_groups
 from portal.digests.periods import Period, trailing
 from portal.store import digest_content, directory
@@ -174,8 +175,9 @@ async def build_scope(name: str, code: str, service_ids: list[int], period: Peri
         groups = similar_groups([r["id"] for r in rows], [int(r["bucket"]) for r in rows], vectors, TREND_PERIODS)
         for group in groups:
             members = [group.leader_id, *group.member_ids]
-            quotes = [_quote(r) for r in await digest_content.period_quotes(ids, start, end, QUOTES, tone=PROBLEM,
-                                                                              ids=members)]
+            rows = await digest_content.period_quotes(ids, start, end, QUOTES, tone=PROBLEM, sure_from=CHECK_BELOW,
+                                                      ids=members)
+            quotes = [_quote(r) for r in rows]
             emerging.append(Issue("group", "", group.rise, quotes, len(group.member_ids)))
     # Top issues: the topics drawing the most complaints that are not already reported as rising.
     top: list[Issue] = []
@@ -186,7 +188,8 @@ async def build_scope(name: str, code: str, service_ids: list[int], period: Peri
     # Rising topics, rising similar comments and what weighs most are problems: they quote complaints.
     for issue in [*emerging, *top]:
         if issue.kind == "topic":
-            rows = await digest_content.period_quotes(ids, start, end, QUOTES, tone=PROBLEM, topic=issue.topic)
+            rows = await digest_content.period_quotes(ids, start, end, QUOTES, tone=PROBLEM, sure_from=CHECK_BELOW,
+                                                      topic=issue.topic)
             issue.quotes = _pick_quotes([_quote(r) for r in rows], shown, PROBLEM)
         else:
             issue.quotes = _pick_quotes(issue.quotes, shown, PROBLEM)

@@ -6,6 +6,7 @@ from portal.classify.labels import DEFAULT_TOPIC_NAMES
 from portal.feedback import chips
 from portal.review import audit
 from portal.review.answers import templates_for
+from portal.review.inbox import to_check
 from portal.review.similar import similar_reports
 from portal.review.similar_groups import group_of_item
 from portal.store import feedback
@@ -22,10 +23,16 @@ async def item_view(item: dict) -> dict:
     """Everything the item page shows, except the original text (see `original_text`)."""
     row = await feedback.feedback_for_staff(item["id"])
     row["topic_list"] = [t for t in (row["topics"] or "").split(",") if t]
+    row["to_check"] = to_check(row["sentiment_confidence"])
+    model = await feedback.latest_classification(item["id"])
+    if model is not None:
+        if model["sentiment_confidence"] is None:  # stored before the confidence was: read it from the scores
+            model["sentiment_confidence"] = max((model["sentiment_scores"] or {}).values(), default=None)
+        model["to_check"] = to_check(model["sentiment_confidence"])
     return {
         "item": row,
         "tapped_topics": await tapped_topics(item["id"]),
-        "model": await feedback.latest_classification(item["id"]),
+        "model": model,
         "corrections": await feedback.corrections_of(item["id"]),
         "history": await audit.feedback_history(item["id"]),
         "templates": await templates_for(row["service"]),

@@ -127,13 +127,14 @@ QUOTE_TONES = {
 
 
 async def period_quotes(service_ids: list[int], start: dt.datetime, end: dt.datetime, limit: int, *,
-                        tone: str, topic: str | None = None, ids: list[int] | None = None) -> list[dict]:
+                        tone: str, topic: str | None = None, ids: list[int] | None = None,
+                        sure_from: float = 0.0) -> list[dict]:
     """Redacted comments of the period, on a topic or among these ids, that a section of this tone may quote.
 
     The tone (QUOTE_TONES) says which effective sentiments and ratings fit: never a comment labelled or
-    rated the other way, nor an unlabelled one. Its first sentiment first, then readable lengths, then
-    most typical. Up to three times `limit` rows (reference, text, rating, channel, sentiment), for the
-    caller to pick from.
+    rated the other way, nor an unlabelled one. Its first sentiment first, then sentiments the model was
+    sure of (confidence at least `sure_from`, or set by staff), then readable lengths, then most typical.
+    Up to three times `limit` rows (reference, text, rating, channel, sentiment), for the caller to pick from.
     """
     sentiments, ratings = QUOTE_TONES[tone]
     where, args = _scope(service_ids)
@@ -151,9 +152,10 @@ async def period_quotes(service_ids: list[int], start: dt.datetime, end: dt.date
            WHERE {where} AND f.received_at >= {{}} AND f.received_at < {{}} {extra}
              AND f.redacted_text <> '' AND f.flagged = {{}} AND {fits}
            ORDER BY CASE WHEN f.sentiment = {{}} THEN 0 ELSE 1 END,
+                    CASE WHEN f.sentiment_confidence IS NULL OR f.sentiment_confidence >= {{}} THEN 0 ELSE 1 END,
                     CASE WHEN LENGTH(f.redacted_text) BETWEEN 30 AND 400 THEN 0 ELSE 1 END, {order} f.id
            LIMIT {int(limit) * 3}""",
-        *args, start, end, *extra_args, False, *sentiments, sentiments[0],
+        *args, start, end, *extra_args, False, *sentiments, sentiments[0], float(sure_from),
     )
 
 

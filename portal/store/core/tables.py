@@ -98,6 +98,11 @@ class Feedback(Table, tablename="feedback"):
     flagged = Boolean(default=False)
     # Effective labels: the staff label when there is one, else the current model label.
     sentiment = Varchar(length=16, null=True, default=None)
+    # How sure the effective sentiment is (the model's top probability; 1.0 when staff set it, null without
+    # a sentiment) and where it came from: "text", "text+rating" or "rating" (the model read them), "staff"
+    # (a person set it); null until the feedback is labelled.
+    sentiment_confidence = Float(null=True, default=None)
+    sentiment_source = Varchar(length=16, null=True, default=None)
     urgent = Boolean(default=False)
     topics = Text()  # comma-separated effective topics, for display; FeedbackTopic for queries
     # Classification queue: pending -> claimed (with a lease) -> done.
@@ -130,6 +135,8 @@ class Classification(Table, tablename="classification"):
     model_version = Varchar(length=64)
     sentiment = Varchar(length=16)
     sentiment_scores = JSON()
+    sentiment_source = Varchar(length=16, default="text")  # text, text+rating or rating
+    sentiment_confidence = Float(null=True, default=None)  # the top sentiment probability
     topics = JSON()
     topic_scores = JSON()
     urgent = Boolean(default=False)
