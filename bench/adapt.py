@@ -3,8 +3,8 @@
 For each method and each fold asked for: the encoder is adapted on the training rows (seed set +
 the other folds of the CSV), the heads of `portal train` are refitted on its features, and both are
 scored on the fold's CSV rows, through float32 torch and through the int8 ONNX graph made from the
-adapted weights. Also printed: training minutes, held-out F1 per minute of training, and the
-sentiment F1 of the fine-tuning's own sentiment layer (multi-task methods) for comparison.
+adapted weights, with the calibration of the sentiment. Also printed: training minutes, and for the
+multi-task methods the scores of the label layers trained with the encoder ("joint", float32).
 
 The folds are those of bench/labels.py and bench/evaluate_classifier.py (seed + CSV rows, 5 folds,
 numpy seed 0). Recipes are fixed in portal/classify/finetune.py DEFAULT_RECIPES; nothing here is
@@ -32,7 +32,7 @@ from portal.classify.encoder import Encoder  # noqa: E402
 from portal.classify.examples import load_labelled_csv, load_seed_examples  # noqa: E402
 from portal.classify.finetune import DEFAULT_RECIPES, adapt_encoder  # noqa: E402
 from portal.classify.prepare import prepare_base_model  # noqa: E402
-from portal.classify.labels import SENTIMENTS  # noqa: E402
+from portal.classify.labels import DEFAULT_TOPIC_NAMES, SENTIMENTS  # noqa: E402
 from portal.classify.train import evaluate, fit_heads, out_of_fold_temperature  # noqa: E402
 
 FOLDS = 5
@@ -56,6 +56,21 @@ def score(folder: Path, backend: str, examples, train_mask, test_rows, accelerat
             "ece_temperature": expected_calibration_error(softmax(logits, temperature), truth),
             "to_check": float(check.mean()), "right_shown": float(right[~check].mean()) if (~check).any() else None,
             "right_to_check": float(right[check].mean()) if check.any() else None}
+
+
+def joint_score(result, test) -> dict:
+    from sklearn.metrics import f1_score
+
+    sentiment, topics = result.joint_scores([e.text for e in test])
+    truth = [SENTIMENTS.index(e.sentiment) for e in test]
+    per_topic = []
+    for j, name in enumerate(DEFAULT_TOPIC_NAMES):
+        rows = [k for k, e in enumerate(test) if name in e.topics]
+        if rows and any(test[k].topics[name] for k in rows):
+            per_topic.append(f1_score([test[k].topics[name] for k in rows], topics[rows, j] >= 0.5, zero_division=0))
+    return {"sentiment": float(f1_score(truth, sentiment.argmax(1), average="macro")),
+            "topics": float(np.mean(per_topic)) if per_topic else None,
+            "ece": expected_calibration_error(sentiment, np.array(truth))}
 
 
 def main() -> None:
@@ -102,6 +117,8 @@ def main() -> None:
                 write_model_folder(base_dir, folder, {k: adapted[k] for k in base})
                 row["steps"] = result.steps
                 row["final_loss"] = float(np.mean(result.losses[-10:]))
+                if result.heads is not None:  # the layers trained with the encoder, as they are
+                    row["joint"] = joint_score(result, [examples[i] for i in test_rows])
                 del result, adapted
             row["train_minutes"] = round(minutes, 2)
             for backend in backends:

@@ -82,6 +82,22 @@ class AdaptationResult:
     seconds: float
     steps: int
     losses: list[float] = field(default_factory=list)
+    heads: object | None = None  # the label layers trained with the encoder (multi-task methods), on its mean pooling
+
+    def joint_scores(self, texts: list[str], batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
+        """Sentiment probabilities and topic probabilities (DEFAULT_TOPIC_NAMES) from the layers trained jointly."""
+        import torch
+
+        ids = [_training_ids(self.tokenizer, t) for t in texts]
+        sentiment, topics = [], []
+        with torch.inference_mode():
+            for start in range(0, len(ids), batch_size):
+                input_ids, mask = (torch.from_numpy(a) for a in pad(ids[start:start + batch_size],
+                                                                     self.tokenizer.pad_token_id or 0))
+                pooled = _mean_pool(self.model, input_ids, mask)
+                sentiment.append(torch.softmax(self.heads["sentiment"](pooled), -1).numpy())
+                topics.append(torch.sigmoid(self.heads["topics"](pooled)).numpy())
+        return np.concatenate(sentiment), np.concatenate(topics)
 
 
 def adapt_encoder(model_dir: Path, examples: list[Example], recipe: Recipe,
@@ -100,12 +116,14 @@ def adapt_encoder(model_dir: Path, examples: list[Example], recipe: Recipe,
     ids = [_training_ids(tokenizer, e.text) for e in examples]
     pad_id = tokenizer.pad_token_id or 0
     started = time.monotonic()
+    heads = None
     if recipe.method == "setfit":
         model, losses, steps = _train_pairs(bert, examples, ids, pad_id, recipe, rng, on_step, started)
     else:
-        model, losses, steps = _train_multitask(bert, examples, ids, pad_id, recipe, rng, on_step, started)
+        model, heads, losses, steps = _train_multitask(bert, examples, ids, pad_id, recipe, rng, on_step, started)
+        heads.eval()
     model.eval()
-    return AdaptationResult(model, tokenizer, recipe.method, time.monotonic() - started, steps, losses)
+    return AdaptationResult(model, tokenizer, recipe.method, time.monotonic() - started, steps, losses, heads)
 
 
 def _training_ids(tokenizer, text: str) -> list[int]:
@@ -217,7 +235,7 @@ def _train_multitask(bert, examples, ids, pad_id, recipe: Recipe, rng, on_step, 
             if on_step:
                 on_step(Progress(step, total, time.monotonic() - started, loss.item()))
     model = body.merge_and_unload() if recipe.method == "lora" else body
-    return model, losses, step
+    return model, heads, losses, step
 
 
 def _pairs(examples: list[Example], rng: random.Random) -> list[tuple[int, int, float]]:

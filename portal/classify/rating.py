@@ -18,12 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from portal.classify.labels import SENTIMENTS
+from portal.store.core.tables import RATING_ALONE_CONFIDENCE, RATING_SENTIMENT
 
 RATED_DIR = Path(__file__).parent / "rated"
 RATINGS = (1, 2, 3, 4, 5)
-# What a rating alone says, when there is no text to read.
-RATING_SENTIMENT = {1: "negative", 2: "negative", 3: "neutral", 4: "positive", 5: "positive"}
-RATING_ALONE_CONFIDENCE = 0.8
 FUSION_C = 1.0  # mild regularisation: eight inputs, a few hundred examples
 NEGATIVE, NEUTRAL, POSITIVE = (SENTIMENTS.index(s) for s in ("negative", "neutral", "positive"))
 # Where a label came from, as recorded beside it.

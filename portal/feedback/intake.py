@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from portal.feedback.language import detect_language
 from portal.feedback.redact import redact
 from portal.feedback.reference import new_reference
-from portal.store.core.tables import CHANNELS
+from portal.store.core.tables import CHANNELS, RATING_ALONE_CONFIDENCE, RATING_SENTIMENT
 from portal.store.directory import active_service, listed_services, office_offers
 from portal.store.feedback import (
     DuplicateFeedback,
@@ -248,8 +248,11 @@ def prepare_feedback(
         given_as=data.given_as,
         entered_by=data.entered_by,
         flagged=data.flagged,
-        # Nothing to classify in a rating alone.
+        # Nothing to classify in a rating alone: the rating says the sentiment, with that source recorded.
         classify_state="pending" if text else "done",
+        sentiment=None if text or data.rating is None else RATING_SENTIMENT[data.rating],
+        sentiment_confidence=None if text or data.rating is None else RATING_ALONE_CONFIDENCE,
+        sentiment_source=None if text or data.rating is None else "rating",
     )
 
 

@@ -50,6 +50,8 @@ class FeedbackRow(msgspec.Struct):
     urgent: bool = False
     topics: str = ""
     classify_attempts: int = 0
+    sentiment_confidence: float | None = None
+    sentiment_source: str | None = None  # "rating" when intake labelled a rating given without text
 
 
 COLUMNS: tuple[str, ...] = FeedbackRow.__struct_fields__
@@ -91,6 +93,12 @@ async def correct_feedback(feedback_id: int, row: FeedbackRow, reclassify: bool)
     names = CORRECTED + (("classify_state",) if reclassify else ())
     changes = {Feedback._meta.get_column_by_name(name): getattr(row, name) for name in names}
     await Feedback.update(changes).where(Feedback.id == feedback_id)
+    if not row.text:  # a rating alone labels the feedback, unless staff set its sentiment
+        await Feedback.update({
+            Feedback.sentiment: row.sentiment, Feedback.sentiment_confidence: row.sentiment_confidence,
+            Feedback.sentiment_source: row.sentiment_source,
+        }).where((Feedback.id == feedback_id)
+                 & (Feedback.sentiment_source.is_null() | (Feedback.sentiment_source != "staff")))
 
 
 async def find_by_key(source: str, key: str) -> dict | None:

@@ -83,12 +83,12 @@ async def test_tapped_chips_are_effective_topics_from_the_start_and_stay_through
         "responsiveness": 1, "relation": 1, "information": 1, "access": 1, "simplicity": 1,
     }
 
-    # The digest counts them too, rating-only presses included.
+    # The digest counts them too, rating-only presses included (labelled from their rating: 2 is negative).
     inside = WEEK.start + dt.timedelta(days=2)
     await Feedback.update({Feedback.received_at: inside}).where(Feedback.id.is_in([rating_only, commented, unknown]))
     digest = await build_digest([setup["service"]["code"]], WEEK, "fr", "https://guichet.example.fr")
     lines = {t.topic: (t.current, t.negative) for t in digest.overall.topics}
-    assert lines["responsiveness"] == (1, 0) and lines["relation"] == (1, 0)
+    assert lines["responsiveness"] == (1, 1) and lines["relation"] == (1, 1)
     assert lines["information"] == (1, 1) and lines["access"] == (1, 1) and "digital" not in lines
 
 

@@ -24,11 +24,21 @@ async def test_feedback_is_stored_with_reference_redaction_and_language(db):
     assert row["classify_state"] == "pending"
 
 
-async def test_rating_only_feedback_needs_no_classification(db):
+@pytest.mark.parametrize("rating, sentiment", [(1, "negative"), (2, "negative"), (3, "neutral"), (5, "positive")])
+async def test_rating_only_feedback_is_labelled_from_the_rating_with_that_source(db, rating, sentiment):
     service = await create_service()
-    submitted = await create_feedback(service, text="", rating=5)
+    submitted = await create_feedback(service, text="", rating=rating)
     row = await Feedback.select().where(Feedback.id == submitted.feedback_id).first()
-    assert row["classify_state"] == "done" and row["rating"] == 5
+    assert row["classify_state"] == "done" and row["rating"] == rating
+    assert row["sentiment"] == sentiment and row["sentiment_source"] == "rating"
+    assert row["sentiment_confidence"] == pytest.approx(0.8)
+
+
+async def test_feedback_with_words_waits_for_the_model_even_with_a_rating(db):
+    service = await create_service()
+    submitted = await create_feedback(service, text="Très bien reçu", rating=5)
+    row = await Feedback.select().where(Feedback.id == submitted.feedback_id).first()
+    assert row["classify_state"] == "pending" and row["sentiment"] is None and row["sentiment_source"] is None
 
 
 @pytest.mark.parametrize(

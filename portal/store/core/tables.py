@@ -21,6 +21,10 @@ from piccolo.table import Table
 
 CHANNELS = ("web", "counter", "kiosk", "api")
 SENTIMENTS = ("negative", "neutral", "positive")
+# What a rating alone says when it comes without text, and how sure that is (kept as its confidence,
+# with the source "rating"): intake labels such feedback itself, there is nothing for the model to read.
+RATING_SENTIMENT = {1: "negative", 2: "negative", 3: "neutral", 4: "positive", 5: "positive"}
+RATING_ALONE_CONFIDENCE = 0.8
 ROLES = ("admin", "owner", "agent", "clerk")
 
 
