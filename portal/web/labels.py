@@ -24,6 +24,8 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "in_review": t.pgettext("status", "En cours d’examen"),
             "answered": t.pgettext("status", "Répondu"),
             "closed": t.pgettext("status", "Clos"),
+            # The inbox filter's value for received and in review together.
+            "open": t.pgettext("status", "À traiter"),
         },
         "channel": {
             "web": t.pgettext("channel", "Site web"),
