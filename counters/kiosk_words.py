@@ -40,11 +40,12 @@ WORDS = {
     "unauthorized": N_("Non connecté : borne à remettre en service"),
     "offline": N_("Hors ligne"),
     "sending": N_("Envoi en cours"),
-    # The switch names the other language in that language.
-    "switch": N_("English"),
 }
+# The switch names the other language in that language: a name, not a translation.
+SWITCH = {"fr": "English", "en": "Français"}
 
 
 def kiosk_words() -> dict[str, dict[str, str]]:
     """{language: {key: words}} for the kiosk page's script; placeholders stay for the script to fill."""
-    return {lang: {key: translate(lang, message) for key, message in WORDS.items()} for lang in LANGUAGES}
+    return {lang: {**{key: translate(lang, message) for key, message in WORDS.items()}, "switch": SWITCH[lang]}
+            for lang in LANGUAGES}

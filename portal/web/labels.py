@@ -9,7 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from portal.web.i18n import current_language, translations
+from portal.web.formats import format_day
+from portal.web.i18n import N_, current_language, translate, translations
+
+# One (words, value) pair of a detail within a line, and the separator of pairs: French spaces its colons.
+PAIR = N_("%(key)s : %(value)s")
+PAIRS_SEPARATOR = N_("%(before)s ; %(after)s")
 
 KINDS = ("status", "channel", "given_as", "sentiment", "topic", "role", "action")
 
@@ -152,13 +157,16 @@ def _value(key: str, value, lang: str) -> str:
         return label("channel", str(value), lang)
     if key == "role":
         return label("role", str(value), lang)
+    if key in ("since", "until"):
+        return format_day(value, dt.timezone.utc, lang)
     if isinstance(value, dict):
-        return " ; ".join(f"{key_label(k, lang)} : {_value(k, v, lang)}" for k, v in value.items()) if lang == "fr" \
-            else "; ".join(f"{key_label(k, lang)}: {_value(k, v, lang)}" for k, v in value.items())
+        pairs = [translate(lang, PAIR, {"key": key_label(k, lang), "value": _value(k, v, lang)}) for k, v in value.items()]
+        text = pairs[0] if pairs else ""
+        for pair in pairs[1:]:
+            text = translate(lang, PAIRS_SEPARATOR, {"before": text, "after": pair})
+        return text
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
     return str(value)
 
 
