@@ -22,7 +22,6 @@ WORDS = {
     "enrol_offline": N_("Pas de réseau : la mise en service demande une connexion."),
     # The same words as a new device's question set, which usually overrides them.
     "question": N_("Comment s'est passée votre visite aujourd'hui ?"),
-    "faces": N_("Votre note"),
     "face_1": N_("Très mécontent"),
     "face_2": N_("Mécontent"),
     "face_3": N_("Moyen"),
