@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from portal.feedback.chips import chip_words
 from portal.feedback.reference import ALPHABET
 from portal.store.devices import (
     DEVICE_KINDS,
@@ -64,13 +65,7 @@ def _asked(lang: str) -> dict:
     return {
         "question": t.gettext("Comment s'est passée votre visite aujourd'hui ?"),
         "topics_question": t.gettext("Qu'est-ce qui a compté ? (facultatif)"),
-        "topics": {
-            "attente": t.pgettext("kiosk topic", "Temps d'attente"),
-            "accueil": t.pgettext("kiosk topic", "Accueil"),
-            "information": t.pgettext("kiosk topic", "Clarté des informations"),
-            "locaux": t.pgettext("kiosk topic", "Locaux"),
-            "horaires": t.pgettext("kiosk topic", "Horaires"),
-        },
+        "topics": chip_words(lang),
     }
 
 

@@ -7,6 +7,8 @@ import datetime as dt
 from counters.batch import ItemResult, submit_feedback_batch
 from counters.devices import mark_seen
 from counters.entries import ReadEntry
+from portal.classify.labels import DEFAULT_TOPIC_NAMES
+from portal.feedback.chips import counted_topics
 from portal.feedback.intake import FeedbackInput, FieldError
 from portal.store.devices import TappedTopics
 
@@ -40,7 +42,8 @@ async def receive_entries(device: dict, entries: list[ReadEntry]) -> list[ItemRe
         entry = read.entry
         keyed.append(i)
         problems.append(read.errors or None)
-        tapped.append(TappedTopics(entry.topics, entry.question) if entry and entry.topics else None)
+        tapped.append(TappedTopics(entry.topics, entry.question, counted_topics(entry.topics, DEFAULT_TOPIC_NAMES))
+                      if entry and entry.topics else None)
         inputs.append(
             FeedbackInput(
                 service_code=(entry.service if entry else None) or default_service or "",

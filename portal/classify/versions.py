@@ -1,11 +1,20 @@
-"""Trained head versions on disk: `data_dir/models/heads/<version>/`, a `current` pointer, rollback."""
+"""Trained versions on disk: `data_dir/models/heads/<version>/` (heads, and the encoder adaptation they were fitted on), a `current` pointer, rollback."""
 
 import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+from portal.classify.adapter import ADAPTER_FILE
+
 SHIPPED_DIR = Path(__file__).parent / "trained"
 METRICS_FILE = "metrics.json"
+
+
+def current_adapter_dir(data_dir: Path) -> Path | None:
+    """The encoder adaptation the current heads were fitted on: kept in the heads' own folder (so that a
+    rollback of the heads rolls the encoder back with them), or None for the plain converted encoder."""
+    _name, folder = current_heads_dir(data_dir)
+    return folder if (folder / ADAPTER_FILE).is_file() else None
 
 
 def heads_root(data_dir: Path) -> Path:

@@ -55,7 +55,9 @@ def classify_batch(classifier, items: list[dict]) -> list[ModelLabels]:
     return [
         ModelLabels(
             feedback=item["id"], model_version=label["model_version"], sentiment=label["sentiment"],
-            sentiment_scores=label["sentiment_scores"], topics=label["topics"], topic_scores=label["topic_scores"],
+            sentiment_scores=label["sentiment_scores"], sentiment_source=label["sentiment_source"],
+            sentiment_confidence=max(label["sentiment_scores"].values()) if label["sentiment_scores"] else None,
+            topics=label["topics"], topic_scores=label["topic_scores"],
             urgent=label["urgent"], urgent_score=float(urgent_score), flags=label["flags"], language=label["language"],
             embedding=np.asarray(vector, dtype=np.float32).tobytes(),
             flagged="spam" in label["flags"] or "abusive" in label["flags"],

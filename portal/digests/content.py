@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+from portal.classify.calibration import CHECK_BELOW
 from portal.digests.emerging import Rise, rise_test, similar_groups
 from portal.digests.periods import Period, trailing
 from portal.store import digest_content, directory
@@ -19,6 +20,7 @@ TREND_PERIODS = 8
 TOP_ISSUES = 3
 QUOTES = 5
 URGENT_ITEMS = 10
+PROBLEM = "problem"  # the tone of every section that quotes (digest_content.QUOTE_TONES)
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Quote:
     text: str
     rating: int | None
     channel: str
+    sentiment: str | None = None  # the effective one, which chose it for its section
 
 
 @dataclass
@@ -172,8 +175,9 @@ async def build_scope(name: str, code: str, service_ids: list[int], period: Peri
         groups = similar_groups([r["id"] for r in rows], [int(r["bucket"]) for r in rows], vectors, TREND_PERIODS)
         for group in groups:
             members = [group.leader_id, *group.member_ids]
-            quotes = [Quote(r["reference"], r["text"], r["rating"], r["channel"])
-                      for r in await digest_content.period_quotes(ids, start, end, QUOTES, ids=members)]
+            rows = await digest_content.period_quotes(ids, start, end, QUOTES, tone=PROBLEM, sure_from=CHECK_BELOW,
+                                                      ids=members)
+            quotes = [_quote(r) for r in rows]
             emerging.append(Issue("group", "", group.rise, quotes, len(group.member_ids)))
     # Top issues: the topics drawing the most complaints that are not already reported as rising.
     top: list[Issue] = []
@@ -181,11 +185,14 @@ async def build_scope(name: str, code: str, service_ids: list[int], period: Peri
         if len(top) < TOP_ISSUES and t.negative and not any(i.kind == "topic" and i.topic == t.topic for i in emerging):
             top.append(Issue("topic", t.topic, t.rise, count=t.current))
     shown: set[str] = set()  # a comment quoted once per scope is enough
+    # Rising topics, rising similar comments and what weighs most are problems: they quote complaints.
     for issue in [*emerging, *top]:
         if issue.kind == "topic":
-            issue.quotes = _pick_quotes(await digest_content.period_quotes(ids, start, end, QUOTES, topic=issue.topic), shown)
+            rows = await digest_content.period_quotes(ids, start, end, QUOTES, tone=PROBLEM, sure_from=CHECK_BELOW,
+                                                      topic=issue.topic)
+            issue.quotes = _pick_quotes([_quote(r) for r in rows], shown, PROBLEM)
         else:
-            issue.quotes = _pick_quotes(issue.quotes, shown)
+            issue.quotes = _pick_quotes(issue.quotes, shown, PROBLEM)
 
     urgent_open, urgent_rows = await digest_content.urgent_open(ids, end, URGENT_ITEMS)
     answered, median = await digest_content.median_answer_hours(ids, start, end)
@@ -215,16 +222,26 @@ def _shorten(text: str, limit: int = 280) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _pick_quotes(rows: list, shown: set[str], limit: int = QUOTES) -> list[Quote]:
-    """Up to five redacted comments not quoted yet; the same words written twice are shown once."""
+def _quote(row: dict) -> Quote:
+    return Quote(row["reference"], row["text"], row["rating"], row["channel"], row["sentiment"])
+
+
+def _pick_quotes(quotes: list[Quote], shown: set[str], tone: str, limit: int = QUOTES) -> list[Quote]:
+    """Up to five comments not quoted yet, all of the tone's first sentiment that has some; the same words written twice are shown once.
+
+    A problem quotes complaints, or neutral comments only when no complaint is left to quote; never
+    a comment of a sentiment the tone does not take (digest_content.QUOTE_TONES).
+    """
+    fresh = [(" ".join(q.text.lower().split()), q) for q in quotes]
+    fresh = [(key, q) for key, q in fresh if key not in shown and q.reference not in shown]
+    sentiments = digest_content.QUOTE_TONES[tone][0]
+    best = next((s for s in sentiments if any(q.sentiment == s for _, q in fresh)), None)
     out: list[Quote] = []
-    for r in rows:
-        quote = r if isinstance(r, Quote) else Quote(r["reference"], r["text"], r["rating"], r["channel"])
-        key = " ".join(quote.text.lower().split())
-        if key in shown or quote.reference in shown:
+    for key, quote in fresh:
+        if quote.sentiment != best or key in shown:
             continue
         shown.update((key, quote.reference))
-        out.append(Quote(quote.reference, _shorten(quote.text), quote.rating, quote.channel))
+        out.append(Quote(quote.reference, _shorten(quote.text), quote.rating, quote.channel, quote.sentiment))
         if len(out) >= limit:
             break
     return out

@@ -1,4 +1,4 @@
-"""The inbox: filtered feedback of a person's services, urgent and oldest first, keyset-paged."""
+"""The inbox: filtered feedback of a person's services, urgent and oldest first (or least sure first), keyset-paged."""
 
 from __future__ import annotations
 
@@ -7,18 +7,28 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+from portal.feedback import chips
+from portal.classify.calibration import CHECK_BELOW
 from portal.feedback.reference import normalise_reference
 from portal.review import audit
 from portal.review.access import service_scope
 from portal.review.request_values import BadValue, day, in_day_range, row_id
 from portal.store.core.tables import CHANNELS, SENTIMENTS
-from portal.store.inbox import InboxSearch, feedback_for_export, feedback_for_inbox
+from portal.store.inbox import InboxKey, InboxSearch, feedback_for_export, feedback_for_inbox, key_of
 from portal.store.status import BULK_STATUSES, OPEN_STATUSES, STATUSES, set_status_many
 from portal.web.csv_export import write_csv
-from portal.web.i18n import _
+from portal.web.i18n import _, current_language
 from portal.web.params import can_be_row_id
 
 PAGE_SIZE = 50
+# The orders staff can choose, by the value the query string names them with ("" is the usual one).
+LEAST_SURE = "least_sure"  # the sentiments the model is least sure of first: corrections that teach it most
+ORDERS = ("", LEAST_SURE)
+
+
+def to_check(confidence: float | None) -> bool:
+    """Whether a sentiment this sure is shown as "to check" rather than as a label."""
+    return confidence is not None and confidence < CHECK_BELOW
 
 
 @dataclass
@@ -35,6 +45,8 @@ class InboxFilter:
     since: dt.date | None = None
     until: dt.date | None = None
     q: str = ""
+    to_check: bool = False  # only the sentiments too unsure to show as a label
+    order: str = ""  # one of ORDERS
 
     # Values of the query string that could name nothing; the page answers 400 and lists them.
     problems: list[str] = field(default_factory=list, compare=False)
@@ -77,6 +89,8 @@ class InboxFilter:
             since=a_day("since", _("Reçus depuis le")),
             until=a_day("until", _("Jusqu’au")),
             q=one("q")[:200],
+            to_check=one("check") == "yes",
+            order=one("order") if one("order") in ORDERS else "",
             problems=problems,
         )
 
@@ -91,17 +105,21 @@ class InboxPage:
     next_cursor: str | None
 
 
-def encode_cursor(row: dict) -> str:
-    payload = [bool(row["urgent"]), row["received_at"].isoformat(), row["id"]]
+def encode_cursor(key: InboxKey) -> str:
+    """The "next page" value of a page ending at this key: [urgent, received, id], or [confidence, id] least sure first."""
+    payload = [key[0], key[1].isoformat(), key[2]] if len(key) == 3 else list(key)
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> tuple[bool, dt.datetime, int] | None:
-    """None without a cursor; InvalidCursor when it is not one this page wrote."""
+def decode_cursor(cursor: str | None, least_sure_first: bool = False) -> InboxKey | None:
+    """None without a cursor; InvalidCursor when it is not one this page, in this order, wrote."""
     if not cursor:
         return None
     try:
-        urgent, received, row_id_ = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if least_sure_first:
+            return _confidence_key(payload)
+        urgent, received, row_id_ = payload
         received = dt.datetime.fromisoformat(received)
         if not isinstance(row_id_, int) or not can_be_row_id(row_id_) or received.tzinfo is None:
             raise ValueError("out of range")
@@ -111,6 +129,17 @@ def decode_cursor(cursor: str | None) -> tuple[bool, dt.datetime, int] | None:
         return bool(urgent), received, row_id_
     except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidCursor(_("Ce lien de page suivante n’est plus valide : revenez à la première page.")) from exc
+
+
+def _confidence_key(payload) -> tuple[float | None, int]:
+    """The (confidence or None, id) of a least-sure-first cursor; ValueError when it is not one."""
+    confidence, row_id_ = payload
+    if confidence is not None and (isinstance(confidence, bool) or not isinstance(confidence, (int, float))
+                                   or not 0.0 <= confidence <= 1.0):
+        raise ValueError("out of range")
+    if isinstance(row_id_, bool) or not isinstance(row_id_, int) or not can_be_row_id(row_id_):
+        raise ValueError("out of range")
+    return (None if confidence is None else float(confidence)), row_id_
 
 
 def _search(staff: dict, f: InboxFilter) -> InboxSearch | None:
@@ -135,18 +164,26 @@ def _search(staff: dict, f: InboxFilter) -> InboxSearch | None:
         reference=reference or None,
         # Search reads the redacted text only: searching must not reveal hidden personal data.
         text="" if reference else f.q,
+        confidence_below=CHECK_BELOW if f.to_check else None,
+        least_sure_first=f.order == LEAST_SURE,
     )
 
 
 async def list_inbox(staff: dict, f: InboxFilter, cursor: str | None = None, page_size: int = PAGE_SIZE) -> InboxPage:
-    """One page: urgent items first, then the rest, each oldest first; resumes after `cursor`."""
+    """One page: urgent items first, then the rest, each oldest first (or the least sure first); resumes after `cursor`.
+
+    Each row says whether its sentiment is `to_check`.
+    """
     search = _search(staff, f)
     if search is None:
         return InboxPage([], None)
-    rows = await feedback_for_inbox(search, decode_cursor(cursor), limit=page_size + 1)
+    rows = await feedback_for_inbox(search, decode_cursor(cursor, search.least_sure_first), limit=page_size + 1)
     more = len(rows) > page_size
-    rows = rows[:page_size]
-    return InboxPage(rows, encode_cursor(rows[-1]) if more else None)
+    rows = [{**row, "to_check": to_check(row["sentiment_confidence"])} for row in rows[:page_size]]
+    tapped = await chips.tapped_topics([r["id"] for r in rows if r["channel"] == "kiosk"], current_language.get())
+    for row in rows:
+        row["tapped_topics"] = tapped.get(row["id"], [])
+    return InboxPage(rows, encode_cursor(key_of(search, rows[-1])) if more else None)
 
 
 class BulkError(ValueError):
@@ -167,19 +204,28 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 
 EXPORT_LIMIT = 10_000
-EXPORT_COLUMNS = ("reference", "received_at", "service_code", "channel", "office_name", "rating", "sentiment", "topics",
-                  "urgent", "status", "redacted_text")
+EXPORT_COLUMNS = ("reference", "received_at", "service_code", "channel", "office_name", "rating", "sentiment",
+                  "sentiment_confidence", "sentiment_source", "topics", "urgent", "status", "redacted_text")
+
+
+def _export_cell(row: dict, column: str):
+    value = row[column]
+    if column == "received_at":
+        return value.isoformat()
+    if column == "sentiment_confidence" and value is not None:
+        return f"{value:.4f}"
+    return value
 
 
 async def export_inbox(staff: dict, f: InboxFilter, client: str = "") -> str:
     """The filtered inbox as CSV (redacted text only, at most EXPORT_LIMIT rows); the export is audited."""
     search = _search(staff, f)
     rows = await feedback_for_export(search, EXPORT_LIMIT) if search is not None else []
-    body = write_csv(EXPORT_COLUMNS, ([row[c].isoformat() if c == "received_at" else row[c] for c in EXPORT_COLUMNS] for row in rows))
+    body = write_csv(EXPORT_COLUMNS, ([_export_cell(row, c) for c in EXPORT_COLUMNS] for row in rows))
     await audit.record("export", staff, client=client, detail={"rows": len(rows), "filters": _describe(f)})
     return body
 
 
 def _describe(f: InboxFilter) -> dict:
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in f.__dict__.items()
-            if v not in (None, "", []) and k != "problems"}
+            if v not in (None, "", []) and k != "problems" and not (k == "to_check" and v is False)}

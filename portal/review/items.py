@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from portal.classify.labels import DEFAULT_TOPIC_NAMES
+from portal.feedback import chips
 from portal.review import audit
 from portal.review.answers import templates_for
+from portal.review.inbox import to_check
 from portal.review.similar import similar_reports
 from portal.review.similar_groups import group_of_item
 from portal.store import feedback
 from portal.store.core.tables import SENTIMENTS
 from portal.store.status import moves_from
-from portal.web.i18n import _, ngettext
+from portal.web.i18n import _, current_language, ngettext
 
 
 class CorrectionError(ValueError):
@@ -21,9 +23,16 @@ async def item_view(item: dict) -> dict:
     """Everything the item page shows, except the original text (see `original_text`)."""
     row = await feedback.feedback_for_staff(item["id"])
     row["topic_list"] = [t for t in (row["topics"] or "").split(",") if t]
+    row["to_check"] = to_check(row["sentiment_confidence"])
+    model = await feedback.latest_classification(item["id"])
+    if model is not None:
+        if model["sentiment_confidence"] is None:  # stored before the confidence was: read it from the scores
+            model["sentiment_confidence"] = max((model["sentiment_scores"] or {}).values(), default=None)
+        model["to_check"] = to_check(model["sentiment_confidence"])
     return {
         "item": row,
-        "model": await feedback.latest_classification(item["id"]),
+        "tapped_topics": await tapped_topics(item["id"]),
+        "model": model,
         "corrections": await feedback.corrections_of(item["id"]),
         "history": await audit.feedback_history(item["id"]),
         "templates": await templates_for(row["service"]),
@@ -34,6 +43,11 @@ async def item_view(item: dict) -> dict:
         "similar": await similar_reports(item["id"]),
         "report_group": await group_of_item(item["id"]),
     }
+
+
+async def tapped_topics(feedback_id: int) -> list[str]:
+    """The topic chips the person tapped on a kiosk with this feedback, in the reader's language (none for other channels)."""
+    return (await chips.tapped_topics([feedback_id], current_language.get())).get(feedback_id, [])
 
 
 async def topic_choices() -> list[str]:

@@ -8,6 +8,7 @@ import json
 import msgspec
 
 from portal.store.bulk import insert_many
+from portal.store.core.tables import FROM_VISITOR, FeedbackTopic
 from portal.store.counters.tables import DEVICE_KINDS, Kiosk, KioskChoice
 from portal.store.engine import current_engine
 from portal.store.feedback import FeedbackRow, insert_new_feedback
@@ -16,10 +17,15 @@ __all__ = ["DEVICE_KINDS"]  # the kinds a device may be, for the features that c
 
 
 class TappedTopics(msgspec.Struct):
-    """The topic chips a person tapped on a kiosk with one entry, and the question they answered."""
+    """The topic chips a person tapped on a kiosk with one entry, the question they answered, and what they count for.
+
+    `counts_as`: the portal's topics these chips are evidence of (portal/feedback/chips.py), the visitor's own
+    effective topics of the feedback.
+    """
 
     topics: list[str]
     question: str = ""
+    counts_as: list[str] = []
 
 
 def _json(value):
@@ -112,16 +118,30 @@ async def insert_device_feedback(kiosk_id: int, rows: list[FeedbackRow], tapped:
     """Insert the rows whose reference and (source, key) are free, each with the topics tapped for it, in one transaction.
 
     `tapped` goes with `rows`, in order. Returns id, reference, source and key of the rows inserted:
-    the chips a person tapped are stored with their feedback or not at all.
+    the chips a person tapped are stored with their feedback or not at all, and the topics they count
+    for are the feedback's effective topics at once (source "visitor"), text or not.
     """
     tapped_for = {(row.source, row.idempotency_key): chips for row, chips in zip(rows, tapped)}
     async with current_engine().transaction():
         inserted = await insert_new_feedback(rows)
-        choices = [
-            [found["id"], kiosk_id, json.dumps(chips.topics), chips.question[:64]]
-            for found in inserted
-            if (chips := tapped_for.get((found["source"], found["idempotency_key"]))) is not None and chips.topics
-        ]
+        choices, topics = [], []
+        for found in inserted:
+            chips = tapped_for.get((found["source"], found["idempotency_key"]))
+            if chips is None or not chips.topics:
+                continue
+            choices.append([found["id"], kiosk_id, json.dumps(chips.topics), chips.question[:64]])
+            topics += [[found["id"], topic[:64], 1.0, FROM_VISITOR] for topic in dict.fromkeys(chips.counts_as)]
         if choices:
             await insert_many(KioskChoice, ("feedback", "kiosk", "topics", "question"), choices)
+        if topics:
+            await insert_many(FeedbackTopic, ("feedback", "topic", "score", "source"), topics)
     return inserted
+
+
+async def tapped_topics_of(feedback_ids: list[int]) -> list[dict]:
+    """The chips tapped with these feedback: feedback, topics (a list of ids), the question set of their device."""
+    if not feedback_ids:
+        return []
+    return await KioskChoice.select(
+        KioskChoice.feedback, KioskChoice.topics, KioskChoice.kiosk.question_set.as_alias("question_set")
+    ).where(KioskChoice.feedback.is_in(list(feedback_ids))).order_by(KioskChoice.id).output(load_json=True)

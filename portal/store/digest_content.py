@@ -118,12 +118,25 @@ async def comment_embeddings(service_ids: list[int], starts: list[dt.datetime], 
     )
 
 
-async def period_quotes(service_ids: list[int], start: dt.datetime, end: dt.datetime, limit: int, *,
-                        topic: str | None = None, ids: list[int] | None = None) -> list[dict]:
-    """Redacted comments of the period, on a topic or among these ids: readable lengths, complaints, most typical first.
+# What each kind of digest section may quote: the sentiments, best first, and the ratings that do not
+# contradict them (a comment rated 4-5 is no complaint, whatever the model read; one rated 1-2 is no praise).
+QUOTE_TONES = {
+    "problem": (("negative", "neutral"), "f.rating IS NULL OR f.rating <= 3"),
+    "praise": (("positive",), "f.rating IS NULL OR f.rating >= 3"),
+}
 
-    Up to three times `limit` rows (reference, text, rating, channel), for the caller to pick from.
+
+async def period_quotes(service_ids: list[int], start: dt.datetime, end: dt.datetime, limit: int, *,
+                        tone: str, topic: str | None = None, ids: list[int] | None = None,
+                        sure_from: float = 0.0) -> list[dict]:
+    """Redacted comments of the period, on a topic or among these ids, that a section of this tone may quote.
+
+    The tone (QUOTE_TONES) says which effective sentiments and ratings fit: never a comment labelled or
+    rated the other way, nor an unlabelled one. Its first sentiment first, then sentiments the model was
+    sure of (confidence at least `sure_from`, or set by staff), then readable lengths, then most typical.
+    Up to three times `limit` rows (reference, text, rating, channel, sentiment), for the caller to pick from.
     """
+    sentiments, ratings = QUOTE_TONES[tone]
     where, args = _scope(service_ids)
     if ids is not None:
         marks = ", ".join("{}" for _ in ids) or "NULL"
@@ -131,15 +144,18 @@ async def period_quotes(service_ids: list[int], start: dt.datetime, end: dt.date
     else:
         extra, extra_args, join = "AND ft.topic = {}", [topic], "JOIN feedback_topic ft ON ft.feedback = f.id"
     order = "ft.score DESC," if ids is None else ""
+    fits = f"f.sentiment IN ({', '.join('{}' for _ in sentiments)}) AND ({ratings})"
     return await Feedback.raw(
-        f"""SELECT f.reference AS reference, f.redacted_text AS text, f.rating AS rating, f.channel AS channel
+        f"""SELECT f.reference AS reference, f.redacted_text AS text, f.rating AS rating, f.channel AS channel,
+                  f.sentiment AS sentiment
            FROM feedback f {join}
            WHERE {where} AND f.received_at >= {{}} AND f.received_at < {{}} {extra}
-             AND f.redacted_text <> '' AND f.flagged = {{}}
-           ORDER BY CASE WHEN LENGTH(f.redacted_text) BETWEEN 30 AND 400 THEN 0 ELSE 1 END,
-                    CASE WHEN f.sentiment = 'negative' THEN 0 ELSE 1 END, {order} f.id
+             AND f.redacted_text <> '' AND f.flagged = {{}} AND {fits}
+           ORDER BY CASE WHEN f.sentiment = {{}} THEN 0 ELSE 1 END,
+                    CASE WHEN f.sentiment_confidence IS NULL OR f.sentiment_confidence >= {{}} THEN 0 ELSE 1 END,
+                    CASE WHEN LENGTH(f.redacted_text) BETWEEN 30 AND 400 THEN 0 ELSE 1 END, {order} f.id
            LIMIT {int(limit) * 3}""",
-        *args, start, end, *extra_args, False,
+        *args, start, end, *extra_args, False, *sentiments, sentiments[0], float(sure_from),
     )
 
 

@@ -18,7 +18,7 @@ from piccolo.engine.base import Engine
 
 from portal.store.audit import append_audit, audit_row
 from portal.store.bulk import CHUNK, insert_many
-from portal.store.core.tables import Classification, Feedback, FeedbackTopic, StaffLabel
+from portal.store.core.tables import FROM_LABELS, Classification, Feedback, FeedbackTopic, StaffLabel
 from portal.store.engine import current_engine, is_postgres, run_on_driver
 from portal.store.workspace.tables import Publication
 
@@ -293,6 +293,9 @@ async def publication_source(feedback_id: int) -> dict | None:
 # Reads and writes of the staff workspace's item page.
 
 CORRECT_LABELS = "correct_labels"  # the audit action of a staff correction
+# A sentiment a person on the staff set is certain: never "to check", last when the least sure come first.
+STAFF_CONFIDENCE = 1.0
+STAFF_SOURCE = "staff"
 
 
 async def service_id_of_feedback(feedback_id: int) -> int | None:
@@ -306,8 +309,8 @@ async def feedback_for_staff(feedback_id: int) -> dict | None:
     return await Feedback.select(
         Feedback.id, Feedback.reference, Feedback.channel, Feedback.rating, Feedback.redacted_text, Feedback.language,
         Feedback.submitted_at, Feedback.received_at, Feedback.status, Feedback.public_answer, Feedback.answered_at,
-        Feedback.given_as, Feedback.flagged, Feedback.sentiment, Feedback.urgent, Feedback.topics,
-        Feedback.contact_consent, Feedback.service,
+        Feedback.given_as, Feedback.flagged, Feedback.sentiment, Feedback.sentiment_confidence,
+        Feedback.sentiment_source, Feedback.urgent, Feedback.topics, Feedback.contact_consent, Feedback.service,
         Feedback.service.code.as_alias("service_code"), Feedback.service.name_fr.as_alias("service_name_fr"),
         Feedback.service.name_en.as_alias("service_name_en"), Feedback.office.name.as_alias("office_name"),
     ).where(Feedback.id == feedback_id).first()
@@ -324,7 +327,7 @@ async def latest_classification(feedback_id: int) -> dict | None:
     return (
         await Classification.select(
             Classification.model_version, Classification.sentiment, Classification.sentiment_scores,
-            Classification.topics, Classification.topic_scores, Classification.urgent, Classification.urgent_score,
+            Classification.sentiment_source, Classification.sentiment_confidence, Classification.topics, Classification.topic_scores, Classification.urgent, Classification.urgent_score,
             Classification.flags, Classification.created_at,
         )
         .where(Classification.feedback == feedback_id)
@@ -373,7 +376,8 @@ async def correct_labels(feedback_id: int, service_id: int, sentiment: str | Non
             StaffLabel(feedback=feedback_id, author=actor["id"], sentiment=sentiment, topics=topics, urgent=urgent,
                        created_at=dt.datetime.now(dt.timezone.utc))
         )
-        await apply_effective_labels(feedback_id, sentiment, topics, urgent)
+        await apply_effective_labels(feedback_id, sentiment, topics, urgent,
+                                     sentiment_confidence=STAFF_CONFIDENCE, sentiment_source=STAFF_SOURCE)
         await append_audit(audit_row(
             CORRECT_LABELS, actor, feedback_id=feedback_id, service_id=service_id, client=client,
             detail={"before": {**before, "topics": [t for t in (before["topics"] or "").split(",") if t]},
@@ -382,15 +386,30 @@ async def correct_labels(feedback_id: int, service_id: int, sentiment: str | Non
 
 
 async def apply_effective_labels(
-    feedback_id: int, sentiment: str | None, topics: list[str], urgent: bool, topic_scores: dict | None = None
+    feedback_id: int, sentiment: str | None, topics: list[str], urgent: bool, topic_scores: dict | None = None, *,
+    sentiment_confidence: float | None, sentiment_source: str,
 ) -> None:
-    """Make these the labels dashboards, digests and the inbox read (FeedbackTopic rows included)."""
-    await Feedback.update(
-        {Feedback.sentiment: sentiment, Feedback.urgent: bool(urgent), Feedback.topics: ",".join(topics)}
-    ).where(Feedback.id == feedback_id)
-    await FeedbackTopic.delete().where(FeedbackTopic.feedback == feedback_id)
-    if topics:
-        scores = topic_scores or {}
-        await FeedbackTopic.insert(
-            *[FeedbackTopic(feedback=feedback_id, topic=t, score=float(scores.get(t, 1.0))) for t in topics]
-        )
+    """Make these the labels dashboards, digests and the inbox read (FeedbackTopic rows included).
+
+    `sentiment_confidence` and `sentiment_source` say how sure the sentiment is and where it came from
+    (see `Feedback.sentiment_source`); without a sentiment there is no confidence.
+    """
+    await Feedback.update({
+        Feedback.sentiment: sentiment, Feedback.urgent: bool(urgent), Feedback.topics: ",".join(topics),
+        Feedback.sentiment_confidence: None if sentiment is None or sentiment_confidence is None
+        else float(sentiment_confidence),
+        Feedback.sentiment_source: sentiment_source,
+    }).where(Feedback.id == feedback_id)
+    await replace_labelled_topics(feedback_id, topics, topic_scores or {})
+
+
+async def replace_labelled_topics(feedback_id: int, topics: list[str], scores: dict) -> None:
+    """Make these the topics the feedback's labels give it; the ones its visitor tapped stay, once each."""
+    await FeedbackTopic.delete().where((FeedbackTopic.feedback == feedback_id) & (FeedbackTopic.source == FROM_LABELS))
+    tapped = {r["topic"] for r in await FeedbackTopic.select(FeedbackTopic.topic).where(FeedbackTopic.feedback == feedback_id)}
+    rows = [
+        FeedbackTopic(feedback=feedback_id, topic=t, score=float(scores.get(t, 1.0)), source=FROM_LABELS)
+        for t in dict.fromkeys(topics) if t not in tapped
+    ]
+    if rows:
+        await FeedbackTopic.insert(*rows)

@@ -1,4 +1,4 @@
-"""The staff inbox in the store: search of feedback, urgent and oldest first, keyset-paged, and export rows."""
+"""The staff inbox in the store: search of feedback, urgent and oldest first (or least sure first), keyset-paged, and export rows."""
 
 from __future__ import annotations
 
@@ -26,10 +26,13 @@ class InboxSearch:
     received_before: dt.datetime | None = None
     reference: str | None = None
     text: str = ""  # matched literally and case-insensitively in the redacted text
+    confidence_below: float | None = None  # only sentiments less sure than this ("to check")
+    least_sure_first: bool = False  # order by sentiment confidence, lowest first, unlabelled last
 
 
-# Where an inbox page resumes: after the row with this (urgent, received_at, id).
-InboxKey = tuple[bool, dt.datetime, int]
+# Where an inbox page resumes: after the row with this (urgent, received_at, id), or, least sure
+# first, with this (sentiment_confidence or None, id).
+InboxKey = tuple[bool, dt.datetime, int] | tuple[float | None, int]
 
 _COLUMNS = (
     Feedback.id,
@@ -38,6 +41,8 @@ _COLUMNS = (
     Feedback.rating,
     Feedback.redacted_text,
     Feedback.sentiment,
+    Feedback.sentiment_confidence,
+    Feedback.sentiment_source,
     Feedback.topics,
     Feedback.urgent,
     Feedback.status,
@@ -65,6 +70,8 @@ def _conditions(search: InboxSearch) -> list:
         where.append(Feedback.office == search.office)
     if search.sentiment:
         where.append(Feedback.sentiment == search.sentiment)
+    if search.confidence_below is not None:
+        where.append(Feedback.sentiment_confidence < search.confidence_below)
     if search.urgent is not None:
         where.append(Feedback.urgent == search.urgent)
     if search.received_from:
@@ -86,13 +93,16 @@ def _conditions(search: InboxSearch) -> list:
 
 
 async def feedback_for_inbox(search: InboxSearch, after: InboxKey | None = None, limit: int = 50) -> list[dict]:
-    """Up to `limit` feedback matching the search: urgent first, then the rest, each oldest first; resumes after `after`.
+    """Up to `limit` feedback matching the search: urgent first, then the rest, each oldest first (or the least sure
+    first, when the search asks); resumes after `after`.
 
     Read as two index-friendly ascending scans (urgent, then not urgent) rather than one mixed
     DESC/ASC sort, so deep pages stay as fast as the first.
     """
     if search.services is not None and not search.services:
         return []
+    if search.least_sure_first:
+        return await _least_sure_first(search, after, limit)
     where = _conditions(search)
     rows: list[dict] = []
     for urgent in (True, False):
@@ -113,6 +123,42 @@ async def feedback_for_inbox(search: InboxSearch, after: InboxKey | None = None,
     return rows
 
 
+async def _least_sure_first(search: InboxSearch, after: tuple[float | None, int] | None, limit: int) -> list[dict]:
+    """The search's feedback by sentiment confidence, lowest first, then those without one, each by id.
+
+    Staff corrections are certain (1.0), so they come after every model label. Two ascending scans
+    (labelled, then unlabelled) keep NULLs last the same way on SQLite and PostgreSQL.
+    """
+    where = _conditions(search)
+    rows: list[dict] = []
+    for labelled in (True, False):
+        if after and after[0] is None and labelled:
+            continue  # the key is already past the labelled part
+        part = [*where, Feedback.sentiment_confidence.is_not_null() if labelled else Feedback.sentiment_confidence.is_null()]
+        if after and (after[0] is not None) == labelled:
+            confidence, row_id = after
+            if labelled:
+                part.append((Feedback.sentiment_confidence > confidence)
+                            | ((Feedback.sentiment_confidence == confidence) & (Feedback.id > row_id)))
+            else:
+                part.append(Feedback.id > row_id)
+        query = Feedback.select(*_COLUMNS)
+        for clause in part:
+            query = query.where(clause)
+        order = (Feedback.sentiment_confidence, Feedback.id) if labelled else (Feedback.id,)
+        rows += await query.order_by(*order).limit(limit - len(rows))
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def key_of(search: InboxSearch, row: dict) -> InboxKey:
+    """Where a page that ends with this row resumes, in the search's order."""
+    if search.least_sure_first:
+        return row["sentiment_confidence"], row["id"]
+    return bool(row["urgent"]), row["received_at"].astimezone(dt.timezone.utc), row["id"]
+
+
 EXPORT_PAGE = 1000
 
 
@@ -126,6 +172,5 @@ async def feedback_for_export(search: InboxSearch, limit: int) -> list[dict]:
         rows += page[:want]
         if len(page) <= want:
             break
-        last = page[want - 1]
-        after = (bool(last["urgent"]), last["received_at"].astimezone(dt.timezone.utc), last["id"])
+        after = key_of(search, page[want - 1])
     return rows

@@ -36,6 +36,8 @@ class ModelLabels(msgspec.Struct):
     language: str
     embedding: bytes
     flagged: bool  # set the feedback aside (spam, abusive)
+    sentiment_source: str = "text"  # text, text+rating or rating
+    sentiment_confidence: float | None = None  # the top sentiment probability
 
 
 def _now() -> dt.datetime:
@@ -78,7 +80,7 @@ async def store_labels(claimed: Claimed, labelled: list[ModelLabels]) -> list[in
     """Store the labels of the items this claim still holds; returns their ids.
 
     Items whose lease was taken over by another worker are skipped, so nothing is labelled twice.
-    Staff labels, when present, stay the effective labels.
+    Staff labels, when present, stay the effective labels (with their certainty and source).
     """
     ids = [i["id"] for i in claimed.items]
     engine = Feedback._meta.db
@@ -105,6 +107,8 @@ async def store_labels(claimed: Claimed, labelled: list[ModelLabels]) -> list[in
                     model_version=label.model_version,
                     sentiment=label.sentiment,
                     sentiment_scores=label.sentiment_scores,
+                    sentiment_source=label.sentiment_source,
+                    sentiment_confidence=label.sentiment_confidence,
                     topics=label.topics,
                     topic_scores=label.topic_scores,
                     urgent=label.urgent,
@@ -115,7 +119,10 @@ async def store_labels(claimed: Claimed, labelled: list[ModelLabels]) -> list[in
                 )
             )
             if label.feedback not in corrected:
-                await apply_effective_labels(label.feedback, label.sentiment, label.topics, label.urgent, label.topic_scores)
+                await apply_effective_labels(
+                    label.feedback, label.sentiment, label.topics, label.urgent, label.topic_scores,
+                    sentiment_confidence=label.sentiment_confidence, sentiment_source=label.sentiment_source,
+                )
             if label.flagged:
                 await Feedback.update({Feedback.flagged: True}).where(Feedback.id == label.feedback)
         if rows:

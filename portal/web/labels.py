@@ -16,7 +16,7 @@ from portal.web.i18n import N_, current_language, translate, translations
 PAIR = N_("%(key)s : %(value)s")
 PAIRS_SEPARATOR = N_("%(before)s ; %(after)s")
 
-KINDS = ("status", "channel", "given_as", "sentiment", "topic", "role", "action")
+KINDS = ("status", "channel", "given_as", "sentiment", "sentiment_guess", "sentiment_source", "topic", "role", "action")
 
 
 @lru_cache(maxsize=None)
@@ -50,6 +50,19 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "neutral": t.pgettext("sentiment", "Neutre"),
             "positive": t.pgettext("sentiment", "Positif"),
             "": t.pgettext("sentiment", "non classé"),
+        },
+        # The model's guess when its sentiment is to be checked.
+        "sentiment_guess": {
+            "negative": t.gettext("plutôt négatif"),
+            "neutral": t.gettext("plutôt neutre"),
+            "positive": t.gettext("plutôt positif"),
+        },
+        # Where an effective sentiment came from.
+        "sentiment_source": {
+            "text": t.gettext("d’après le texte"),
+            "text+rating": t.gettext("d’après le texte et la note"),
+            "rating": t.gettext("d’après la note seule"),
+            "staff": t.gettext("corrigé par l’équipe"),
         },
         "topic": {
             "access": t.pgettext("topic", "Accès au service"),
@@ -118,7 +131,11 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "since": t.pgettext("audit detail", "Depuis le"),
             "until": t.pgettext("audit detail", "Jusqu’au"),
             "q": t.pgettext("audit detail", "Recherche"),
+            "to_check": t.pgettext("audit detail", "À vérifier seulement"),
+            "order": t.pgettext("audit detail", "Ordre"),
         },
+        # The inbox's orders other than the default one.
+        "order": {"least_sure": t.pgettext("inbox order", "les moins sûrs d’abord")},
         "yes_no": {"yes": t.pgettext("answer", "oui"), "no": t.pgettext("answer", "non"), "none": t.pgettext("answer", "aucun")},
     }
 
@@ -157,6 +174,8 @@ def _value(key: str, value, lang: str) -> str:
         return label("channel", str(value), lang)
     if key == "role":
         return label("role", str(value), lang)
+    if key == "order":
+        return label("order", str(value), lang)
     if key in ("since", "until"):
         return format_day(value, dt.timezone.utc, lang)
     if isinstance(value, dict):

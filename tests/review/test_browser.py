@@ -28,13 +28,17 @@ def workspace(store) -> dict:
         calm = await create_feedback(service, text="Accueil aimable, merci.", rating=5)
         urgent = await create_feedback(service, text="Plus de versement depuis trois mois, je ne peux plus payer mon loyer. Appelez-moi au 06 11 22 33 44.",
                                        rating=1, channel="counter", office_id=office["id"], given_as="spoken")
-        await Feedback.update({Feedback.urgent: True, Feedback.sentiment: "negative"}).where(Feedback.id == urgent.feedback_id)
+        await Feedback.update({Feedback.urgent: True, Feedback.sentiment: "negative", Feedback.sentiment_confidence: 0.9,
+                               Feedback.sentiment_source: "text+rating"}).where(Feedback.id == urgent.feedback_id)
+        # The model is unsure of this one: staff see it "to check".
+        await Feedback.update({Feedback.sentiment: "positive", Feedback.sentiment_confidence: 0.52,
+                               Feedback.sentiment_source: "text"}).where(Feedback.id == calm.feedback_id)
         await Classification.insert(Classification(
             feedback=urgent.feedback_id, model_version="e5-heads-test", sentiment="negative",
             sentiment_scores={"negative": 0.9, "neutral": 0.05, "positive": 0.05}, topics=["responsiveness"],
             topic_scores={"responsiveness": 0.8}, urgent=True, urgent_score=0.77, flags=[], language="fr"))
         return {"service": service, "office": office, "agent": agent, "admin": admin, "calm": calm.reference,
-                "urgent": urgent.reference, "urgent_id": urgent.feedback_id}
+                "calm_id": calm.feedback_id, "urgent": urgent.reference, "urgent_id": urgent.feedback_id}
 
     return store.run(build)
 
@@ -52,6 +56,14 @@ def test_agent_signs_in_filters_opens_corrects_answers_and_publishes(browser, li
     page = browser.new_context(locale="fr-FR").new_page()
     sign_in(page, base, workspace["agent"]["email"])
     page.click("text=Avis reçus")
+    page.check("#f-check")
+    page.select_option("#f-order", "least_sure")
+    page.click("button:has-text('Filtrer')")
+    expect(page.locator("table.data tbody tr")).to_have_count(1)
+    expect(page.locator("table.data tbody tr")).to_contain_text("À vérifier (plutôt positif, 52 %)")
+    expect(page.locator("#f-order")).to_have_value("least_sure")
+    page.uncheck("#f-check")
+    page.select_option("#f-order", "")
     page.select_option("#f-status", "open")
     page.select_option("#f-urgent", "yes")
     page.click("button:has-text('Filtrer')")
@@ -98,6 +110,7 @@ def test_every_staff_page_has_no_axe_violations(browser, live_server, workspace)
         sign_in(page, base, workspace["admin"]["email"])
         paths = (
             "/staff", "/staff/inbox", "/staff/inbox?status=open&urgent=yes&q=versement", f"/staff/items/{workspace['urgent_id']}",
+            "/staff/inbox?check=yes&order=least_sure", f"/staff/items/{workspace['calm_id']}",
             "/staff/dashboards", f"/staff/dashboards/services/{service}", f"/staff/dashboards/offices/{office}",
             f"/staff/services/{service}/templates", "/staff/audit", "/staff/logout", "/publications",
         )

@@ -37,7 +37,7 @@ async def _workspace(client) -> dict:
     await client.post(f"{page}/status", data={"csrf_token": csrf_of((await client.get(page)).text), "status": "in_review"})
     await client.post(f"{page}/labels", data={"csrf_token": csrf_of((await client.get(page)).text), "sentiment": "neutral",
                                              "topic": ["access"]})
-    await client.get("/staff/inbox.csv", params={"status": "open"})
+    await client.get("/staff/inbox.csv", params={"status": "open", "check": "yes", "order": "least_sure"})
     client.cookies.clear()
     return {"service": service, "office": office, "admin": admin, "item": item.feedback_id, "group": group["report_group"]}
 

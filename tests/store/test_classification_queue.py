@@ -40,7 +40,8 @@ async def test_labels_are_stored_once_flags_set_feedback_aside_and_staff_labels_
     service = await create_service()
     plain, spam, corrected = [await create_feedback(service, text=f"Avis {n} avec des mots.") for n in range(3)]
     await StaffLabel(feedback=corrected.feedback_id, sentiment="positive", topics=["relation"], urgent=False).save()
-    await apply_effective_labels(corrected.feedback_id, "positive", ["relation"], False)
+    await apply_effective_labels(corrected.feedback_id, "positive", ["relation"], False,
+                                 sentiment_confidence=1.0, sentiment_source="staff")
     claimed = await claim_pending(batch_size=10)
     said = [_said(plain.feedback_id), _said(spam.feedback_id, flags=("spam",)), _said(corrected.feedback_id)]
     ids = [plain.feedback_id, spam.feedback_id, corrected.feedback_id]
@@ -64,7 +65,8 @@ async def test_staff_corrections_are_read_with_the_labels_staff_left_standing(db
     rating_only = await create_feedback(service, text="", rating=2)
     for item, topics in ((corrected, ["access", "responsiveness"]), (rating_only, ["access"])):
         await StaffLabel(feedback=item.feedback_id, sentiment="negative", topics=topics, urgent=True).save()
-        await apply_effective_labels(item.feedback_id, "negative", topics, True)
+        await apply_effective_labels(item.feedback_id, "negative", topics, True, sentiment_confidence=1.0,
+                                     sentiment_source="staff")
     await Feedback.update({Feedback.flagged: True}).where(Feedback.id == corrected.feedback_id)
     [row] = await staff_corrected_feedback()
     assert row == {"id": corrected.feedback_id, "text": "Personne ne répond au téléphone.", "sentiment": "negative",

@@ -100,6 +100,11 @@ class Feedback(Table, tablename="feedback"):
     flagged = Boolean(default=False)
     # Effective labels: the staff label when there is one, else the current model label.
     sentiment = Varchar(length=16, null=True, default=None)
+    # How sure the effective sentiment is (the model's top probability; 1.0 when staff set it, null without
+    # a sentiment) and where it came from: "text", "text+rating" or "rating" (the model read them), "staff"
+    # (a person set it); null until the feedback is labelled.
+    sentiment_confidence = Float(null=True, default=None)
+    sentiment_source = Varchar(length=16, null=True, default=None)
     urgent = Boolean(default=False)
     topics = Text()  # comma-separated effective topics, for display; FeedbackTopic for queries
     # Classification queue: pending -> claimed (with a lease) -> done.
@@ -109,6 +114,11 @@ class Feedback(Table, tablename="feedback"):
     classify_claim = Varchar(length=36, null=True, default=None)  # the worker's claim token
 
 
+# Who gave a feedback one of its effective topics: its labels (the model's, or a staff correction's),
+# or the visitor, who tapped a chip counting for it on a kiosk (which a correction never removes).
+FROM_LABELS, FROM_VISITOR = TOPIC_SOURCES = ("label", "visitor")
+
+
 class FeedbackTopic(Table, tablename="feedback_topic"):
     """The effective topics of a feedback, one row each, for aggregation in SQL."""
 
@@ -116,6 +126,7 @@ class FeedbackTopic(Table, tablename="feedback_topic"):
     feedback = ForeignKey(references=Feedback)
     topic = Varchar(length=64)
     score = Float(default=1.0)
+    source = Varchar(length=16, default=FROM_LABELS)  # a topic both gave is the visitor's
 
 
 class Classification(Table, tablename="classification"):
@@ -126,6 +137,8 @@ class Classification(Table, tablename="classification"):
     model_version = Varchar(length=64)
     sentiment = Varchar(length=16)
     sentiment_scores = JSON()
+    sentiment_source = Varchar(length=16, default="text")  # text, text+rating or rating
+    sentiment_confidence = Float(null=True, default=None)  # the top sentiment probability
     topics = JSON()
     topic_scores = JSON()
     urgent = Boolean(default=False)
