@@ -16,6 +16,7 @@ from counters.clerk import CounterEntry, NotCorrectable, correct_entry, entry_fo
 from portal.feedback.intake import MAX_TEXT, FieldError, IdempotencyConflict, IntakeError
 from portal.feedback.pages import RATINGS
 from portal.feedback.tracking import private_url
+from portal.review.language import staff_language
 from portal.review.sessions import current_staff, requires_role
 from portal.settings import Settings
 from portal.web.csrf import csrf_ok, with_csrf
@@ -73,6 +74,7 @@ class ClerkPages(Controller):
     path = "/counter"
     include_in_schema = False
     guards = [requires_role("clerk")]
+    before_request = staff_language
 
     @get("/")
     async def form(self, request: Request, settings: NamedDependency[Settings],

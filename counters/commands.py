@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from counters.devices import DeviceError, device_state, enrol_device, list_devices, new_enrolment_code, revoke
+from counters.devices import DeviceError, device_state, enrol_device, list_devices, new_enrolment_code, revoke, set_device_language
 from counters.offices import add_office, list_offices, update_office
 from portal.settings import Settings
 from portal.store.engine import open_store
@@ -59,7 +59,8 @@ def _print_code(enrolment, base_url: str) -> None:
 def cmd_kiosk_enrol(args: argparse.Namespace, settings: Settings) -> int:
     async def work() -> int:
         enrolment = await enrol_device(
-            settings.secret_key, args.office, args.name, args.kind, args.service, args.faces, args.idle_reset, args.min_gap_ms, args.valid_hours
+            settings.secret_key, args.office, args.name, args.kind, args.service, args.faces, args.idle_reset, args.min_gap_ms, args.valid_hours,
+            args.language,
         )
         _print_code(enrolment, settings.base_url)
         return 0
@@ -70,6 +71,15 @@ def cmd_kiosk_enrol(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_kiosk_new_code(args: argparse.Namespace, settings: Settings) -> int:
     async def work() -> int:
         _print_code(await new_enrolment_code(settings.secret_key, args.id, args.valid_hours), settings.base_url)
+        return 0
+
+    return _run(settings, work)
+
+
+def cmd_kiosk_set_language(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        await set_device_language(args.id, args.language)
+        print(f"device {args.id} starts in {args.language}")
         return 0
 
     return _run(settings, work)

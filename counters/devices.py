@@ -18,6 +18,7 @@ from portal.store.devices import (
     enrol_with_code,
     mark_device_seen,
     revoke_device,
+    set_device_question_set,
     set_enrolment_code,
 )
 from portal.store.directory import (
@@ -27,7 +28,7 @@ from portal.store.directory import (
     service_names,
 )
 from portal.web import signing
-from portal.web.i18n import translations
+from portal.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
 
 
 class DeviceError(ValueError):
@@ -68,10 +69,12 @@ def _asked(lang: str) -> dict:
     }
 
 
-def default_question_set(service_code: str, faces: int = 5) -> dict:
+def default_question_set(service_code: str, faces: int = 5, language: str = DEFAULT_LANGUAGE) -> dict:
     fr, en = _asked("fr"), _asked("en")
     return {
         "service": service_code,
+        # The language the screen starts in for each visitor, who can switch it.
+        "language": language,
         "question_fr": fr["question"],
         "question_en": en["question"],
         "faces": faces,
@@ -104,8 +107,11 @@ async def enrol_device(
     idle_reset_seconds: int = 30,
     min_gap_ms: int = 1500,
     valid_hours: int = 24,
+    language: str = DEFAULT_LANGUAGE,
 ) -> Enrolment:
     """Create a device for an office and give it a one-time enrolment code."""
+    if language not in LANGUAGES:
+        raise DeviceError(f"unknown language {language!r}; use {' or '.join(LANGUAGES)}")
     if kind not in DEVICE_KINDS:
         raise DeviceError(f"unknown device kind {kind!r}; use kiosk or buttons")
     if faces not in (4, 5):
@@ -123,7 +129,7 @@ async def enrol_device(
         row["id"],
         name or f"{row['code']}-{kind}",
         kind,
-        default_question_set(service_code or codes[0], faces),
+        default_question_set(service_code or codes[0], faces, language),
         idle_reset_seconds,
         min_gap_ms,
     )
@@ -180,9 +186,26 @@ async def device_config(kiosk_id: int) -> dict:
         "service_name_fr": service["name_fr"] if service else "",
         "service_name_en": service["name_en"] if service else "",
         "question_set": questions,
+        "language": device_language(questions),
         "idle_reset_seconds": row["idle_reset_seconds"],
         "min_gap_ms": row["min_gap_ms"],
     }
+
+
+def device_language(questions: dict) -> str:
+    """The language a device's screen starts in: its own setting, else the portal's default (devices made before it had one)."""
+    language = questions.get("language")
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+async def set_device_language(kiosk_id: int, language: str) -> None:
+    """The language the device's screen starts in for each visitor; the tablet picks it up at its next refresh."""
+    if language not in LANGUAGES:
+        raise DeviceError(f"unknown language {language!r}; use {' or '.join(LANGUAGES)}")
+    row = await device_with_office(kiosk_id)
+    if row is None:
+        raise DeviceError(f"no device {kiosk_id}")
+    await set_device_question_set(kiosk_id, {**row["question_set"], "language": language})
 
 
 async def revoke(kiosk_id: int) -> bool:

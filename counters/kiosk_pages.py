@@ -7,6 +7,8 @@ from pathlib import Path
 from litestar import Controller, Response, get
 from litestar.response import Template
 
+from counters.kiosk_words import kiosk_words
+
 KIOSK_STATIC = Path(__file__).resolve().parent.parent / "portal" / "static" / "kiosk"
 
 
@@ -18,7 +20,8 @@ class KioskPages(Controller):
     async def kiosk(self) -> Template:
         # The same page for every device: what it asks comes from the device's saved configuration,
         # so the service worker can keep one copy for offline use.
-        return Template(template_name="counters/kiosk.html", headers={"Cache-Control": "no-cache"})
+        return Template(template_name="counters/kiosk.html", context={"words": kiosk_words()},
+                        headers={"Cache-Control": "no-cache"})
 
     @get("/sw.js")
     async def service_worker(self) -> Response:

@@ -35,7 +35,7 @@ from portal.review.similar_pages import SimilarPages
 from portal.review.triage_pages import TriagePages
 from portal.settings import Settings
 from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
-from portal.web import i18n
+from portal.web import formats, i18n, labels
 from portal.web.bodies import PortalRequest
 from portal.web.errors import EXCEPTION_HANDLERS
 from portal.web.openapi import StrictStructSchemaPlugin
@@ -49,13 +49,18 @@ TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-def configure_templates(engine: JinjaTemplateEngine) -> None:
+def configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> None:
     env: Environment = engine.engine
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["current_language"] = i18n.current_language.get
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["language_href"] = i18n.language_href
+    env.globals["label"] = labels.label
+    env.globals["topics_label"] = labels.topics_label
+    env.globals["detail_items"] = labels.detail_items
+    env.globals["in_language"] = formats.in_language
+    env.filters.update(formats.template_filters(formats.portal_zone(settings.time_zone)))
     env.policies["ext.i18n.trimmed"] = True
 
 
@@ -100,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             lookups.STATE_KEY: lookups.LookupThrottle(settings.lookup_limit_pair, settings.lookup_miss_limit_pair, settings.secret_key),
         }),
         template_config=TemplateConfig(
-            directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure_templates
+            directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=lambda engine: configure_templates(engine, settings),
         ),
         dependencies=settings_dependency(),
         exception_handlers={**EXCEPTION_HANDLERS, **STAFF_EXCEPTION_HANDLERS},

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Setting(NamedTuple):
@@ -39,6 +40,7 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("PORTAL_RUN_WORKER", "run_worker", True, "Run the classification worker inside the web process (quick start); false when `portal worker` runs apart."),
     Setting("PORTAL_RUN_SCHEDULER", "run_scheduler", True, "Run the digest scheduler inside the web process; false when `portal scheduler` runs apart."),
     Setting("PORTAL_LOG_LEVEL", "log_level", "INFO", "Logging level."),
+    Setting("PORTAL_TIME_ZONE", "time_zone", "Europe/Paris", "Time zone in which staff, counter and kiosk pages show times (an IANA name), the zone named beside each time."),
 )
 
 
@@ -67,6 +69,7 @@ class Settings:
     run_worker: bool
     run_scheduler: bool
     log_level: str
+    time_zone: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -94,6 +97,10 @@ class Settings:
                     value = tuple(p.strip() for p in value.split(",") if p.strip())
             out[name] = value
         settings = cls(**out)
+        try:
+            ZoneInfo(settings.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"PORTAL_TIME_ZONE: unknown time zone {settings.time_zone!r} (for example Europe/Paris)") from None
         if not settings.database_url:
             settings = dataclasses.replace(
                 settings, database_url=f"sqlite:///{(settings.data_dir / 'portal.db').resolve()}"

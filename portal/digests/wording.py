@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from portal.web.i18n import N_, translations
+from portal.web.labels import label
 
 # Titles and subjects by frequency, whole sentences so that each language can word them its own way.
 TITLES = {
@@ -33,20 +34,6 @@ class Wording:
         self.language = "en" if language == "en" else "fr"
         self.translations = translations(self.language)
         t = self.translations
-        self._topics = {
-            "access": t.pgettext("topic", "Accès au service"),
-            "information": t.pgettext("topic", "Information"),
-            "relation": t.pgettext("topic", "Relation avec les agents"),
-            "responsiveness": t.pgettext("topic", "Délais et réactivité"),
-            "simplicity": t.pgettext("topic", "Simplicité des démarches"),
-            "digital": t.pgettext("topic", "Services en ligne"),
-        }
-        self._channels = {
-            "web": t.pgettext("channel", "Site web"),
-            "counter": t.pgettext("channel", "Guichet"),
-            "kiosk": t.pgettext("channel", "Borne"),
-            "api": t.pgettext("channel", "Applications partenaires"),
-        }
         self._months = (
             t.pgettext("month", "janvier"), t.pgettext("month", "février"), t.pgettext("month", "mars"),
             t.pgettext("month", "avril"), t.pgettext("month", "mai"), t.pgettext("month", "juin"),
@@ -65,10 +52,10 @@ class Wording:
         return self.gettext(SUBJECTS.get(frequency, SUBJECTS["weekly"]), start=self.date(start), end=self.date(end))
 
     def topic(self, code: str) -> str:
-        return self._topics.get(code, code)
+        return label("topic", code, self.language)
 
     def channel(self, code: str) -> str:
-        return self._channels.get(code, code)
+        return label("channel", code, self.language)
 
     def date(self, day: dt.date) -> str:
         return f"{day.day} {self._months[day.month - 1]} {day.year}"

@@ -114,5 +114,12 @@ async def identity(user: dict) -> dict:
     administrators on everything.
     """
     public = {k: user[k] for k in ("id", "email", "name", "role", "office", "active")}
+    public["language"] = user.get("language")
     public["services"] = await store.services_of(user["id"]) if user["role"] in ("owner", "agent") else {}
     return public
+
+
+async def remember_language(staff: dict, language: str) -> None:
+    """The person chose a language with the staff pages' switch: their pages use it from now on."""
+    await store.set_staff_language(staff["id"], language)
+    staff["language"] = language

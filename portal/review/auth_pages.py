@@ -10,10 +10,11 @@ from litestar.params import QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal.review import sessions
+from portal.review.language import staff_language
 from portal.review.sessions import LoginRequired, current_staff, request_client
 from portal.settings import Settings
 from portal.web.csrf import csrf_ok, with_csrf
-from portal.web.i18n import _, current_language, ngettext
+from portal.web.i18n import _, ngettext
 
 HOME = "/staff"
 
@@ -25,15 +26,10 @@ def safe_next(value: str | None) -> str:
     return value[:500]
 
 
-async def in_french(request: Request) -> None:
-    """The staff workspace is written in French only: render every part of its pages in French."""
-    current_language.set("fr")
-
-
 class StaffAuthPages(Controller):
     path = "/staff"
     include_in_schema = False
-    before_request = in_french
+    before_request = staff_language
 
     @get("/")
     async def home(self, request: Request) -> Template:

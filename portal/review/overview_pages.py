@@ -10,11 +10,12 @@ from litestar.response import Redirect, Template
 
 from portal.review import answers, audit
 from portal.review.access import can_manage_templates, office_for, require_admin, service_for, visible_offices, visible_services
-from portal.review.auth_pages import in_french
+from portal.review.language import staff_language
 from portal.review.dashboards import dashboard
 from portal.review.request_values import BadValue, day, plain_int, row_id
 from portal.review.sessions import current_staff, request_client
 from portal.web.csrf import csrf_ok, with_csrf
+from portal.web.formats import in_language
 from portal.web.i18n import _
 
 
@@ -51,7 +52,7 @@ def _audit_filter(q) -> tuple[audit.AuditFilter, list[str]]:
 class OverviewPages(Controller):
     path = "/staff"
     include_in_schema = False
-    before_request = in_french
+    before_request = staff_language
 
     @get("/dashboards")
     async def dashboards(self, request: Request) -> Template:
@@ -66,7 +67,7 @@ class OverviewPages(Controller):
         staff = await current_staff(request)
         service = await service_for(staff, code)
         figures = await dashboard(service_id=service["id"], weeks=_weeks(request))
-        name = service["name_fr"]
+        name = in_language(service["name_fr"], service.get("name_en"))
         return Template(template_name="staff/dashboard.html", context={"staff": staff, "name": name, "d": figures})
 
     @get("/dashboards/offices/{code:str}")

@@ -8,7 +8,7 @@ from litestar.response import Redirect, Template
 
 from portal.review import similar_groups
 from portal.review.access import TRIAGE_ROLES, service_for
-from portal.review.auth_pages import in_french
+from portal.review.language import staff_language
 from portal.review.request_values import row_id
 from portal.review.sessions import current_staff, request_client, requires_role
 from portal.web.csrf import csrf_ok, with_csrf
@@ -33,7 +33,7 @@ async def _group_page(request: Request, staff: dict, group: dict, status: int = 
 class SimilarPages(Controller):
     path = "/staff"
     include_in_schema = False
-    before_request = in_french
+    before_request = staff_language
     guards = [requires_role(*TRIAGE_ROLES)]
 
     @get("/services/{code:str}/similar")

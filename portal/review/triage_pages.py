@@ -16,7 +16,7 @@ from portal.review.access import (
     feedback_for,
     visible_services,
 )
-from portal.review.auth_pages import in_french
+from portal.review.language import staff_language
 from portal.review.inbox import (
     BulkError,
     InboxFilter,
@@ -90,7 +90,7 @@ def _moved(value: str | None) -> str | None:
 class TriagePages(Controller):
     path = "/staff"
     include_in_schema = False
-    before_request = in_french
+    before_request = staff_language
     guards = [requires_role(*TRIAGE_ROLES)]
 
     @get("/inbox")

@@ -15,6 +15,7 @@ _PUBLIC_COLUMNS = (
     StaffUser.office,
     StaffUser.active,
     StaffUser.created_at,
+    StaffUser.language,
 )
 
 
@@ -48,6 +49,11 @@ async def active_account(email: str, *, with_password_hash: bool = False) -> dic
     return await StaffUser.select(*columns).where(
         (StaffUser.email == email) & (StaffUser.active == True)  # noqa: E712
     ).first()
+
+
+async def set_staff_language(user_id: int, language: str) -> None:
+    """Remember the language this person chose for the staff pages."""
+    await StaffUser.update({StaffUser.language: language}).where(StaffUser.id == user_id)
 
 
 async def services_of(user_id: int) -> dict[int, str]:

@@ -57,6 +57,8 @@ async def audit_events(
         AuditEvent.detail,
         AuditEvent.feedback.reference.as_alias("reference"),
         AuditEvent.service.code.as_alias("service_code"),
+        AuditEvent.service.name_fr.as_alias("service_name_fr"),
+        AuditEvent.service.name_en.as_alias("service_name_en"),
     )
     if action is not None:
         query = query.where(AuditEvent.action == action)

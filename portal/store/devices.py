@@ -89,6 +89,12 @@ async def device_with_office(kiosk_id: int) -> dict | None:
     return row
 
 
+async def set_device_question_set(kiosk_id: int, question_set: dict) -> bool:
+    """Replace what the device asks (it picks it up at its next configuration refresh); False when there is no such device."""
+    rows = await Kiosk.update({Kiosk.question_set: question_set}).where(Kiosk.id == kiosk_id).returning(Kiosk.id)
+    return bool(rows)
+
+
 async def revoke_device(kiosk_id: int, at: dt.datetime) -> bool:
     """Revoke the device's token and any pending code; False when it was already revoked or does not exist."""
     rows = await Kiosk.update({Kiosk.revoked_at: at, Kiosk.enrolment_code_hash: None}).where(

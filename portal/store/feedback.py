@@ -164,7 +164,7 @@ async def feedback_entered_by(staff_id: int, since: dt.datetime, limit: int) -> 
     return await (
         Feedback.select(
             Feedback.reference, Feedback.rating, Feedback.redacted_text, Feedback.given_as, Feedback.received_at,
-            Feedback.service.name_fr.as_alias("service_name"),
+            Feedback.service.name_fr.as_alias("service_name"), Feedback.service.name_en.as_alias("service_name_en"),
         )
         .where((Feedback.entered_by == staff_id) & (Feedback.received_at > since))
         .order_by(Feedback.received_at, ascending=False)

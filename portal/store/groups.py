@@ -71,6 +71,7 @@ async def find_group(group_id: int) -> dict | None:
         ReportGroup.created_at, ReportGroup.created_by.name.as_alias("created_by_name"),
         ReportGroup.confirmed_by.name.as_alias("confirmed_by_name"),
         ReportGroup.service.code.as_alias("service_code"), ReportGroup.service.name_fr.as_alias("service_name"),
+        ReportGroup.service.name_en.as_alias("service_name_en"),
     ).where(ReportGroup.id == group_id).first()
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from portal.store.workspace.tables import StaffSession
 
 # What a session brings of its account (never the password hash).
-USER_FIELDS = ("id", "email", "name", "role", "office", "active")
+USER_FIELDS = ("id", "email", "name", "role", "office", "active", "language")
 
 
 async def add_session(

@@ -164,4 +164,9 @@ def test_clerk_page_is_keyboard_first_and_has_no_accessibility_violations(live_s
     assert axe(page) == []
     page.set_viewport_size({"width": 320, "height": 640})
     assert axe(page) == []
+    # The list of entries scrolls inside its box: the page itself fits 320 px, in both languages.
+    for lang in ("fr", "en"):
+        page.goto(f"{live_server.url}/counter?lang={lang}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, lang
+        assert axe(page) == []
     assert service["code"].startswith("svc-")

@@ -175,3 +175,39 @@ def test_entries_the_server_refuses_or_cleans_do_not_hold_back_the_queue(live_se
         return sorted(r["text"] for r in await Feedback.select(Feedback.text).where(Feedback.source == source))
 
     assert run_in_store(settings, texts) == ["", "", "Super \ufffd", "Trop long"]
+
+
+def test_the_kiosk_speaks_its_devices_language_and_each_visitor_may_switch(live_server, page, office_with_kiosk, axe):
+    setup = office_with_kiosk("--language", "en", "--min-gap-ms", "0")
+    page.goto(f"{live_server.url}/kiosk")
+    page.wait_for_selector("#screen-enrol:not([hidden])")
+    # Not enrolled yet: French, the portal's default, with the whole enrolment screen in English a touch away.
+    assert page.locator("html").get_attribute("lang") == "fr"
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "administrator" in page.locator("#screen-enrol").inner_text() and "portal kiosk" not in page.content()
+    page.get_by_role("button", name="Set up", exact=True).click()
+    assert page.locator("#enrol-error").inner_text() == "Type the set-up code."
+    page.get_by_label("Set-up code").fill(setup["code"])
+    page.get_by_role("button", name="Set up", exact=True).click()
+    page.wait_for_selector("#screen-faces:not([hidden])")
+    # This device speaks English.
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#question").inner_text() == "How was your visit today?"
+    assert page.locator("#service-name").inner_text() == "Test service"
+    assert page.locator(".face-5 .face-label").inner_text() == "Very happy"
+    assert axe(page) == []
+    # A visitor switches to French for their visit, topics included.
+    page.get_by_role("button", name="Français").click()
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("#question").inner_text() == "Comment s'est passée votre visite aujourd'hui ?"
+    page.locator(".face-2").click()
+    page.get_by_role("button", name="Temps d'attente").click()
+    assert axe(page) == []
+    page.get_by_role("button", name="Envoyer").click()
+    page.get_by_role("button", name="Terminer").click()
+    page.wait_for_selector("#screen-faces:not([hidden])")
+    # The next visitor starts in the device's language again.
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#question").inner_text() == "How was your visit today?"
+    assert page.get_by_role("button", name="Français").is_visible()

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+import re
 import uuid
 
-from counters.devices import enrol_device, new_enrolment_code, revoke
+import pytest
+
+from counters.devices import DeviceError, enrol_device, new_enrolment_code, revoke, set_device_language
 from portal.feedback.intake import FeedbackInput, submit_feedback
 from portal.store.core.tables import Feedback
 from portal.store.counters.tables import Kiosk, KioskChoice
+from tests.counters.conftest import run_cli
 from tests.factories import create_office, create_service
 
 
@@ -177,3 +182,27 @@ async def test_a_replay_answers_duplicate_even_if_the_item_would_now_be_refused(
     replay = (await client.post("/api/v1/counters/sync", json={"items": [{**item, "rating": 9}]}, headers=setup["headers"])).json()["results"][0]
     assert (replay["status"], replay["reference"]) == ("duplicate", first["reference"])
     assert await Feedback.count() == 1
+
+
+async def test_a_device_has_its_own_language_and_the_kiosk_page_carries_both(client):
+    setup = await enrolled(client)
+    device = (await client.get("/api/v1/counters/device", headers=setup["headers"])).json()
+    # French unless told otherwise; an administrator may set English for an office abroad.
+    assert device["language"] == "fr" and device["service_name_en"]
+    await set_device_language(setup["id"], "en")
+    device = (await client.get("/api/v1/counters/device", headers=setup["headers"])).json()
+    assert device["language"] == "en" and device["question_set"]["question_en"] == "How was your visit today?"
+    with pytest.raises(DeviceError):
+        await set_device_language(setup["id"], "de")
+    assert "starts in fr" in run_cli(client.app.state.settings, "kiosk", "set-language", str(setup["id"]), "fr")
+    assert (await client.get("/api/v1/counters/device", headers=setup["headers"])).json()["language"] == "fr"
+    secret = client.app.state.settings.secret_key
+    english = await enrol_device(secret, "mairie-nord", language="en")
+    stored = await Kiosk.select(Kiosk.question_set).where(Kiosk.id == english.kiosk_id).output(load_json=True).first()
+    assert stored["question_set"]["language"] == "en"
+    # One page for every device and the service worker: both languages in it, whatever the browser asks.
+    page = (await client.get("/kiosk", headers={"accept-language": "en"})).text
+    words = json.loads(re.search(r'<script id="kiosk-words" type="application/json">(.*?)</script>', page, re.S).group(1))
+    assert words["fr"]["enrol_label"] == "Code de mise en service" and words["en"]["enrol_label"] == "Set-up code"
+    assert words["en"]["switch"] == "Français" and words["en"]["waiting"] == "%(n)s feedback waiting to be sent"
+    assert "portal kiosk enrol" not in page

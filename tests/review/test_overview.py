@@ -28,12 +28,16 @@ async def test_service_dashboard_figures_as_svg_and_tables(client):
     assert page.status_code == 200
     html = page.text
     assert '<svg class="chart" id="chart-channels" role="img"' in html and "<title id=\"chart-channels-title\">" in html
-    assert '<th scope="row">web</th><td class="num">2</td><td class="num">4.50</td>' in html
-    assert '<th scope="row">counter</th><td class="num">1</td><td class="num">2.00</td>' in html
-    assert '<th scope="row">responsiveness</th><td class="num">1</td>' in html
-    assert "6.0 heures" in html
-    assert "Urgents non traités</dt><dd>1" in html
-    assert '<td class="num">2</td><td class="num">4.50</td>' in html.split('id="comparison"')[1]
+    # Channels and topics in words, decimals with the page's separator.
+    assert '<th scope="row">Site web</th><td class="num">2</td><td class="num">4,50</td>' in html
+    assert '<th scope="row">Guichet</th><td class="num">1</td><td class="num">2,00</td>' in html
+    assert '<th scope="row">Délais et réactivité</th><td class="num">1</td>' in html
+    assert "6,0 heures" in html
+    assert "Urgents non traités</dt><dd>1 (le plus ancien reçu le " in html and "(heure de Paris))</dd>" in html
+    assert '<td class="num">2</td><td class="num">4,50</td>' in html.split('id="comparison"')[1]
+    english = (await client.get(f"/staff/dashboards/services/{service['code']}", params={"lang": "en"})).text
+    assert '<th scope="row">Website</th><td class="num">2</td><td class="num">4.50</td>' in english
+    assert "6.0 hours" in english and "(Paris time))</dd>" in english
 
 
 async def test_office_dashboard_is_for_its_clerks_and_administrators(client):

@@ -149,9 +149,11 @@ async def test_requires_role_lets_the_named_roles_through_and_refuses_others(cli
     assert (await client.get("/staff/test-counter")).status_code == 403
 
 
-async def test_staff_pages_are_french_whatever_the_visitors_language(client):
+async def test_the_sign_in_page_follows_the_visitors_language_and_offers_the_other(client):
     page = await client.get("/staff/login", headers={"accept-language": "en-GB,en;q=0.9"})
-    assert '<html lang="fr">' in page.text and "Connexion à l’espace agents" in page.text and "?lang=en" not in page.text
+    assert '<html lang="en">' in page.text and "Connexion à l’espace agents" not in page.text and 'href="?lang=fr"' in page.text
+    page = await client.get("/staff/login", headers={"accept-language": "fr"})
+    assert '<html lang="fr">' in page.text and "Connexion à l’espace agents" in page.text and 'href="?lang=en"' in page.text
 
 
 async def test_signing_in_again_replaces_this_browsers_session_but_not_other_devices(client):

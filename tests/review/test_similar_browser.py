@@ -67,6 +67,10 @@ def test_similar_pages_have_no_axe_violations_and_me_too_works_without_javascrip
     page.set_viewport_size({"width": 320, "height": 800})
     page.goto(f"{base}/staff/similar/{grouped['group']}")
     assert_no_violations(page, "the group page at 320 px")
+    for path in (f"/staff/services/{grouped['service']}/similar?lang=en", f"/staff/similar/{grouped['group']}?lang=en"):
+        page.goto(base + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+        assert_no_violations(page, f"{path} at 320 px")
     context.close()
 
     for voters, (locale, lang, words) in enumerate((("fr-FR", "fr", "3 personnes ont signalé"), ("en-GB", "en", "3 people reported")), 1):

@@ -9,8 +9,30 @@
   var CONFIG_REFRESH_MS = 10 * 60 * 1000;
 
   var state = { device: null, token: null, current: null, lastPress: 0, presses: [], idleTimer: null,
-    syncTimer: null, syncing: false, backoff: 0, lastConfig: 0, seq: 0 };
+    syncTimer: null, syncing: false, backoff: 0, lastConfig: 0, seq: 0, lang: "fr", status: "starting" };
   var $ = function (id) { return document.getElementById(id); };
+
+  // ---- Languages: the page carries every word in French and English (counters/kiosk_words.py).
+  var WORDS = JSON.parse(document.getElementById("kiosk-words").textContent);
+  function w(key) { return (WORDS[state.lang] || WORDS.fr)[key] || WORDS.fr[key] || ""; }
+  // The device's own language (set per device); French before enrolment, as the portal's default.
+  function deviceLanguage() { return (state.device && WORDS[state.device.language]) ? state.device.language : "fr"; }
+  function applyLanguage(lang) {
+    state.lang = WORDS[lang] ? lang : "fr";
+    document.documentElement.lang = state.lang;
+    document.title = w("title");
+    Array.prototype.forEach.call(document.querySelectorAll("[data-word]"), function (el) {
+      el.textContent = w(el.getAttribute("data-word"));
+    });
+    // The switch names the other language in that language.
+    var other = state.lang === "en" ? "fr" : "en";
+    var sw = $("language-switch");
+    sw.textContent = w("switch");
+    sw.setAttribute("lang", other);
+    if (state.device) renderDevice();
+    else { $("question").textContent = w("question"); $("topics-question").textContent = w("topics_question"); }
+    if (state.token) updateStatus(state.status);
+  }
 
   // ---- IndexedDB: one store for the device, one for the queue, one for what the server refused.
   var dbPromise = null;
@@ -112,12 +134,13 @@
     el.textContent = text;
   }
   function updateStatus(kind) {
+    state.status = kind;
     $("reenrol").hidden = kind !== "unauthorized";
     queueSize().then(function (n) {
-      var waiting = n ? " – " + n + " avis en attente d'envoi" : "";
-      if (kind === "unauthorized") setStatus(kind, "Non connecté : borne à remettre en service" + waiting);
-      else if (kind === "offline") setStatus(kind, "Hors ligne" + waiting);
-      else setStatus(kind, n ? "Envoi en cours" + waiting : "");
+      var waiting = n ? " – " + w("waiting").replace("%(n)s", n) : "";
+      if (kind === "unauthorized") setStatus(kind, w("unauthorized") + waiting);
+      else if (kind === "offline") setStatus(kind, w("offline") + waiting);
+      else setStatus(kind, n ? w("sending") + waiting : "");
     });
   }
 
@@ -125,21 +148,25 @@
 
   function renderDevice() {
     var q = questions();
-    if (q.question_fr) $("question").textContent = q.question_fr;
-    if (q.topics_question_fr) $("topics-question").textContent = q.topics_question_fr;
-    $("service-name").textContent = state.device.service_name_fr || "";
+    var lang = state.lang;
+    $("question").textContent = q["question_" + lang] || q.question_fr || w("question");
+    $("topics-question").textContent = q["topics_question_" + lang] || q.topics_question_fr || w("topics_question");
+    $("service-name").textContent = state.device["service_name_" + lang] || state.device.service_name_fr || "";
     // Four faces: no middle one, so people lean one way or the other.
     var four = q.faces === 4;
     document.querySelector(".face-3").hidden = four;
     var chips = $("chips");
+    // Switching language in the middle of a visit keeps what the person already tapped.
+    var pressed = Array.prototype.filter.call(chips.children, function (c) { return c.getAttribute("aria-pressed") === "true"; })
+      .map(function (c) { return c.getAttribute("data-topic"); });
     chips.textContent = "";
     (q.topics || []).forEach(function (topic) {
       var b = document.createElement("button");
       b.type = "button";
       b.className = "chip";
-      b.setAttribute("aria-pressed", "false");
+      b.setAttribute("aria-pressed", pressed.indexOf(topic.id) >= 0 ? "true" : "false");
       b.setAttribute("data-topic", topic.id);
-      b.textContent = topic.fr;
+      b.textContent = topic[lang] || topic.fr;
       chips.appendChild(b);
     });
     $("comment-field").hidden = q.comment === false;
@@ -196,9 +223,14 @@
     return enqueue(entry).then(function () { updateStatus(navigator.onLine ? "online" : "offline"); scheduleSync(200); });
   }
 
-  function reset() {
-    if (state.current) { finish(false).then(function () { show("faces"); }); return; }
+  // The next visitor starts in the device's language, whatever the last one picked.
+  function backToFaces() {
+    if (state.lang !== deviceLanguage()) applyLanguage(deviceLanguage());
     show("faces");
+  }
+  function reset() {
+    if (state.current) { finish(false).then(backToFaces); return; }
+    backToFaces();
   }
 
   function armIdle(screen) {
@@ -264,17 +296,18 @@
     event.preventDefault();
     var code = $("enrol-code").value.trim();
     $("enrol-error").textContent = "";
-    if (!code) { $("enrol-error").textContent = "Saisissez le code de mise en service."; $("enrol-code").focus(); return; }
+    if (!code) { $("enrol-error").textContent = w("enrol_empty"); $("enrol-code").focus(); return; }
     fetch("/api/v1/counters/enrol", {
       method: "POST", cache: "no-store", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code: code })
     }).then(function (response) {
       if (response.status === 201) return response.json();
-      throw new Error(response.status === 401 ? "Ce code est inconnu, déjà utilisé ou expiré. Demandez un nouveau code."
-        : response.status === 429 ? "Trop d'essais. Patientez une minute." : "La mise en service a échoué. Réessayez.");
+      var error = new Error(w(response.status === 401 ? "enrol_refused" : response.status === 429 ? "enrol_too_many" : "enrol_failed"));
+      error.fromServer = true;
+      throw error;
     }).then(function (body) {
       return putDevice({ token: body.token, device: body.device }).then(function () { start(body.token, body.device); });
     }).catch(function (error) {
-      $("enrol-error").textContent = error.message && error.message.indexOf(" ") > 0 ? error.message : "Pas de réseau : la mise en service demande une connexion.";
+      $("enrol-error").textContent = error.fromServer ? error.message : w("enrol_offline");
       $("enrol-code").focus();
     });
   }
@@ -283,7 +316,7 @@
     state.token = token;
     state.device = device;
     state.lastConfig = Date.now();
-    renderDevice();
+    applyLanguage(deviceLanguage());
     show("faces");
     updateStatus(navigator.onLine ? "online" : "offline");
     scheduleSync(500);
@@ -297,7 +330,9 @@
     });
     $("send").addEventListener("click", function () { finish(true); });
     $("skip").addEventListener("click", function () { finish(false); });
-    $("done").addEventListener("click", function () { show("faces"); });
+    $("done").addEventListener("click", backToFaces);
+    // A visitor may read the screen in the other language; it goes back to the device's after the visit.
+    $("language-switch").addEventListener("click", function () { applyLanguage(state.lang === "en" ? "fr" : "en"); });
     $("enrol-form").addEventListener("submit", onEnrol);
     // Staff only: after a revocation, a new code brings this kiosk back; its queue is kept meanwhile.
     $("reenrol").addEventListener("click", function () {
@@ -305,7 +340,7 @@
       show("enrol");
       $("enrol-code").focus();
     });
-    $("enrol-cancel").addEventListener("click", function () { show("faces"); });
+    $("enrol-cancel").addEventListener("click", backToFaces);
     ["pointerdown", "keydown", "input"].forEach(function (t) { document.addEventListener(t, touch, true); });
     window.addEventListener("online", function () { state.backoff = 0; scheduleSync(0); });
     window.addEventListener("offline", function () { updateStatus("offline"); });

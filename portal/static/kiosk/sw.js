@@ -1,7 +1,7 @@
 // Kiosk service worker: keeps the page and its files so the kiosk starts and works with no network.
 // Entries are not handled here: the page queues them in IndexedDB and sends them itself.
 "use strict";
-var CACHE = "guichet-kiosk-v1";
+var CACHE = "guichet-kiosk-v2";
 var SHELL = [
   "/kiosk",
   "/kiosk/manifest.webmanifest",

@@ -73,6 +73,8 @@ class StaffUser(Table, tablename="staff_user"):
     office = ForeignKey(references=Office, null=True)
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    # The language the person chose with the staff pages' switch; None: their browser's.
+    language = Varchar(length=8, null=True, default=None)
 
 
 class Feedback(Table, tablename="feedback"):

@@ -1,0 +1,199 @@
+"""Words for codes: topics, channels, statuses, given_as, sentiment, roles and audit actions, in the page's language.
+
+The features own their vocabularies (which codes exist); this is the one place that names them for
+people. Each French word is written once here, and gettext gives the English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from portal.web.formats import format_day
+from portal.web.i18n import N_, current_language, translate, translations
+
+# One (words, value) pair of a detail within a line, and the separator of pairs: French spaces its colons.
+PAIR = N_("%(key)s : %(value)s")
+PAIRS_SEPARATOR = N_("%(before)s ; %(after)s")
+
+KINDS = ("status", "channel", "given_as", "sentiment", "sentiment_guess", "sentiment_source", "topic", "role", "action")
+
+
+@lru_cache(maxsize=None)
+def vocabulary(lang: str) -> dict[str, dict[str, str]]:
+    """Every code's words in one language: {kind: {code: words}}."""
+    t = translations(lang)
+    return {
+        "status": {
+            "received": t.pgettext("status", "Reçu"),
+            "in_review": t.pgettext("status", "En cours d’examen"),
+            "answered": t.pgettext("status", "Répondu"),
+            "closed": t.pgettext("status", "Clos"),
+            # The inbox filter's value for received and in review together.
+            "open": t.pgettext("status", "À traiter"),
+        },
+        "channel": {
+            "web": t.pgettext("channel", "Site web"),
+            "counter": t.pgettext("channel", "Guichet"),
+            "kiosk": t.pgettext("channel", "Borne"),
+            "api": t.pgettext("channel", "Applications partenaires"),
+        },
+        "given_as": {
+            "online": t.pgettext("given as", "en ligne"),
+            "spoken": t.pgettext("given as", "à l’oral"),
+            "paper": t.pgettext("given as", "sur carte papier"),
+            "kiosk": t.pgettext("given as", "sur la borne"),
+            "buttons": t.pgettext("given as", "sur le boîtier à boutons"),
+        },
+        "sentiment": {
+            "negative": t.pgettext("sentiment", "Négatif"),
+            "neutral": t.pgettext("sentiment", "Neutre"),
+            "positive": t.pgettext("sentiment", "Positif"),
+            "": t.pgettext("sentiment", "non classé"),
+        },
+        # The model's guess when its sentiment is to be checked.
+        "sentiment_guess": {
+            "negative": t.gettext("plutôt négatif"),
+            "neutral": t.gettext("plutôt neutre"),
+            "positive": t.gettext("plutôt positif"),
+        },
+        # Where an effective sentiment came from.
+        "sentiment_source": {
+            "text": t.gettext("d’après le texte"),
+            "text+rating": t.gettext("d’après le texte et la note"),
+            "rating": t.gettext("d’après la note seule"),
+            "staff": t.gettext("corrigé par l’équipe"),
+        },
+        "topic": {
+            "access": t.pgettext("topic", "Accès au service"),
+            "information": t.pgettext("topic", "Information"),
+            "relation": t.pgettext("topic", "Relation avec les agents"),
+            "responsiveness": t.pgettext("topic", "Délais et réactivité"),
+            "simplicity": t.pgettext("topic", "Simplicité des démarches"),
+            "digital": t.pgettext("topic", "Services en ligne"),
+        },
+        "role": {
+            "admin": t.pgettext("role", "administrateur"),
+            "owner": t.pgettext("role", "responsable de service"),
+            "agent": t.pgettext("role", "agent"),
+            "clerk": t.pgettext("role", "agent d’accueil"),
+        },
+        "action": {
+            "login": t.pgettext("audit action", "Connexion"),
+            "login_failed": t.pgettext("audit action", "Connexion refusée"),
+            "logout": t.pgettext("audit action", "Déconnexion"),
+            "logout_everywhere": t.pgettext("audit action", "Déconnexion de tous les appareils"),
+            "view_original": t.pgettext("audit action", "Lecture du texte original"),
+            "correct_labels": t.pgettext("audit action", "Correction des labels"),
+            "change_status": t.pgettext("audit action", "Changement de statut"),
+            "answer": t.pgettext("audit action", "Réponse au citoyen"),
+            "publish": t.pgettext("audit action", "Publication"),
+            "withdraw": t.pgettext("audit action", "Retrait d’une publication"),
+            "export": t.pgettext("audit action", "Export CSV"),
+            "create_user": t.pgettext("audit action", "Création d’un compte"),
+            "change_role": t.pgettext("audit action", "Changement de rôle"),
+            "edit_template": t.pgettext("audit action", "Modèle de réponse enregistré"),
+            "group_confirm": t.pgettext("audit action", "Groupe confirmé"),
+            "group_split": t.pgettext("audit action", "Avis sortis d’un groupe"),
+            "group_merge": t.pgettext("audit action", "Groupes fusionnés"),
+        },
+        # The keys of an audit event's detail.
+        "detail": {
+            "before": t.pgettext("audit detail", "Avant"),
+            "after": t.pgettext("audit detail", "Après"),
+            "from": t.pgettext("audit detail", "Ancien statut"),
+            "to": t.pgettext("audit detail", "Nouveau statut"),
+            "bulk": t.pgettext("audit detail", "Plusieurs avis à la fois"),
+            "group": t.pgettext("audit detail", "Groupe n°"),
+            "title": t.pgettext("audit detail", "Titre"),
+            "dissolved": t.pgettext("audit detail", "Groupe défait"),
+            "merged": t.pgettext("audit detail", "Groupe fusionné n°"),
+            "merged_title": t.pgettext("audit detail", "Titre du groupe fusionné"),
+            "rows": t.pgettext("audit detail", "Lignes exportées"),
+            "filters": t.pgettext("audit detail", "Filtres"),
+            "emailed": t.pgettext("audit detail", "Envoyée par e-mail"),
+            "length": t.pgettext("audit detail", "Longueur (caractères)"),
+            "template": t.pgettext("audit detail", "Modèle n°"),
+            "email": t.pgettext("audit detail", "Adresse e-mail"),
+            "role": t.pgettext("audit detail", "Rôle"),
+            "office": t.pgettext("audit detail", "Lieu d’accueil"),
+            "office_id": t.pgettext("audit detail", "Lieu d’accueil n°"),
+            "services": t.pgettext("audit detail", "Services"),
+            "service_ids": t.pgettext("audit detail", "Services n°"),
+            "replaced_by_sign_in": t.pgettext("audit detail", "Remplacée par une nouvelle connexion"),
+            "sessions": t.pgettext("audit detail", "Sessions fermées"),
+            "sentiment": t.pgettext("audit detail", "Sentiment"),
+            "topics": t.pgettext("audit detail", "Thèmes"),
+            "topic": t.pgettext("audit detail", "Thème"),
+            "urgent": t.pgettext("audit detail", "Urgent"),
+            "status": t.pgettext("audit detail", "Statut"),
+            "channel": t.pgettext("audit detail", "Canal"),
+            "since": t.pgettext("audit detail", "Depuis le"),
+            "until": t.pgettext("audit detail", "Jusqu’au"),
+            "q": t.pgettext("audit detail", "Recherche"),
+            "to_check": t.pgettext("audit detail", "À vérifier seulement"),
+            "order": t.pgettext("audit detail", "Ordre"),
+        },
+        # The inbox's orders other than the default one.
+        "order": {"least_sure": t.pgettext("inbox order", "les moins sûrs d’abord")},
+        "yes_no": {"yes": t.pgettext("answer", "oui"), "no": t.pgettext("answer", "non"), "none": t.pgettext("answer", "aucun")},
+    }
+
+
+def _readable(code: str) -> str:
+    # A code this module does not know yet (an administrator's topic, a newer action): at least no underscores.
+    return code.replace("_", " ")
+
+
+def label(kind: str, code: str | None, lang: str | None = None) -> str:
+    """The words for a code of a vocabulary, in `lang` or the page's language."""
+    words = vocabulary(lang or current_language.get())[kind]
+    key = code or ""
+    return words.get(key) or (_readable(key) if key else words.get("", "–"))
+
+
+def topics_label(topics: str | list[str] | None, lang: str | None = None) -> str:
+    """Topics (a list, or the comma-separated column) as words; "–" for none."""
+    codes = [t for t in (topics.split(",") if isinstance(topics, str) else topics or []) if t]
+    return ", ".join(label("topic", code, lang) for code in codes) or "–"
+
+
+def _value(key: str, value, lang: str) -> str:
+    words = vocabulary(lang)
+    if isinstance(value, bool):
+        return words["yes_no"]["yes" if value else "no"]
+    if value is None or value == [] or value == "":
+        return words["yes_no"]["none"]
+    if key in ("from", "to", "status"):
+        return label("status", str(value), lang)
+    if key == "sentiment":
+        return label("sentiment", str(value), lang)
+    if key in ("topics", "topic"):
+        return topics_label(value if isinstance(value, list) else str(value), lang)
+    if key == "channel":
+        return label("channel", str(value), lang)
+    if key == "role":
+        return label("role", str(value), lang)
+    if key == "order":
+        return label("order", str(value), lang)
+    if key in ("since", "until"):
+        return format_day(value, dt.timezone.utc, lang)
+    if isinstance(value, dict):
+        pairs = [translate(lang, PAIR, {"key": key_label(k, lang), "value": _value(k, v, lang)}) for k, v in value.items()]
+        text = pairs[0] if pairs else ""
+        for pair in pairs[1:]:
+            text = translate(lang, PAIRS_SEPARATOR, {"before": text, "after": pair})
+        return text
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def key_label(key: str, lang: str | None = None) -> str:
+    return vocabulary(lang or current_language.get())["detail"].get(key) or _readable(key)
+
+
+def detail_items(detail: dict | None, lang: str | None = None) -> list[tuple[str, str]]:
+    """An audit event's detail as (words, value in words) pairs, never raw JSON."""
+    lang = lang or current_language.get()
+    return [(key_label(key, lang), _value(key, value, lang)) for key, value in (detail or {}).items()]
