@@ -34,7 +34,9 @@ async def test_worker_labels_pending_feedback_and_stores_embeddings(db, classifi
     assert await run_once(classifier) == 0
 
     rows = {r["id"]: r for r in await Feedback.select()}
-    assert rows[rating_only.feedback_id]["sentiment"] is None
+    # Never claimed by the worker: intake labelled it from its rating.
+    assert rows[rating_only.feedback_id]["sentiment"] == "positive"
+    assert rows[rating_only.feedback_id]["sentiment_source"] == "rating"
     for s in submitted:
         row = rows[s.feedback_id]
         assert row["classify_state"] == "done" and row["sentiment"] in ("negative", "neutral", "positive")
