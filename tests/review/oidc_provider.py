@@ -150,6 +150,7 @@ class Provider:
         self.person = {"sub": "agent-1", "email": "Agent.Un@example.gouv.fr", "given_name": "Agnès", "usual_name": "Dupont"}
         self.id_token_overrides: dict = {}  # claims put over the right ones (nonce, aud, exp, iss...)
         self.sign_with_forger = False
+        self.forge_userinfo = False
         self.userinfo_as_jwt = True
         self.codes: dict[str, Code] = {}
         self.tokens: dict[str, dict] = {}
@@ -299,7 +300,8 @@ def handler_class(provider: Provider, server: AuthorizationServer):
                 return self._send(401, {"error": "invalid_token"})
             claims = provider.userinfo_claims()
             if provider.userinfo_as_jwt:
-                signed = jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, provider.signing_key())
+                key = provider.forger_key if provider.forge_userinfo else provider.signing_key()
+                signed = jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, key)
                 return self._send(200, signed, [("Content-Type", "application/jwt")])
             return self._send(200, claims)
 
