@@ -19,7 +19,7 @@ from portal.web.security import csp_allowing_forms_to
 HOME = "/staff"
 
 
-def login_page(request: Request, settings: Settings, context: dict, status: int = 200, headers: dict | None = None):
+def login_page(request: Request, settings: Settings, context: dict, status: int = 200, headers: dict | None = None) -> Template:
     """The sign-in page: the provider's button when single sign-on is configured, the password form unless it is off."""
     ways = {
         "provider": settings.oidc_provider_name if settings.oidc_enabled else None,

@@ -142,17 +142,16 @@ class Provider:
     async def verified(self, token: str, algorithms: list[str]) -> jwt.Token:
         """The JWT decoded once its signature checks against the provider's keys (read again once on an unknown key)."""
         registry = JWSRegistry(algorithms=algorithms)
-        for refresh in (False, True):
+        try:
             try:
-                return jwt.decode(token, await self.keys(refresh=refresh), algorithms=algorithms, registry=registry)
+                return jwt.decode(token, await self.keys(), algorithms=algorithms, registry=registry)
             except (InvalidKeyIdError, MissingKeyError):
-                if refresh:
-                    raise OidcFailure("signature") from None
-            except (BadSignatureError, UnsupportedAlgorithmError) as exc:
-                raise OidcFailure("signature") from exc
-            except (JoseError, ValueError) as exc:
-                raise OidcFailure("invalid") from exc
-        raise OidcFailure("signature")  # not reached: the loop returns or raises
+                # Perhaps a key the provider published since: read its keys again, once.
+                return jwt.decode(token, await self.keys(refresh=True), algorithms=algorithms, registry=registry)
+        except (InvalidKeyIdError, MissingKeyError, BadSignatureError, UnsupportedAlgorithmError) as exc:
+            raise OidcFailure("signature") from exc
+        except (JoseError, ValueError) as exc:
+            raise OidcFailure("invalid") from exc
 
 
 def provider_of(connection: ASGIConnection) -> Provider:
