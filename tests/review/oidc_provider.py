@@ -156,6 +156,7 @@ class Provider:
         self.tokens: dict[str, dict] = {}
         self.authorization_requests: list[dict] = []
         self.token_requests: list[dict] = []
+        self.token_responses: list[dict] = []
         self.logouts: list[dict] = []
         self.client = Client(
             CLIENT_ID, CLIENT_SECRET, [f"{redirect_base}/staff/oidc/callback"], [f"{redirect_base}/staff/login"]
@@ -285,7 +286,9 @@ def handler_class(provider: Provider, server: AuthorizationServer):
                 return self._send(*server.create_authorization_response(request, grant_user=provider.person, grant=grant))
             if route == "/token":
                 provider.token_requests.append(dict(form))
-                return self._send(*server.create_token_response(request))
+                status, body, headers = server.create_token_response(request)
+                provider.token_responses.append(body)
+                return self._send(status, body, headers)
             if route == "/userinfo":
                 return self._userinfo()
             if route == "/session/end":
