@@ -30,6 +30,8 @@ from portal.public.me_too_pages import MeTooPages
 from portal.public.pages import PublicationPages
 from portal.review.auth_pages import STAFF_EXCEPTION_HANDLERS, StaffAuthPages
 from portal.review.grouping import group_pending
+from portal.review.oidc import provider_state
+from portal.review.oidc_pages import OidcPages
 from portal.review.overview_pages import OverviewPages
 from portal.review.similar_pages import SimilarPages
 from portal.review.triage_pages import TriagePages
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             KioskPages,
             ClerkPages,
             StaffAuthPages,
+            OidcPages,
             TriagePages,
             OverviewPages,
             PublicationPages,
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan, worker_lifespan(settings, after_drain=group_pending), scheduler_lifespan(settings)],
         state=State({
             **settings_state(settings),
+            **provider_state(settings),
             "rate_limiter": RateLimiter(count, seconds),
             lookups.STATE_KEY: lookups.LookupThrottle(settings.lookup_limit_pair, settings.lookup_miss_limit_pair, settings.secret_key),
         }),

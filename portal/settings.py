@@ -41,7 +41,18 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("PORTAL_RUN_SCHEDULER", "run_scheduler", True, "Run the digest scheduler inside the web process; false when `portal scheduler` runs apart."),
     Setting("PORTAL_LOG_LEVEL", "log_level", "INFO", "Logging level."),
     Setting("PORTAL_TIME_ZONE", "time_zone", "Europe/Paris", "Time zone in which staff, counter and kiosk pages show times (an IANA name), the zone named beside each time."),
+    Setting("PORTAL_PASSWORD_SIGNIN", "password_signin", True, "Staff may sign in with an e-mail and a password; false leaves only OpenID Connect."),
+    Setting("PORTAL_OIDC_ISSUER", "oidc_issuer", "", "Issuer URL of the OpenID Connect provider for staff sign-in (its metadata is read from ISSUER/.well-known/openid-configuration); empty: no single sign-on."),
+    Setting("PORTAL_OIDC_CLIENT_ID", "oidc_client_id", "", "Client id the provider gave the portal."),
+    Setting("PORTAL_OIDC_CLIENT_SECRET", "oidc_client_secret", "", "Client secret the provider gave the portal."),
+    Setting("PORTAL_OIDC_SCOPES", "oidc_scopes", "openid email given_name usual_name", "Scopes asked of the provider, separated by spaces (ProConnect's names by default)."),
+    Setting("PORTAL_OIDC_PROVIDER_NAME", "oidc_provider_name", "ProConnect", "Name of the provider on the sign-in button."),
+    Setting("PORTAL_OIDC_ALLOWED_DOMAINS", "oidc_allowed_domains", (), "Comma-separated e-mail domains allowed to sign in with the provider; empty: any domain (the account must still exist)."),
+    Setting("PORTAL_OIDC_SIGNUP_DOMAINS", "oidc_signup_domains", (), "Comma-separated DOMAIN:ROLE pairs (role agent or owner): a person of that domain without an account gets one with that role at first sign-in."),
 )
+
+# Roles an account may get by signing up through the provider: never admin, and a clerk needs an office.
+SIGNUP_ROLES = ("agent", "owner")
 
 
 def _as_bool(value: str) -> bool:
@@ -70,6 +81,14 @@ class Settings:
     run_scheduler: bool
     log_level: str
     time_zone: str
+    password_signin: bool
+    oidc_issuer: str
+    oidc_client_id: str
+    oidc_client_secret: str
+    oidc_scopes: str
+    oidc_provider_name: str
+    oidc_allowed_domains: tuple[str, ...]
+    oidc_signup_domains: tuple[str, ...]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -95,12 +114,15 @@ class Settings:
                     value = Path(value)
                 elif name == "trusted_proxies":
                     value = tuple(p.strip() for p in value.split(",") if p.strip())
+                elif name in ("oidc_allowed_domains", "oidc_signup_domains"):
+                    value = tuple(p.strip().lower() for p in value.split(",") if p.strip())
             out[name] = value
         settings = cls(**out)
         try:
             ZoneInfo(settings.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"PORTAL_TIME_ZONE: unknown time zone {settings.time_zone!r} (for example Europe/Paris)") from None
+        settings.oidc_signup_roles  # a wrong DOMAIN:ROLE pair stops the start, not a sign-in
         if not settings.database_url:
             settings = dataclasses.replace(
                 settings, database_url=f"sqlite:///{(settings.data_dir / 'portal.db').resolve()}"
@@ -116,6 +138,21 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def oidc_signup_roles(self) -> dict[str, str]:
+        """{e-mail domain: role of the account made at first sign-in}, from PORTAL_OIDC_SIGNUP_DOMAINS."""
+        roles = {}
+        for pair in self.oidc_signup_domains:
+            domain, _, role = pair.partition(":")
+            if not domain or role not in SIGNUP_ROLES:
+                raise ValueError(f"PORTAL_OIDC_SIGNUP_DOMAINS: {pair!r} is not DOMAIN:ROLE with a role among {', '.join(SIGNUP_ROLES)}")
+            roles[domain] = role
+        return roles
 
     @property
     def rate_limit_pair(self) -> tuple[int, int]:

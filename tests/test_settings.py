@@ -57,3 +57,21 @@ def test_values_are_coerced(tmp_path):
 def test_unknown_setting_is_refused():
     with pytest.raises(TypeError):
         Settings.build(colour="blue")
+
+
+def test_single_sign_on_settings_are_parsed_and_a_wrong_signup_role_stops_the_start(tmp_path):
+    settings = Settings.from_env(environ={
+        "PORTAL_DATA_DIR": str(tmp_path),
+        "PORTAL_OIDC_ISSUER": "https://idp.example/api/v2", "PORTAL_OIDC_CLIENT_ID": "guichet",
+        "PORTAL_OIDC_ALLOWED_DOMAINS": "Interieur.gouv.fr, culture.gouv.fr",
+        "PORTAL_OIDC_SIGNUP_DOMAINS": "example.gouv.fr:agent,mairie.fr:owner",
+        "PORTAL_PASSWORD_SIGNIN": "false",
+    })
+    assert settings.oidc_enabled and not settings.password_signin
+    assert settings.oidc_allowed_domains == ("interieur.gouv.fr", "culture.gouv.fr")
+    assert settings.oidc_signup_roles == {"example.gouv.fr": "agent", "mairie.fr": "owner"}
+    assert settings.oidc_scopes == "openid email given_name usual_name"
+    assert not Settings.build(data_dir=tmp_path).oidc_enabled
+    for wrong in ("example.gouv.fr:admin", "example.gouv.fr", ":agent"):
+        with pytest.raises(ValueError, match="PORTAL_OIDC_SIGNUP_DOMAINS"):
+            Settings.from_env(environ={"PORTAL_DATA_DIR": str(tmp_path), "PORTAL_OIDC_SIGNUP_DOMAINS": wrong})

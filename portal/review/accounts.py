@@ -102,6 +102,24 @@ async def create_user(
     return await store.staff_user(user_id)
 
 
+async def sign_up(email: str, name: str, role: str) -> dict:
+    """Make the account of a person the identity provider vouched for; its StaffUser row.
+
+    It has no password (it signs in through the provider only) and no services yet: an
+    administrator assigns them, until then an agent or owner sees no feedback.
+    """
+    email = normalise_email(email)
+    if role not in ("agent", "owner") or not _EMAIL.match(email) or len(email) > 254:
+        raise AccountError("sign-up needs a valid e-mail address and the role agent or owner")
+    user_id = await store.add_staff_user(email, (name.strip() or email.split("@")[0])[:200], role, "", None, [])
+    return await store.staff_user(user_id)
+
+
+async def account_with_email(email: str) -> dict | None:
+    """The account with this e-mail address, active or not (without its password hash)."""
+    return await store.account_with_email(normalise_email(email))
+
+
 async def find_login(email: str) -> dict | None:
     """The active account for an e-mail, with its password hash, for signing in."""
     return await store.active_account(normalise_email(email), with_password_hash=True)

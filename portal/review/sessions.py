@@ -59,11 +59,15 @@ def request_client(connection: ASGIConnection) -> str:
     return client_key(connection.scope.get("client"), connection.headers.get("x-forwarded-for"), settings.trusted_proxies)[:64]
 
 
-async def open_session(user_id: int, client: str, user_agent: str) -> str:
-    """Start a session for a signed-in person; return the cookie token (stored only hashed)."""
+async def open_session(user_id: int, client: str, user_agent: str, id_token: str = "") -> str:
+    """Start a session for a signed-in person; return the cookie token (stored only hashed).
+
+    `id_token` is kept for an OpenID Connect sign-in: the provider wants it back at sign-out."""
     token = secrets.token_urlsafe(32)
     now = _now()
-    await store.add_session(token_hash(token), user_id, client, user_agent, now, now + dt.timedelta(minutes=IDLE_MINUTES))
+    await store.add_session(
+        token_hash(token), user_id, client, user_agent, now, now + dt.timedelta(minutes=IDLE_MINUTES), id_token
+    )
     return token
 
 
@@ -81,6 +85,11 @@ async def session_user(token: str | None) -> dict | None:
     staff = await identity(row["user"])
     staff["session_id"] = row["id"]
     return staff
+
+
+async def session_id_token(token: str | None) -> str:
+    """The provider's ID token kept with this browser's session ("" for a password sign-in or no session)."""
+    return await store.session_id_token(token_hash(token)) if token and len(token) <= 100 else ""
 
 
 async def close_session(token: str | None) -> None:
@@ -152,10 +161,19 @@ async def sign_in(email: str, password: str, client: str, user_agent: str, previ
         await audit.record("login_failed", None, actor_email=email, client=client)
         return SignIn()
     await throttle.settle(attempt, succeeded=True)
-    await _end_previous_session(previous_token, client)
-    token = await open_session(user["id"], client, user_agent)
-    await audit.record("login", user, client=client)
+    token = await begin_session(user, client, user_agent, previous_token)
     return SignIn(token=token, staff=user)
+
+
+async def begin_session(
+    user: dict, client: str, user_agent: str, previous_token: str | None, *, id_token: str = "", detail: dict | None = None
+) -> str:
+    """A person proved who they are (password or provider): end this browser's previous session, open
+    a new one and audit the sign-in; the new cookie token."""
+    await _end_previous_session(previous_token, client)
+    token = await open_session(user["id"], client, user_agent, id_token)
+    await audit.record("login", user, client=client, detail=detail)
+    return token
 
 
 async def _end_previous_session(token: str | None, client: str) -> None:
@@ -165,13 +183,16 @@ async def _end_previous_session(token: str | None, client: str) -> None:
         await audit.record("logout", previous, client=client, detail={"replaced_by_sign_in": True})
 
 
-async def sign_out(token: str | None, everywhere: bool, client: str) -> None:
+async def sign_out(token: str | None, everywhere: bool, client: str) -> str:
+    """End this session (or all of the person's); the provider's ID token it kept, "" when none."""
     staff = await session_user(token)
     if staff is None:
-        return
+        return ""
+    id_token = await session_id_token(token)
     if everywhere:
         closed = await close_all_sessions(staff["id"])
         await audit.record("logout_everywhere", staff, client=client, detail={"sessions": closed})
     else:
         await close_session(token)
         await audit.record("logout", staff, client=client)
+    return id_token

@@ -38,6 +38,11 @@ async def account_exists(email: str) -> bool:
     return await StaffUser.exists().where(StaffUser.email == email)
 
 
+async def account_with_email(email: str) -> dict | None:
+    """The account, active or not, with this (normalised) e-mail address, without its password hash."""
+    return await StaffUser.select(*_PUBLIC_COLUMNS).where(StaffUser.email == email).first()
+
+
 async def staff_user(user_id: int) -> dict | None:
     """The account with this id, without its password hash."""
     return await StaffUser.select(*_PUBLIC_COLUMNS).where(StaffUser.id == user_id).first()

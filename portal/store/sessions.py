@@ -11,9 +11,12 @@ USER_FIELDS = ("id", "email", "name", "role", "office", "active", "language")
 
 
 async def add_session(
-    token_hash: str, user_id: int, client: str, user_agent: str, at: dt.datetime, expires_at: dt.datetime
+    token_hash: str, user_id: int, client: str, user_agent: str, at: dt.datetime, expires_at: dt.datetime,
+    id_token: str = "",
 ) -> None:
-    """Store a session opened at `at` for this account, until `expires_at` unless it is used again."""
+    """Store a session opened at `at` for this account, until `expires_at` unless it is used again.
+
+    `id_token` is the provider's ID token when the person signed in with OpenID Connect."""
     await StaffSession.insert(
         StaffSession(
             token_hash=token_hash,
@@ -23,6 +26,7 @@ async def add_session(
             expires_at=expires_at,
             client=client[:64],
             user_agent=user_agent[:200],
+            id_token=id_token,
         )
     )
 
@@ -54,6 +58,12 @@ async def touch_session(session_id: int, seen_at: dt.datetime, expires_at: dt.da
     await StaffSession.update({StaffSession.last_seen_at: seen_at, StaffSession.expires_at: expires_at}).where(
         StaffSession.id == session_id
     )
+
+
+async def session_id_token(token_hash: str) -> str:
+    """The provider's ID token kept with this session ("" when none, or no such session)."""
+    row = await StaffSession.select(StaffSession.id_token).where(StaffSession.token_hash == token_hash).first()
+    return row["id_token"] if row else ""
 
 
 async def delete_session(token_hash: str) -> None:

@@ -10,7 +10,8 @@ from tests.factories import create_feedback, create_office, create_service
 from tests.review.staff import create_staff, csrf_of, signed_in
 
 FOREIGN_TEXT = "Texte confidentiel du service voisin"
-PUBLIC_ROUTES = {"/staff/login", "/staff/logout"}
+# Pages for people not signed in yet (signing in with the OpenID Connect provider too).
+PUBLIC_ROUTES = {"/staff/login", "/staff/logout", "/staff/oidc/login", "/staff/oidc/callback"}
 # What a write would try to do to the foreign item.
 FORM = {"status": "closed", "answer": "Réponse pirate", "text": "Publication pirate", "action": "publish",
         "sentiment": "positive", "topic": "access", "urgent": "yes", "title": "Modèle pirate", "body": "Corps pirate"}

@@ -39,6 +39,8 @@ class StaffSession(Table, tablename="staff_session"):
     expires_at = Timestamptz()
     client = Varchar(length=64)
     user_agent = Varchar(length=200)
+    # The ID token of an OpenID Connect sign-in ("" for a password one): the provider wants it back at sign-out.
+    id_token = Text(default="")
 
 
 class LoginAttempt(Table, tablename="login_attempt"):
