@@ -16,6 +16,8 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from counters.api import CounterDeviceApi
+from portal.admin.pages import AdminHome
+from portal.admin.service_pages import ServicePages
 from counters.clerk_pages import ClerkPages
 from counters.kiosk_pages import KioskPages
 from portal.classify.service import worker_lifespan
@@ -83,6 +85,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             KioskPages,
             ClerkPages,
             StaffAuthPages,
+            AdminHome,
+            ServicePages,
             TriagePages,
             OverviewPages,
             PublicationPages,

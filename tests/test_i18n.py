@@ -16,7 +16,7 @@ TEMPLATES = ROOT / "templates"
 CATALOGUE = ROOT / "portal" / "locale" / "en" / "LC_MESSAGES" / "messages.po"
 # Pages citizens see, and digests (e-mails and their pages). Other template folders join this list when
 # their pages offer English.
-CHECKED = ("base", "citizen", "errors", "email")
+CHECKED = ("base", "citizen", "errors", "email", "admin")
 # Python code whose strings people read: FieldError and PersonError msgids (N_), _() and ngettext(),
 # and text in an explicit language (translations(lang).gettext / pgettext).
 PYTHON = ("portal", "counters")

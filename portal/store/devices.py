@@ -6,8 +6,10 @@ import datetime as dt
 import json
 
 import msgspec
+from piccolo.query.functions.aggregate import Count, Max
 
 from portal.store.bulk import insert_many
+from portal.store.core.tables import Feedback
 from portal.store.counters.tables import DEVICE_KINDS, Kiosk, KioskChoice
 from portal.store.engine import current_engine
 from portal.store.feedback import FeedbackRow, insert_new_feedback
@@ -119,3 +121,35 @@ async def insert_device_feedback(kiosk_id: int, rows: list[FeedbackRow], tapped:
         if choices:
             await insert_many(KioskChoice, ("feedback", "kiosk", "topics", "question"), choices)
     return inserted
+
+
+async def change_device_options(kiosk_id: int, *, name: str, question_set: dict, idle_reset_seconds: int, min_gap_ms: int) -> bool:
+    """Change the device's name, what it asks and its timings; False when there is no such device."""
+    rows = await Kiosk.update({
+        Kiosk.name: name, Kiosk.question_set: question_set, Kiosk.idle_reset_seconds: idle_reset_seconds,
+        Kiosk.min_gap_ms: min_gap_ms,
+    }).where(Kiosk.id == kiosk_id).returning(Kiosk.id)
+    return bool(rows)
+
+
+async def devices_with_options(office_id: int | None = None) -> list[dict]:
+    """The devices (of one office, or all) by id: everything but their hashes, question set decoded."""
+    query = Kiosk.select(
+        Kiosk.id, Kiosk.office, Kiosk.name, Kiosk.kind, Kiosk.question_set, Kiosk.idle_reset_seconds, Kiosk.min_gap_ms,
+        Kiosk.enrolment_expires_at, Kiosk.enrolled_at, Kiosk.revoked_at, Kiosk.last_seen_at, Kiosk.created_at,
+        Kiosk.office.code.as_alias("office_code"), Kiosk.office.name.as_alias("office_name"),
+    ).order_by(Kiosk.id)
+    if office_id is not None:
+        query = query.where(Kiosk.office == office_id)
+    rows = await query
+    for row in rows:
+        row["question_set"] = _json(row["question_set"])
+    return rows
+
+
+async def received_from_device(source: str) -> dict:
+    """How many feedbacks a device's source stored, and when the latest one was received."""
+    rows = await Feedback.select(Count(Feedback.id).as_alias("n"), Max(Feedback.received_at).as_alias("latest")).where(
+        Feedback.source == source
+    )
+    return {"n": rows[0]["n"] or 0, "latest": rows[0]["latest"]} if rows else {"n": 0, "latest": None}
