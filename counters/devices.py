@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from portal.feedback.reference import ALPHABET
 from portal.store.devices import (
     DEVICE_KINDS,
+    change_device_options,
     create_device,
     device_with_office,
     device_with_token,
@@ -27,6 +28,10 @@ from portal.store.directory import (
 )
 from portal.web import signing
 from portal.web.i18n import translations
+
+
+# The language a device shows first: French, English, or "" for the office's (French today).
+DEVICE_LANGUAGES = ("", "fr", "en")
 
 
 class DeviceError(ValueError):
@@ -73,10 +78,12 @@ def _asked(lang: str) -> dict:
     }
 
 
-def default_question_set(service_code: str, faces: int = 5) -> dict:
+def default_question_set(service_code: str, faces: int = 5, language: str = "") -> dict:
+    """What a new device asks, in both languages; `language` is the one it shows first ("": the office's)."""
     fr, en = _asked("fr"), _asked("en")
     return {
         "service": service_code,
+        "language": language,
         "question_fr": fr["question"],
         "question_en": en["question"],
         "faces": faces,
@@ -109,12 +116,15 @@ async def enrol_device(
     idle_reset_seconds: int = 30,
     min_gap_ms: int = 1500,
     valid_hours: int = 24,
+    language: str = "",
 ) -> Enrolment:
     """Create a device for an office and give it a one-time enrolment code."""
     if kind not in DEVICE_KINDS:
         raise DeviceError(f"unknown device kind {kind!r}; use kiosk or buttons")
     if faces not in (4, 5):
         raise DeviceError("a kiosk shows 4 or 5 faces")
+    if language not in DEVICE_LANGUAGES:
+        raise DeviceError("a device's language is fr, en, or empty for the office's")
     row = await find_office(office)
     if row is None:
         raise DeviceError(f"no office {office!r}; see `portal office list`")
@@ -128,11 +138,30 @@ async def enrol_device(
         row["id"],
         name or f"{row['code']}-{kind}",
         kind,
-        default_question_set(service_code or codes[0], faces),
+        default_question_set(service_code or codes[0], faces, language),
         idle_reset_seconds,
         min_gap_ms,
     )
     return await new_enrolment_code(secret_key, kiosk_id, valid_hours)
+
+
+async def change_device(kiosk_id: int, name: str, service_code: str, faces: int, idle_reset_seconds: int, min_gap_ms: int,
+                        language: str = "") -> dict:
+    """Change what a device asks (service, faces, language) and its timings; it picks them up at its next contact."""
+    row = await device_with_office(kiosk_id)
+    if row is None:
+        raise DeviceError(f"no device {kiosk_id}")
+    if faces not in (4, 5):
+        raise DeviceError("a kiosk shows 4 or 5 faces")
+    if language not in DEVICE_LANGUAGES:
+        raise DeviceError("a device's language is fr, en, or empty for the office's")
+    served = [s["code"] for s in await office_services(row["office"])]
+    if service_code not in served:
+        raise DeviceError(f"office {row['office_code']} does not serve {service_code!r}")
+    questions = {**row["question_set"], "service": service_code, "faces": faces, "language": language}
+    await change_device_options(kiosk_id, name=name.strip() or row["name"], question_set=questions,
+                                idle_reset_seconds=idle_reset_seconds, min_gap_ms=min_gap_ms)
+    return await device_with_office(kiosk_id)
 
 
 async def new_enrolment_code(secret_key: str, kiosk_id: int, valid_hours: int = 24) -> Enrolment:

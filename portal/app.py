@@ -16,6 +16,8 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from counters.api import CounterDeviceApi
+from portal.admin.device_pages import DevicePages
+from portal.admin.office_pages import OfficePages
 from portal.admin.pages import AdminHome
 from portal.admin.service_pages import ServicePages
 from counters.clerk_pages import ClerkPages
@@ -87,6 +89,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StaffAuthPages,
             AdminHome,
             ServicePages,
+            OfficePages,
+            DevicePages,
             TriagePages,
             OverviewPages,
             PublicationPages,

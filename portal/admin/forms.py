@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from litestar import Request
 from litestar.response import Template
@@ -12,6 +14,8 @@ from portal.web.csrf import with_csrf as _with_csrf
 from portal.web.errors import FieldError
 from portal.web.i18n import N_, current_language
 
+# Times are shown in the portal's time zone, named; until the portal has a setting for it, Paris time.
+TIME_ZONE = "Europe/Paris"
 EXPIRED = N_("La page a expiré : vérifiez le formulaire et envoyez-le à nouveau.")
 
 
@@ -58,8 +62,18 @@ def form_page(request: Request, template: str, context: dict, errors: list[Field
     for e in shown:
         by_field.setdefault(e["field"], e["message"])
     status = status or (422 if errors else 200)
-    return _with_csrf(request, template, {**context, "errors": shown, "error_fields": by_field}, status=status)
+    return _with_csrf(request, template, {**context, "errors": shown, "error_fields": by_field, "when": shown_time},
+                      status=status)
 
 
 def expired() -> list[FieldError]:
     return [FieldError("csrf", "expired", EXPIRED)]
+
+
+def shown_time(value: dt.datetime | None) -> str:
+    """A moment as people read it: day and time in the portal's time zone, the zone named; "" for none."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return f"{value.astimezone(ZoneInfo(TIME_ZONE)):%d/%m/%Y %H:%M} ({TIME_ZONE})"

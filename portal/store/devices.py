@@ -132,8 +132,8 @@ async def change_device_options(kiosk_id: int, *, name: str, question_set: dict,
     return bool(rows)
 
 
-async def devices_with_options(office_id: int | None = None) -> list[dict]:
-    """The devices (of one office, or all) by id: everything but their hashes, question set decoded."""
+async def devices_with_options(office_id: int | None = None, kiosk_id: int | None = None) -> list[dict]:
+    """The devices (of one office, or the one with this id, or all) by id: everything but their hashes, question set decoded."""
     query = Kiosk.select(
         Kiosk.id, Kiosk.office, Kiosk.name, Kiosk.kind, Kiosk.question_set, Kiosk.idle_reset_seconds, Kiosk.min_gap_ms,
         Kiosk.enrolment_expires_at, Kiosk.enrolled_at, Kiosk.revoked_at, Kiosk.last_seen_at, Kiosk.created_at,
@@ -141,6 +141,8 @@ async def devices_with_options(office_id: int | None = None) -> list[dict]:
     ).order_by(Kiosk.id)
     if office_id is not None:
         query = query.where(Kiosk.office == office_id)
+    if kiosk_id is not None:
+        query = query.where(Kiosk.id == kiosk_id)
     rows = await query
     for row in rows:
         row["question_set"] = _json(row["question_set"])

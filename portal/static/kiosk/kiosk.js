@@ -314,8 +314,18 @@
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register("/kiosk/sw.js", { scope: "/kiosk" }).catch(function () {});
     }
+    // The administration page's QR code opens /kiosk#code=XXXX-XXXX: enrol with it at once. The code
+    // travels in the fragment, which no server or proxy logs, and leaves the address bar here.
+    var linked = /(?:^#|&)code=([A-Za-z0-9-]{4,20})/.exec(location.hash);
+    if (linked) history.replaceState(null, "", location.pathname + location.search);
     getDevice().then(function (saved) {
-      if (saved && saved.token) start(saved.token, saved.device);
+      if (linked) {
+        $("enrol-code").value = linked[1];
+        $("enrol-cancel").hidden = !(saved && saved.token);
+        if (saved && saved.token) { state.token = saved.token; state.device = saved.device; }
+        show("enrol");
+        onEnrol({ preventDefault: function () {} });
+      } else if (saved && saved.token) start(saved.token, saved.device);
       else { show("enrol"); $("enrol-code").focus(); }
     }).catch(function () { show("enrol"); });
     // For staff diagnosing a kiosk from the browser console, and for the end-to-end tests.
