@@ -17,9 +17,11 @@ from litestar.template.config import TemplateConfig
 
 from counters.api import CounterDeviceApi
 from portal.admin.device_pages import DevicePages
+from portal.admin.invitation_pages import InvitationPages
 from portal.admin.office_pages import OfficePages
 from portal.admin.pages import AdminHome
 from portal.admin.service_pages import ServicePages
+from portal.admin.staff_pages import StaffPages
 from counters.clerk_pages import ClerkPages
 from counters.kiosk_pages import KioskPages
 from portal.classify.service import worker_lifespan
@@ -91,6 +93,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ServicePages,
             OfficePages,
             DevicePages,
+            StaffPages,
+            InvitationPages,
             TriagePages,
             OverviewPages,
             PublicationPages,
