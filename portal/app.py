@@ -22,6 +22,7 @@ from portal.admin.office_pages import OfficePages
 from portal.admin.pages import AdminHome
 from portal.admin.service_pages import ServicePages
 from portal.admin.staff_pages import StaffPages
+from portal.admin.subscription_pages import SubscriptionPages
 from counters.clerk_pages import ClerkPages
 from counters.kiosk_pages import KioskPages
 from portal.classify.service import worker_lifespan
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DevicePages,
             StaffPages,
             InvitationPages,
+            SubscriptionPages,
             TriagePages,
             OverviewPages,
             PublicationPages,
