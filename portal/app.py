@@ -23,6 +23,7 @@ from portal.admin.pages import AdminHome
 from portal.admin.service_pages import ServicePages
 from portal.admin.staff_pages import StaffPages
 from portal.admin.subscription_pages import SubscriptionPages
+from portal.admin.topic_pages import TopicPages
 from counters.clerk_pages import ClerkPages
 from counters.kiosk_pages import KioskPages
 from portal.classify.service import worker_lifespan
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StaffPages,
             InvitationPages,
             SubscriptionPages,
+            TopicPages,
             TriagePages,
             OverviewPages,
             PublicationPages,

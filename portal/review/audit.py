@@ -41,6 +41,9 @@ ACTIONS = (
     "reset_sessions",
     "subscribe_digest",
     "change_subscription",
+    "add_topic",
+    "rename_topic",
+    "retire_topic",
 )
 
 
