@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
@@ -16,7 +18,9 @@ from portal.review.sessions import current_staff
 from portal.settings import Settings
 from portal.store.directory import office_with_id
 from portal.web.i18n import N_, _, current_language, message_named
+from portal.web.signing import digest, verify_digest
 
+CODE_COOKIE, CODE_PURPOSE, CODE_COOKIE_SECONDS = "guichet_enrolment_code", "show-enrolment-code", 600
 DONE = {
     "saved": N_("Les réglages de l’appareil sont enregistrés : il les prendra à son prochain contact."),
     "revoked": N_("L’appareil est révoqué : il ne peut plus envoyer d’avis. Ceux qu’il garde en attente partiront s’il est remis en service."),
@@ -39,8 +43,8 @@ class DevicePages(Controller):
         office = await _office(office_id)
         return await _new_page(request, office, devices.DeviceForm())
 
-    @post("/offices/{office_id:int}/devices", status_code=200)
-    async def create(self, request: Request, settings: NamedDependency[Settings], office_id: FromPath[int]) -> Template:
+    @post("/offices/{office_id:int}/devices", status_code=303)
+    async def create(self, request: Request, settings: NamedDependency[Settings], office_id: FromPath[int]) -> Response:
         office = await _office(office_id)
         p = await posted(request)
         form = _form_of(p)
@@ -51,12 +55,22 @@ class DevicePages(Controller):
             enrolment = await devices.create_device(settings, office, form, staff, client)
         except FormErrors as exc:
             return await _new_page(request, office, form, exc.errors)
-        # The code is shown here, once: only its hash is kept.
-        return await _device_page(request, settings, enrolment.kiosk_id, enrolment=enrolment, status=201)
+        return _show_code_once(settings, enrolment)
 
     @get("/devices/{device_id:int}")
     async def show(self, request: Request, settings: NamedDependency[Settings], device_id: FromPath[int]) -> Template:
-        return await _device_page(request, settings, device_id, done=message_named(DONE, request.query_params.get("done")))
+        device = await _device(device_id)
+        code = request.cookies.get(CODE_COOKIE, "")
+        code, _, signature = code.partition(".")
+        enrolment = None
+        if code and verify_digest(settings.secret_key, CODE_PURPOSE, f"{device_id}:{code}", signature) \
+                and device["enrolment_expires_at"] and device["enrolment_expires_at"] > dt.datetime.now(dt.timezone.utc):
+            enrolment = Enrolment(device_id, code, device["enrolment_expires_at"])
+        page = await _device_page(request, settings, device_id, enrolment=enrolment,
+                                  done=message_named(DONE, request.query_params.get("done")))
+        if request.cookies.get(CODE_COOKIE):
+            page.delete_cookie(CODE_COOKIE, path=_device_path(device_id))  # shown once
+        return page
 
     @post("/devices/{device_id:int}", status_code=303)
     async def save(self, request: Request, settings: NamedDependency[Settings], device_id: FromPath[int]) -> Response:
@@ -72,15 +86,14 @@ class DevicePages(Controller):
             return await _device_page(request, settings, device_id, form=form, errors=exc.errors)
         return Redirect(path=f"{BASE}/devices/{device_id}?done=saved", status_code=303)
 
-    @post("/devices/{device_id:int}/code", status_code=200)
-    async def new_code(self, request: Request, settings: NamedDependency[Settings], device_id: FromPath[int]) -> Template:
+    @post("/devices/{device_id:int}/code", status_code=303)
+    async def new_code(self, request: Request, settings: NamedDependency[Settings], device_id: FromPath[int]) -> Response:
         device = await _device(device_id)
         p = await posted(request)
         if not p.csrf_valid:
             return await _device_page(request, settings, device_id, errors=expired(), status=400)
         staff, client = await actor(request)
-        enrolment = await devices.new_code(settings, device, staff, client)
-        return await _device_page(request, settings, device_id, enrolment=enrolment)
+        return _show_code_once(settings, await devices.new_code(settings, device, staff, client))
 
     @post("/devices/{device_id:int}/revoke", status_code=303)
     async def revoke(self, request: Request, settings: NamedDependency[Settings], device_id: FromPath[int]) -> Response:
@@ -91,6 +104,21 @@ class DevicePages(Controller):
         staff, client = await actor(request)
         await devices.revoke(device, staff, client)
         return Redirect(path=f"{BASE}/devices/{device_id}?done=revoked", status_code=303)
+
+
+def _device_path(device_id: int) -> str:
+    return f"{BASE}/devices/{device_id}"
+
+
+def _show_code_once(settings: Settings, enrolment: Enrolment) -> Response:
+    """Redirect to the device's page, which shows the new code once: only its hash is stored, so it travels
+    to that page in a short-lived signed cookie for that page alone (never in an address), and a reload
+    does not post the form again."""
+    value = f"{enrolment.code}.{digest(settings.secret_key, CODE_PURPOSE, f'{enrolment.kiosk_id}:{enrolment.code}')}"
+    response = Redirect(path=_device_path(enrolment.kiosk_id), status_code=303)
+    response.set_cookie(CODE_COOKIE, value, path=_device_path(enrolment.kiosk_id), max_age=CODE_COOKIE_SECONDS,
+                        httponly=True, samesite="strict", secure=settings.secure_cookies)
+    return response
 
 
 async def _office(office_id: int) -> dict:

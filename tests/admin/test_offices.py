@@ -62,12 +62,15 @@ async def test_kiosk_created_shows_its_code_and_a_qr_code_that_enrols(client, se
     await signed_in_admin(client)
     fields = {"kind": "kiosk", "name": "Entrée", "service": "accueil", "faces": "4", "idle_reset_seconds": "45",
               "min_gap_ms": "800", "language": "en"}
-    page = await post_form(client, f"/staff/admin/offices/{office['id']}/devices/new",
-                           f"/staff/admin/offices/{office['id']}/devices", fields)
-    assert page.status_code == 201, page.text
+    created = await post_form(client, f"/staff/admin/offices/{office['id']}/devices/new",
+                              f"/staff/admin/offices/{office['id']}/devices", fields)
+    kiosk = await Kiosk.select().first()
+    assert created.status_code == 303 and created.headers["location"] == f"/staff/admin/devices/{kiosk['id']}"
+    page = await client.get(created.headers["location"])
     code = re.search(r'class="enrolment-code">([A-Z0-9]{4}-[A-Z0-9]{4})<', page.text).group(1)
     assert '<svg role="img"' in page.text and f"/kiosk#code={code}" in page.text
-    kiosk = await Kiosk.select().first()
+    again = await client.get(created.headers["location"])  # shown once: a reload shows no code
+    assert code not in again.text and "enrolment-code" not in again.text
     assert kiosk["idle_reset_seconds"] == 45 and kiosk["min_gap_ms"] == 800
     [event] = await audit_of("create_device")
     assert event["detail"]["device"] == kiosk["id"] and code not in str(event["detail"])
@@ -75,6 +78,9 @@ async def test_kiosk_created_shows_its_code_and_a_qr_code_that_enrols(client, se
     assert device["question_set"]["faces"] == 4 and device["question_set"]["language"] == "en"
     shown = await client.get(f"/staff/admin/devices/{kiosk['id']}")
     assert "en service" in shown.text and code not in shown.text
+    # Someone else's cookie, or one forged for another device, shows nothing.
+    client.cookies.set("guichet_enrolment_code", f"{code}.forged", path=f"/staff/admin/devices/{kiosk['id']}")
+    assert code not in (await client.get(f"/staff/admin/devices/{kiosk['id']}")).text
 
 
 async def test_device_options_new_code_and_revocation(client, settings):
@@ -95,7 +101,8 @@ async def test_device_options_new_code_and_revocation(client, settings):
     [event] = await audit_of("change_device")
     assert event["detail"]["before"]["service"] == "s-one" and event["detail"]["after"]["service"] == "s-two"
     fresh = await post_form(client, path, f"{path}/code", {})
-    assert fresh.status_code == 200 and "counters agent --server" in fresh.text
+    assert fresh.status_code == 303
+    assert "counters agent --server" in (await client.get(fresh.headers["location"])).text
     assert (await post_form(client, path, f"{path}/revoke", {})).status_code == 303
     assert (await Kiosk.select(Kiosk.revoked_at).where(Kiosk.id == kiosk["id"]).first())["revoked_at"] is not None
     assert len(await audit_of("new_device_code")) == 1 and len(await audit_of("revoke_device")) == 1
