@@ -194,9 +194,9 @@ async def authenticate(token: str | None) -> dict | None:
     return row
 
 
-async def mark_seen(kiosk_id: int) -> None:
-    """The device was heard from just now."""
-    await mark_device_seen(kiosk_id, _now())
+async def mark_seen(kiosk_id: int, queued: int | None = None) -> None:
+    """The device was heard from just now (and still holds `queued` entries, when it said so)."""
+    await mark_device_seen(kiosk_id, _now(), queued)
 
 
 async def device_config(kiosk_id: int) -> dict:

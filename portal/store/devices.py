@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 import msgspec
-from piccolo.query.functions.aggregate import Count, Max
 
 from portal.store.bulk import insert_many
 from portal.store.core.tables import Feedback
@@ -70,9 +69,10 @@ async def device_with_token(token_hash: str) -> dict | None:
     return row
 
 
-async def mark_device_seen(kiosk_id: int, at: dt.datetime) -> None:
-    """The device was heard from at that moment."""
-    await Kiosk.update({Kiosk.last_seen_at: at}).where(Kiosk.id == kiosk_id)
+async def mark_device_seen(kiosk_id: int, at: dt.datetime, queued: int | None = None) -> None:
+    """The device was heard from at that moment (and said how many entries it still held, when given)."""
+    changes = {Kiosk.last_seen_at: at} if queued is None else {Kiosk.last_seen_at: at, Kiosk.queued: queued}
+    await Kiosk.update(changes).where(Kiosk.id == kiosk_id)
 
 
 async def device_with_office(kiosk_id: int) -> dict | None:
@@ -136,7 +136,7 @@ async def devices_with_options(office_id: int | None = None, kiosk_id: int | Non
     """The devices (of one office, or the one with this id, or all) by id: everything but their hashes, question set decoded."""
     query = Kiosk.select(
         Kiosk.id, Kiosk.office, Kiosk.name, Kiosk.kind, Kiosk.question_set, Kiosk.idle_reset_seconds, Kiosk.min_gap_ms,
-        Kiosk.enrolment_expires_at, Kiosk.enrolled_at, Kiosk.revoked_at, Kiosk.last_seen_at, Kiosk.created_at,
+        Kiosk.enrolment_expires_at, Kiosk.enrolled_at, Kiosk.revoked_at, Kiosk.last_seen_at, Kiosk.queued, Kiosk.created_at,
         Kiosk.office.code.as_alias("office_code"), Kiosk.office.name.as_alias("office_name"),
     ).order_by(Kiosk.id)
     if office_id is not None:
@@ -151,7 +151,8 @@ async def devices_with_options(office_id: int | None = None, kiosk_id: int | Non
 
 async def received_from_device(source: str) -> dict:
     """How many feedbacks a device's source stored, and when the latest one was received."""
-    rows = await Feedback.select(Count(Feedback.id).as_alias("n"), Max(Feedback.received_at).as_alias("latest")).where(
-        Feedback.source == source
-    )
-    return {"n": rows[0]["n"] or 0, "latest": rows[0]["latest"]} if rows else {"n": 0, "latest": None}
+    count = await Feedback.count().where(Feedback.source == source)
+    # The newest row rather than MAX(): SQLite would hand an aggregate's timestamp back as text.
+    latest = await Feedback.select(Feedback.received_at).where(Feedback.source == source).order_by(
+        Feedback.received_at, ascending=False).first()
+    return {"n": count, "latest": latest["received_at"] if latest else None}

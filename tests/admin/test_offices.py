@@ -6,11 +6,13 @@ from counters.devices import exchange_code
 from portal.store.core.tables import Office, OfficeService
 from portal.store.counters.tables import Kiosk
 from tests.admin.helpers import audit_of, post_form, signed_in_admin
+from tests.conftest import clean_tables
 from tests.factories import create_office, create_service
 from tests.review.staff import create_staff, signed_in
 
 
 async def test_empty_list_says_what_to_do(client):
+    await clean_tables()  # whatever earlier tests left
     await signed_in_admin(client)
     page = await client.get("/staff/admin/offices")
     assert page.status_code == 200 and "Aucun lieu d’accueil pour l’instant" in page.text
@@ -77,7 +79,14 @@ async def test_kiosk_created_shows_its_code_and_a_qr_code_that_enrols(client, se
     device, token = await exchange_code(settings.secret_key, code)
     assert device["question_set"]["faces"] == 4 and device["question_set"]["language"] == "en"
     shown = await client.get(f"/staff/admin/devices/{kiosk['id']}")
-    assert "en service" in shown.text and code not in shown.text
+    assert "en service" in shown.text and code not in shown.text and "pas encore indiqué par l’appareil" in shown.text
+    # The device says how many entries it still holds after each batch: its queue, on the page.
+    item = {"id": "0b7e4f1c-6a0e-4b5e-9a53-2f9d6c1f7a10", "device_time": "2026-11-30T09:00:00Z", "rating": 4}
+    synced = await client.post("/api/v1/counters/sync", json={"items": [item], "queued": 3},
+                               headers={"Authorization": f"Bearer {token}"})
+    assert synced.status_code == 200 and synced.json()["results"][0]["status"] == "accepted"
+    shown = await client.get(f"/staff/admin/devices/{kiosk['id']}")
+    assert "3 avis à son dernier contact" in shown.text and "1 avis, reçu le" in shown.text
     # Someone else's cookie, or one forged for another device, shows nothing.
     client.cookies.set("guichet_enrolment_code", f"{code}.forged", path=f"/staff/admin/devices/{kiosk['id']}")
     assert code not in (await client.get(f"/staff/admin/devices/{kiosk['id']}")).text

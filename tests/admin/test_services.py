@@ -2,6 +2,7 @@
 
 from portal.store.core.tables import Service
 from tests.admin.helpers import audit_of, post_form, signed_in_admin
+from tests.conftest import clean_tables
 from tests.factories import create_service
 from tests.review.staff import create_staff, signed_in
 
@@ -10,6 +11,7 @@ NEW = {"code": "etat-civil", "name_fr": "État civil", "name_en": "Civil registr
 
 
 async def test_empty_list_says_what_to_do(client):
+    await clean_tables()  # whatever earlier tests left
     await signed_in_admin(client)
     page = await client.get("/staff/admin/services")
     assert page.status_code == 200

@@ -6,6 +6,7 @@ from portal.classify.topics import DescribedTopics
 from portal.store.core.tables import DescribedTopic
 from portal.store.topics import retire_topic
 from tests.admin.helpers import audit_of, post_form, signed_in_admin
+from tests.conftest import clean_tables
 from tests.factories import create_service
 from tests.review.staff import create_staff, signed_in
 
@@ -15,6 +16,7 @@ PARKING = {"name": "stationnement", "label_fr": "Stationnement", "label_en": "Pa
 
 
 async def test_empty_list_says_what_to_do(client):
+    await clean_tables()  # whatever earlier tests left
     await signed_in_admin(client)
     page = await client.get("/staff/admin/topics")
     assert page.status_code == 200 and "Aucun sujet ajouté" in page.text

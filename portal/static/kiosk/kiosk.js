@@ -226,13 +226,16 @@
     if (state.syncing || !state.token) return Promise.resolve();
     state.syncing = true;
     var step = function () {
-      return queued(BATCH).then(function (records) {
+      return Promise.all([queued(BATCH), queueSize()]).then(function (found) {
+        var records = found[0];
         if (!records.length) { state.backoff = 0; updateStatus("online"); maybeRefreshConfig(); return null; }
+        // What is left after this batch: the administration page shows it as this kiosk's queue.
+        var left = Math.max(0, found[1] - records.length);
         return fetch("/api/v1/counters/sync", {
           method: "POST",
           cache: "no-store",
           headers: { "Content-Type": "application/json", "Authorization": "Bearer " + state.token },
-          body: JSON.stringify({ items: records.map(function (r) { return outgoing(r.item); }) })
+          body: JSON.stringify({ items: records.map(function (r) { return outgoing(r.item); }), queued: left })
         }).then(function (response) {
           if (response.status === 401) { retryLater("unauthorized"); return null; }
           if (!response.ok) throw new Error("status " + response.status);
