@@ -101,3 +101,13 @@ async def test_agents_and_clerks_are_refused(client):
     await signed_in(client, await create_staff("agent", services=[service]))
     assert (await client.get("/staff/admin/subscriptions")).status_code == 403
     assert (await client.post("/staff/admin/subscriptions", data=FORM)).status_code == 403
+
+
+async def test_an_owner_sees_only_the_sections_open_to_them(client):
+    owner = await create_staff("owner", services=[await create_service()])
+    await signed_in(client, owner)
+    page = await client.get("/staff/admin/subscriptions")
+    assert 'href="/staff/admin/templates"' in page.text
+    for closed in ("/staff/admin\"", "/staff/admin/services", "/staff/admin/offices", "/staff/admin/staff"):
+        assert f'href="{closed}' not in page.text
+    assert (await client.get("/staff/admin/templates")).status_code == 200
