@@ -104,7 +104,8 @@ class Sender:
         items = self.queue.oldest(self.batch)
         if not items:
             return 0
-        status, body = _post(f"{self.server}/api/v1/counters/sync", {"items": items}, self.token())
+        left = max(0, self.queue.size() - len(items))  # shown to administrators as this box's queue
+        status, body = _post(f"{self.server}/api/v1/counters/sync", {"items": items, "queued": left}, self.token())
         if status == 401:
             raise NotConnected("the server refused this device's token (revoked?): presses are kept")
         if status != 200:

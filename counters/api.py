@@ -45,6 +45,12 @@ class SyncIn(msgspec.Struct):
             "An entry that does not fit is answered `rejected` with its reason; the other entries are still stored.",
         ),
     ]
+    # Loose like the items: a value that is not a count is ignored rather than failing the whole sync.
+    queued: Annotated[
+        Any,
+        msgspec.Meta(description="How many entries the device still holds beyond these (a whole number from 0), "
+                     "shown to administrators as the device's queue; anything else is ignored"),
+    ] = None
 
 
 class ItemOut(msgspec.Struct):
@@ -58,6 +64,13 @@ class ItemOut(msgspec.Struct):
 class SyncOut(msgspec.Struct):
     received_at: dt.datetime
     results: list[ItemOut]
+
+
+def _queue_length(value: Any) -> int | None:
+    """The queue a device reported, or None when what it sent is not a plausible count."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000_000:
+        return value
+    return None
 
 
 class DeviceNotAuthorized(NotAuthorizedException):
@@ -117,7 +130,7 @@ class CounterDeviceApi(Controller):
         device = await current_device(request)
         received_at = dt.datetime.now(dt.timezone.utc)
         entries = [read_entry(item, received_at) for item in data.items]
-        results = await receive_entries(device, entries)
+        results = await receive_entries(device, entries, _queue_length(data.queued))
         lang = current_language.get()
         body = SyncOut(
             received_at=received_at,

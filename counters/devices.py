@@ -11,6 +11,7 @@ from portal.feedback.chips import chip_words
 from portal.feedback.reference import ALPHABET
 from portal.store.devices import (
     DEVICE_KINDS,
+    change_device_options,
     create_device,
     device_with_office,
     device_with_token,
@@ -29,6 +30,10 @@ from portal.store.directory import (
 )
 from portal.web import signing
 from portal.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
+
+
+# The language a device shows first: French, English, or "" for the office's (French today).
+DEVICE_LANGUAGES = LANGUAGES  # the languages a device's screen may start in
 
 
 class DeviceError(ValueError):
@@ -136,6 +141,25 @@ async def enrol_device(
     return await new_enrolment_code(secret_key, kiosk_id, valid_hours)
 
 
+async def change_device(kiosk_id: int, name: str, service_code: str, faces: int, idle_reset_seconds: int, min_gap_ms: int,
+                        language: str = DEFAULT_LANGUAGE) -> dict:
+    """Change what a device asks (service, faces, language) and its timings; it picks them up at its next contact."""
+    row = await device_with_office(kiosk_id)
+    if row is None:
+        raise DeviceError(f"no device {kiosk_id}")
+    if faces not in (4, 5):
+        raise DeviceError("a kiosk shows 4 or 5 faces")
+    if language not in LANGUAGES:
+        raise DeviceError(f"unknown language {language!r}; use {' or '.join(LANGUAGES)}")
+    served = [s["code"] for s in await office_services(row["office"])]
+    if service_code not in served:
+        raise DeviceError(f"office {row['office_code']} does not serve {service_code!r}")
+    questions = {**row["question_set"], "service": service_code, "faces": faces, "language": language}
+    await change_device_options(kiosk_id, name=name.strip() or row["name"], question_set=questions,
+                                idle_reset_seconds=idle_reset_seconds, min_gap_ms=min_gap_ms)
+    return await device_with_office(kiosk_id)
+
+
 async def new_enrolment_code(secret_key: str, kiosk_id: int, valid_hours: int = 24) -> Enrolment:
     """A fresh code for a device (a new tablet, or after a revocation); the old token stays valid until used."""
     code = "".join(secrets.choice(ALPHABET) for _ in range(8))
@@ -166,9 +190,9 @@ async def authenticate(token: str | None) -> dict | None:
     return row
 
 
-async def mark_seen(kiosk_id: int) -> None:
-    """The device was heard from just now."""
-    await mark_device_seen(kiosk_id, _now())
+async def mark_seen(kiosk_id: int, queued: int | None = None) -> None:
+    """The device was heard from just now (and still holds `queued` entries, when it said so)."""
+    await mark_device_seen(kiosk_id, _now(), queued)
 
 
 async def device_config(kiosk_id: int) -> dict:

@@ -11,7 +11,7 @@ WORDS = {
     "loading": N_("Chargement…"),
     "noscript": N_("Cette borne a besoin de JavaScript. Vous pouvez donner votre avis sur le site Guichet."),
     "enrol_title": N_("Mettre en service cette borne"),
-    "enrol_hint": N_("Saisissez le code de mise en service donné par l’administrateur du portail."),
+    "enrol_hint": N_("Scannez le code QR ou saisissez le code de mise en service affichés sur la page de l'appareil, dans Administration › Lieux d'accueil de l'espace agents."),
     "enrol_label": N_("Code de mise en service"),
     "enrol_submit": N_("Mettre en service"),
     "enrol_cancel": N_("Annuler"),

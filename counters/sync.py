@@ -21,8 +21,10 @@ def source_of(device: dict) -> str:
     return f"agent:{device['id']}" if device["kind"] == "buttons" else f"kiosk:{device['id']}"
 
 
-async def receive_entries(device: dict, entries: list[ReadEntry]) -> list[ItemResult]:
+async def receive_entries(device: dict, entries: list[ReadEntry], queued: int | None = None) -> list[ItemResult]:
     """Store a device's entries for its own office; one result per entry, in order.
+
+    `queued` is how many entries the device says it still holds beyond these (shown to administrators).
 
     An entry read with problems (counters.entries) is refused alone; if its id was stored before,
     it is answered duplicate with that reference, so a device never resends it.
@@ -60,5 +62,5 @@ async def receive_entries(device: dict, entries: list[ReadEntry]) -> list[ItemRe
         )
     for i, result in zip(keyed, await submit_feedback_batch(inputs, device["id"], device["office"], problems, tapped)):
         results[i] = result
-    await mark_seen(device["id"])
+    await mark_seen(device["id"], queued)
     return results

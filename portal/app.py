@@ -16,6 +16,14 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from counters.api import CounterDeviceApi
+from portal.admin.device_pages import DevicePages
+from portal.admin.invitation_pages import InvitationPages
+from portal.admin.office_pages import OfficePages
+from portal.admin.pages import AdminHome
+from portal.admin.service_pages import ServicePages
+from portal.admin.staff_pages import StaffPages
+from portal.admin.subscription_pages import SubscriptionPages
+from portal.admin.topic_pages import TopicPages
 from counters.clerk_pages import ClerkPages
 from counters.kiosk_pages import KioskPages
 from portal.classify.service import worker_lifespan
@@ -91,6 +99,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ClerkPages,
             StaffAuthPages,
             OidcPages,
+            AdminHome,
+            ServicePages,
+            OfficePages,
+            DevicePages,
+            StaffPages,
+            InvitationPages,
+            SubscriptionPages,
+            TopicPages,
             TriagePages,
             OverviewPages,
             PublicationPages,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from portal.classify.topics import DescribedTopics
 from portal.store.labels import (
     LEASE_SECONDS,
     ModelLabels,
@@ -108,8 +109,11 @@ async def run_worker(classifier, stop: asyncio.Event, *, batch_size: int = 32, p
     stats.state = "ready"
     backoff = poll_seconds
     touched: set[int] | None = set() if after_drain is not None else None
+    topics = DescribedTopics()
     while not stop.is_set():
         try:
+            # Topics an administrator added, renamed or retired apply from the next batch on.
+            await topics.refresh(classifier)
             labelled = await run_once(classifier, batch_size, lease_seconds, touched)
             backoff = poll_seconds
         except Exception as exc:  # noqa: BLE001 - the worker must outlive a bad batch or a database blip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from portal.digests.content import build_digest
 from portal.digests.periods import parse_period
 from portal.digests.render import RenderedDigest, render_digest, unsubscribe_url
-from portal.digests.subscriptions import OutOfScope, digest_services, service_codes
+from portal.digests.subscriptions import OutOfScope, SubscriptionRequest, digest_services, service_codes
 from portal.settings import Settings
 from portal.store.subscriptions import list_subscriptions
 
@@ -14,10 +14,17 @@ class PreviewError(ValueError):
     pass
 
 
-async def preview(settings: Settings, owner_email: str, period_text: str = "last") -> RenderedDigest:
-    """The owner's first subscription, or else every service they own, weekly in French; only their services."""
-    subscriptions = await list_subscriptions(owner_email)
-    if subscriptions:
+async def preview(settings: Settings, owner_email: str, period_text: str = "last",
+                  choices: SubscriptionRequest | None = None) -> RenderedDigest:
+    """A digest for this owner, only their services, without sending it.
+
+    With `choices` (a subscription being written, not stored yet), what they ask; else the owner's
+    first subscription; else, when they have none yet, every service they own, weekly, in French.
+    """
+    if choices is not None:
+        requested, frequency, tz, language, sid = (list(choices.services), choices.frequency, choices.time_zone,
+                                                   choices.language, 0)
+    elif subscriptions := await list_subscriptions(owner_email):
         s = subscriptions[0]
         requested, frequency, tz, language, sid = service_codes(s), s["frequency"], s["time_zone"], s["language"], s["id"]
     else:

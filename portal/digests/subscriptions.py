@@ -1,4 +1,4 @@
-"""Digest subscriptions: subscribe (every field checked) and the services a digest to an address may show."""
+"""Digest subscriptions: subscribe and change (every field checked) and the services a digest to an address may show."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from portal.review.accounts import identity
 from portal.store.digests.tables import FREQUENCIES
 from portal.store.accounts import active_account
 from portal.store.directory import known_service_codes, services_and_owners
-from portal.store.subscriptions import add_subscription
+from portal.store.subscriptions import add_subscription, change_subscription
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -39,6 +39,19 @@ class SubscriptionRequest:
 
 async def subscribe(request: SubscriptionRequest) -> dict:
     """Store a subscription after checking every field; raises SubscriptionError."""
+    fields = await checked(request)
+    return await add_subscription(**fields, now=dt.datetime.now(dt.timezone.utc))
+
+
+async def change(subscription_id: int, request: SubscriptionRequest, active: bool = True) -> dict | None:
+    """Change a subscription (its recipient stays) after checking every field; raises SubscriptionError. None if there is none."""
+    fields = await checked(request)
+    fields.pop("owner_email")
+    return await change_subscription(subscription_id, **fields, active=active, now=dt.datetime.now(dt.timezone.utc))
+
+
+async def checked(request: SubscriptionRequest) -> dict:
+    """The fields of a subscription, each checked (the recipient must own the services); raises SubscriptionError."""
     email = request.owner_email.strip().lower()
     if not EMAIL.match(email):
         raise SubscriptionError(f"{request.owner_email!r} is not an e-mail address")
@@ -70,9 +83,8 @@ async def subscribe(request: SubscriptionRequest) -> dict:
     except OutOfScope:
         raise SubscriptionError(f"{email} owns no active service: list the address among a service's owners, or give "
                                 "them a staff account with `portal create-user --role owner --service CODE`") from None
-    return await add_subscription(owner_email=email, services=codes, frequency=request.frequency, weekday=weekday,
-                                  send_time=request.send_time, time_zone=request.time_zone, language=request.language,
-                                  now=dt.datetime.now(dt.timezone.utc))
+    return {"owner_email": email, "services": codes, "frequency": request.frequency, "weekday": weekday,
+            "send_time": request.send_time, "time_zone": request.time_zone, "language": request.language}
 
 
 def service_codes(subscription: dict) -> list[str]:

@@ -60,14 +60,15 @@ async def create_user(
     email: str,
     name: str,
     role: str,
-    password: str,
+    password: str | None,
     office_id: int | None = None,
     services: list[str] | tuple[str, ...] = (),
 ) -> dict:
     """Create a staff account and return its StaffUser row (without the password hash).
 
     `services` are service codes: the services an owner owns or an agent answers for.
-    A clerk must belong to an office; admins need neither.
+    A clerk must belong to an office; admins need neither. A password of None makes an invited
+    account, which cannot sign in until its owner sets a password (portal.admin.staff).
     """
     email = normalise_email(email)
     problems = []
@@ -77,7 +78,7 @@ async def create_user(
         problems.append("a name is required")
     if role not in ROLES:
         problems.append(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
+    if password is not None and len(password) < MIN_PASSWORD:
         problems.append(f"the password must have at least {MIN_PASSWORD} characters")
     if role == "clerk" and office_id is None:
         problems.append("a clerk belongs to an office: give --office")
@@ -97,7 +98,8 @@ async def create_user(
         service_ids.append(row["id"])
     if await store.account_exists(email):
         raise AccountError(f"an account already exists for {email}")
-    password_hash = await new_password_hash(password)
+    # An empty hash never matches (check_password), so an invited account has no password yet.
+    password_hash = await new_password_hash(password) if password is not None else ""
     user_id = await store.add_staff_user(email, name.strip(), role, password_hash, office_id, service_ids)
     return await store.staff_user(user_id)
 

@@ -25,6 +25,25 @@ ACTIONS = (
     "group_confirm",
     "group_split",
     "group_merge",
+    # Administration pages (portal.admin).
+    "create_service",
+    "change_service",
+    "deactivate_service",
+    "create_office",
+    "change_office",
+    "create_device",
+    "new_device_code",
+    "change_device",
+    "revoke_device",
+    "invite_user",
+    "set_password",
+    "deactivate_user",
+    "reset_sessions",
+    "subscribe_digest",
+    "change_subscription",
+    "add_topic",
+    "rename_topic",
+    "retire_topic",
 )
 
 

@@ -14,7 +14,7 @@ from portal.review.language import staff_language
 from portal.review.sessions import LoginRequired, current_staff, request_client
 from portal.settings import Settings
 from portal.web.csrf import csrf_ok, with_csrf
-from portal.web.i18n import _, current_language, ngettext
+from portal.web.i18n import _, ngettext
 from portal.web.security import csp_allowing_forms_to
 
 HOME = "/staff"

@@ -8,7 +8,7 @@ import json
 import msgspec
 
 from portal.store.bulk import insert_many
-from portal.store.core.tables import FROM_VISITOR, FeedbackTopic
+from portal.store.core.tables import FROM_VISITOR, Feedback, FeedbackTopic
 from portal.store.counters.tables import DEVICE_KINDS, Kiosk, KioskChoice
 from portal.store.engine import current_engine
 from portal.store.feedback import FeedbackRow, insert_new_feedback
@@ -74,9 +74,10 @@ async def device_with_token(token_hash: str) -> dict | None:
     return row
 
 
-async def mark_device_seen(kiosk_id: int, at: dt.datetime) -> None:
-    """The device was heard from at that moment."""
-    await Kiosk.update({Kiosk.last_seen_at: at}).where(Kiosk.id == kiosk_id)
+async def mark_device_seen(kiosk_id: int, at: dt.datetime, queued: int | None = None) -> None:
+    """The device was heard from at that moment (and said how many entries it still held, when given)."""
+    changes = {Kiosk.last_seen_at: at} if queued is None else {Kiosk.last_seen_at: at, Kiosk.queued: queued}
+    await Kiosk.update(changes).where(Kiosk.id == kiosk_id)
 
 
 async def device_with_office(kiosk_id: int) -> dict | None:
@@ -145,3 +146,36 @@ async def tapped_topics_of(feedback_ids: list[int]) -> list[dict]:
     return await KioskChoice.select(
         KioskChoice.feedback, KioskChoice.topics, KioskChoice.kiosk.question_set.as_alias("question_set")
     ).where(KioskChoice.feedback.is_in(list(feedback_ids))).order_by(KioskChoice.id).output(load_json=True)
+async def change_device_options(kiosk_id: int, *, name: str, question_set: dict, idle_reset_seconds: int, min_gap_ms: int) -> bool:
+    """Change the device's name, what it asks and its timings; False when there is no such device."""
+    rows = await Kiosk.update({
+        Kiosk.name: name, Kiosk.question_set: question_set, Kiosk.idle_reset_seconds: idle_reset_seconds,
+        Kiosk.min_gap_ms: min_gap_ms,
+    }).where(Kiosk.id == kiosk_id).returning(Kiosk.id)
+    return bool(rows)
+
+
+async def devices_with_options(office_id: int | None = None, kiosk_id: int | None = None) -> list[dict]:
+    """The devices (of one office, or the one with this id, or all) by id: everything but their hashes, question set decoded."""
+    query = Kiosk.select(
+        Kiosk.id, Kiosk.office, Kiosk.name, Kiosk.kind, Kiosk.question_set, Kiosk.idle_reset_seconds, Kiosk.min_gap_ms,
+        Kiosk.enrolment_expires_at, Kiosk.enrolled_at, Kiosk.revoked_at, Kiosk.last_seen_at, Kiosk.queued, Kiosk.created_at,
+        Kiosk.office.code.as_alias("office_code"), Kiosk.office.name.as_alias("office_name"),
+    ).order_by(Kiosk.id)
+    if office_id is not None:
+        query = query.where(Kiosk.office == office_id)
+    if kiosk_id is not None:
+        query = query.where(Kiosk.id == kiosk_id)
+    rows = await query
+    for row in rows:
+        row["question_set"] = _json(row["question_set"])
+    return rows
+
+
+async def received_from_device(source: str) -> dict:
+    """How many feedbacks a device's source stored, and when the latest one was received."""
+    count = await Feedback.count().where(Feedback.source == source)
+    # The newest row rather than MAX(): SQLite would hand an aggregate's timestamp back as text.
+    latest = await Feedback.select(Feedback.received_at).where(Feedback.source == source).order_by(
+        Feedback.received_at, ascending=False).first()
+    return {"n": count, "latest": latest["received_at"] if latest else None}

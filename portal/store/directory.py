@@ -172,3 +172,39 @@ async def services_for_digest(codes: list[str]) -> list[dict]:
     query = Service.select(Service.id, Service.code, Service.name_fr, Service.name_en).order_by(Service.id)
     query = query.where(Service.code.is_in(codes)) if codes else query.where(Service.active == True)  # noqa: E712
     return await query
+
+
+async def every_service() -> list[dict]:
+    """Every service, active or not, all its columns, by French name: what administrators manage."""
+    return await Service.select().order_by(Service.name_fr)
+
+
+async def service_with_id(service_id: int) -> dict | None:
+    """The service with this id, all its columns."""
+    return await Service.select().where(Service.id == service_id).first()
+
+
+async def create_service(*, code: str, name_fr: str, name_en: str, description_fr: str, description_en: str,
+                         owner_emails: str, active: bool = True) -> dict:
+    """A new service (already checked); its row."""
+    rows = await Service.insert(Service(
+        code=code, name_fr=name_fr, name_en=name_en, description_fr=description_fr, description_en=description_en,
+        owner_emails=owner_emails, active=active,
+    )).returning(Service.id)
+    return await service_with_id(rows[0]["id"])
+
+
+async def change_service(service_id: int, **fields) -> dict | None:
+    """Change these columns of the service (code, names, descriptions, owner_emails, active); its row."""
+    columns = {getattr(Service, name): value for name, value in fields.items()}
+    if columns:
+        await Service.update(columns).where(Service.id == service_id)
+    return await service_with_id(service_id)
+
+
+async def office_service_ids() -> dict[int, list[int]]:
+    """The ids of the services each office offers, by office id."""
+    by_office: dict[int, list[int]] = {}
+    for link in await OfficeService.select(OfficeService.office, OfficeService.service):
+        by_office.setdefault(link["office"], []).append(link["service"])
+    return by_office

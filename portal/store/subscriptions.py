@@ -1,4 +1,4 @@
-"""Digest subscriptions in the store: add, read, list, remove, unsubscribe, a fingerprint of them all, and the owners' lookups."""
+"""Digest subscriptions in the store: add, change, read, list, remove, unsubscribe, a fingerprint of them all, and the owners' lookups."""
 
 from __future__ import annotations
 
@@ -54,3 +54,15 @@ async def fingerprint() -> tuple:
     return (int(row["n"]), str(row["changed"]), row["last"])
 
 
+async def change_subscription(subscription_id: int, *, services: list[str] | tuple[str, ...], frequency: str, weekday: int,
+                              send_time: str, time_zone: str, language: str, active: bool, now: dt.datetime) -> dict | None:
+    """Change a subscription (already checked); the stored row, or None when there is none."""
+    rows = await DigestSubscription.update({
+        DigestSubscription.services: ",".join(services), DigestSubscription.frequency: frequency,
+        DigestSubscription.weekday: weekday, DigestSubscription.send_time: send_time,
+        DigestSubscription.time_zone: time_zone, DigestSubscription.language: language,
+        DigestSubscription.active: active, DigestSubscription.updated_at: now,
+        # Subscribing again clears the earlier unsubscription.
+        DigestSubscription.unsubscribed_at: None if active else now,
+    }).where(DigestSubscription.id == subscription_id).returning(DigestSubscription.id)
+    return await get_subscription(subscription_id) if rows else None

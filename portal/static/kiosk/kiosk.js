@@ -258,13 +258,16 @@
     if (state.syncing || !state.token) return Promise.resolve();
     state.syncing = true;
     var step = function () {
-      return queued(BATCH).then(function (records) {
+      return Promise.all([queued(BATCH), queueSize()]).then(function (found) {
+        var records = found[0];
         if (!records.length) { state.backoff = 0; updateStatus("online"); maybeRefreshConfig(); return null; }
+        // What is left after this batch: the administration page shows it as this kiosk's queue.
+        var left = Math.max(0, found[1] - records.length);
         return fetch("/api/v1/counters/sync", {
           method: "POST",
           cache: "no-store",
           headers: { "Content-Type": "application/json", "Authorization": "Bearer " + state.token },
-          body: JSON.stringify({ items: records.map(function (r) { return outgoing(r.item); }) })
+          body: JSON.stringify({ items: records.map(function (r) { return outgoing(r.item); }), queued: left })
         }).then(function (response) {
           if (response.status === 401) { retryLater("unauthorized"); return null; }
           if (!response.ok) throw new Error("status " + response.status);
@@ -349,8 +352,18 @@
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register("/kiosk/sw.js", { scope: "/kiosk" }).catch(function () {});
     }
+    // The administration page's QR code opens /kiosk#code=XXXX-XXXX: enrol with it at once. The code
+    // travels in the fragment, which no server or proxy logs, and leaves the address bar here.
+    var linked = /(?:^#|&)code=([A-Za-z0-9-]{4,20})/.exec(location.hash);
+    if (linked) history.replaceState(null, "", location.pathname + location.search);
     getDevice().then(function (saved) {
-      if (saved && saved.token) start(saved.token, saved.device);
+      if (linked) {
+        $("enrol-code").value = linked[1];
+        $("enrol-cancel").hidden = !(saved && saved.token);
+        if (saved && saved.token) { state.token = saved.token; state.device = saved.device; }
+        show("enrol");
+        onEnrol({ preventDefault: function () {} });
+      } else if (saved && saved.token) start(saved.token, saved.device);
       else { show("enrol"); $("enrol-code").focus(); }
     }).catch(function () { show("enrol"); });
     // For staff diagnosing a kiosk from the browser console, and for the end-to-end tests.

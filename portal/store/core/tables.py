@@ -1,4 +1,4 @@
-"""Core tables: services, offices, staff, feedback and its labels, the audit log; every channel writes here."""
+"""Core tables: services, offices, staff, feedback and its labels, described topics, the audit log; every channel writes here."""
 
 from __future__ import annotations
 
@@ -178,3 +178,17 @@ class AuditEvent(Table, tablename="audit_event"):
     service = ForeignKey(references=Service, null=True, on_delete=OnDelete.restrict)
     client = Varchar(length=64)
     detail = JSON()
+
+
+class DescribedTopic(Table, tablename="described_topic"):
+    """A topic an administrator added from its description (and a few examples); the classifier recognises it without training."""
+
+    id = Serial(primary_key=True)
+    name = Varchar(length=64, unique=True)  # the label the classifier gives; never changes once used
+    label_fr = Varchar(length=200)
+    label_en = Varchar(length=200)
+    description = Text()
+    examples = Text()  # one example text per line
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())  # the worker reloads the topics when this moves
+    retired_at = Timestamptz(null=True, default=None)

@@ -36,6 +36,8 @@ class Kiosk(Table, tablename="kiosk"):
     enrolled_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
     last_seen_at = Timestamptz(null=True, default=None)
+    # How many entries the device said it still held after its last sync (None: it never said).
+    queued = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

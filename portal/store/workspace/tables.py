@@ -1,5 +1,5 @@
 """Staff workspace tables: service assignments, sessions, sign-in attempts, answer templates,
-publications, groups of similar reports and public "me too" votes."""
+publications, groups of similar reports, public "me too" votes and invitations."""
 
 from __future__ import annotations
 
@@ -110,3 +110,15 @@ class MeTooVote(Table, tablename="me_too_vote"):
     publication = ForeignKey(references=Publication, index=True, on_delete=OnDelete.cascade)
     voter = Varchar(length=64)  # HMAC-SHA-256 of the browser token; unique per publication (migration)
     at = Timestamptz(default=TimestamptzNow())
+
+
+class StaffInvitation(Table, tablename="staff_invitation"):
+    """A one-time link to set the password of an invited account: only the SHA-256 of its token is kept."""
+
+    id = Serial(primary_key=True)
+    user = ForeignKey(references=StaffUser, index=True, on_delete=OnDelete.cascade)
+    token_hash = Varchar(length=64, unique=True)
+    created_by = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,1 @@
+"""Administration pages: services, offices, kiosks, staff accounts, topics and digest subscriptions."""
