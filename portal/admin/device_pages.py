@@ -17,7 +17,7 @@ from portal.admin.pages import ADMIN_ONLY, BASE, actor
 from portal.review.sessions import current_staff
 from portal.settings import Settings
 from portal.store.directory import office_with_id
-from portal.web.i18n import N_, _, current_language, message_named
+from portal.web.i18n import DEFAULT_LANGUAGE, N_, _, current_language, message_named
 from portal.web.signing import digest, verify_digest
 
 CODE_COOKIE, CODE_PURPOSE, CODE_COOKIE_SECONDS = "guichet_enrolment_code", "show-enrolment-code", 600
@@ -30,7 +30,7 @@ DONE = {
 def _form_of(p) -> devices.DeviceForm:
     return devices.DeviceForm(name=p.get("name"), kind=p.get("kind", "kiosk"), service=p.get("service"),
                               faces=p.get("faces", "5"), idle_reset_seconds=p.get("idle_reset_seconds"),
-                              min_gap_ms=p.get("min_gap_ms"), language=p.get("language"))
+                              min_gap_ms=p.get("min_gap_ms"), language=p.get("language") or DEFAULT_LANGUAGE)
 
 
 class DevicePages(Controller):

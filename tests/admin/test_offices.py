@@ -100,7 +100,7 @@ async def test_device_options_new_code_and_revocation(client, settings):
                     {"kind": "buttons", "service": "s-one", "faces": "5", "idle_reset_seconds": "30", "min_gap_ms": "1500"})
     kiosk = await Kiosk.select().first()
     path = f"/staff/admin/devices/{kiosk['id']}"
-    bad = {"name": "Boîtier", "service": "s-two", "faces": "6", "idle_reset_seconds": "3", "min_gap_ms": "x", "language": ""}
+    bad = {"name": "Boîtier", "service": "s-two", "faces": "6", "idle_reset_seconds": "3", "min_gap_ms": "x", "language": "fr"}
     response = await post_form(client, path, path, bad)
     assert response.status_code == 422 and "Choisissez 4 ou 5 visages." in response.text and 'value="Boîtier"' in response.text
     good = {**bad, "faces": "4", "idle_reset_seconds": "60", "min_gap_ms": "500"}

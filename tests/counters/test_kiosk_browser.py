@@ -188,7 +188,7 @@ def test_the_kiosk_speaks_its_devices_language_and_each_visitor_may_switch(live_
     assert "administrator" in page.locator("#screen-enrol").inner_text() and "portal kiosk" not in page.content()
     page.get_by_role("button", name="Set up", exact=True).click()
     assert page.locator("#enrol-error").inner_text() == "Type the set-up code."
-    page.get_by_label("Set-up code").fill(setup["code"])
+    page.get_by_label("Enrolment code").fill(setup["code"])
     page.get_by_role("button", name="Set up", exact=True).click()
     page.wait_for_selector("#screen-faces:not([hidden])")
     # This device speaks English.

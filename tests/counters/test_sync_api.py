@@ -203,6 +203,6 @@ async def test_a_device_has_its_own_language_and_the_kiosk_page_carries_both(cli
     # One page for every device and the service worker: both languages in it, whatever the browser asks.
     page = (await client.get("/kiosk", headers={"accept-language": "en"})).text
     words = json.loads(re.search(r'<script id="kiosk-words" type="application/json">(.*?)</script>', page, re.S).group(1))
-    assert words["fr"]["enrol_label"] == "Code de mise en service" and words["en"]["enrol_label"] == "Set-up code"
+    assert words["fr"]["enrol_label"] == "Code de mise en service" and words["en"]["enrol_label"] == "Enrolment code"
     assert words["en"]["switch"] == "Français" and words["en"]["waiting"] == "%(n)s feedback waiting to be sent"
     assert "portal kiosk enrol" not in page
