@@ -129,7 +129,7 @@ def test_finetune_promotes_a_model_that_is_not_worse_and_rollback_restores_the_e
     folder = prepare_model(data_dir)
     assert json.loads((folder / MARKER_FILE).read_text())["adapter"] == kept.metrics["encoder_adapter"]
     labels = load_classifier(data_dir).classify(["Accueil très aimable, merci beaucoup"])
-    assert labels[0]["model_version"] == kept.version
+    assert labels[0]["model_version"].endswith(kept.version)
 
     refused = finetune(data_dir, method="lora", epochs=1, promote_tolerance=-1.0)  # must beat the current by 1.0
 
