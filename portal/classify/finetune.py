@@ -225,15 +225,8 @@ def _train_multitask(bert, examples, ids, pad_id, recipe: Recipe, rng, on_step, 
             if (u >= 0).any():
                 bce = F.binary_cross_entropy_with_logits(heads["urgent"](pooled)[:, 0], u.clamp(min=0), reduction="none")
                 loss = loss + 0.5 * (bce * w * (u >= 0)).sum() / (w * (u >= 0)).sum()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]], 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
             step += 1
-            losses.append(loss.item())
-            if on_step:
-                on_step(Progress(step, total, time.monotonic() - started, loss.item()))
+            _learn(loss, optimizer, scheduler, losses, on_step, Progress(step, total, time.monotonic() - started, 0.0))
     model = body.merge_and_unload() if recipe.method == "lora" else body
     return model, heads, losses, step
 
@@ -278,13 +271,21 @@ def _train_pairs(bert, examples, ids, pad_id, recipe: Recipe, rng, on_step, star
             pooled = F.normalize(_mean_pool(bert, input_ids, mask), dim=-1)
             cosine = (pooled[:len(chunk)] * pooled[len(chunk):]).sum(-1)
             loss = F.mse_loss(cosine, torch.tensor([y for _a, _b, y in chunk]))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for p in bert.parameters() if p.requires_grad], 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
             step += 1
-            losses.append(loss.item())
-            if on_step:
-                on_step(Progress(step, total, time.monotonic() - started, loss.item()))
+            _learn(loss, optimizer, scheduler, losses, on_step, Progress(step, total, time.monotonic() - started, 0.0))
     return bert, losses, step
+
+
+def _learn(loss, optimizer, scheduler, losses: list[float], on_step, progress: Progress) -> None:
+    """One optimisation step on `loss` (gradients clipped to norm 1), recorded and reported."""
+    import torch
+
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]], 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad()
+    progress.loss = loss.item()
+    losses.append(progress.loss)
+    if on_step:
+        on_step(progress)
