@@ -87,6 +87,7 @@ def test_prepare_applies_an_adapter_on_the_base_once_and_rebuilds_for_another(mo
     assert np.allclose(read_weights(target)[name], base[name] - 0.25)
 
 
+@pytest.mark.sqlite_only  # no database involved: run once
 @pytest.mark.parametrize("method", ["lora", "full", "setfit"])
 def test_each_method_trains_the_real_encoder_and_leaves_the_vocabulary_alone(model_cache_dir, prepared_model_dir, method):
     base_dir = base_model_dir(model_cache_dir)
