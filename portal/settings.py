@@ -123,6 +123,11 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"PORTAL_TIME_ZONE: unknown time zone {settings.time_zone!r} (for example Europe/Paris)") from None
         settings.oidc_signup_roles  # a wrong DOMAIN:ROLE pair stops the start, not a sign-in
+        if settings.oidc_issuer and not (settings.oidc_client_id and settings.oidc_client_secret):
+            raise ValueError("PORTAL_OIDC_ISSUER is set: PORTAL_OIDC_CLIENT_ID and PORTAL_OIDC_CLIENT_SECRET are needed too")
+        if not settings.password_signin and not settings.oidc_enabled:
+            raise ValueError("PORTAL_PASSWORD_SIGNIN=false needs an OpenID Connect provider (PORTAL_OIDC_ISSUER): "
+                             "otherwise nobody can sign in")
         if not settings.database_url:
             settings = dataclasses.replace(
                 settings, database_url=f"sqlite:///{(settings.data_dir / 'portal.db').resolve()}"

@@ -63,6 +63,7 @@ def test_single_sign_on_settings_are_parsed_and_a_wrong_signup_role_stops_the_st
     settings = Settings.from_env(environ={
         "PORTAL_DATA_DIR": str(tmp_path),
         "PORTAL_OIDC_ISSUER": "https://idp.example/api/v2", "PORTAL_OIDC_CLIENT_ID": "guichet",
+        "PORTAL_OIDC_CLIENT_SECRET": "secret",
         "PORTAL_OIDC_ALLOWED_DOMAINS": "Interieur.gouv.fr, culture.gouv.fr",
         "PORTAL_OIDC_SIGNUP_DOMAINS": "example.gouv.fr:agent,mairie.fr:owner",
         "PORTAL_PASSWORD_SIGNIN": "false",
@@ -75,3 +76,11 @@ def test_single_sign_on_settings_are_parsed_and_a_wrong_signup_role_stops_the_st
     for wrong in ("example.gouv.fr:admin", "example.gouv.fr", ":agent"):
         with pytest.raises(ValueError, match="PORTAL_OIDC_SIGNUP_DOMAINS"):
             Settings.from_env(environ={"PORTAL_DATA_DIR": str(tmp_path), "PORTAL_OIDC_SIGNUP_DOMAINS": wrong})
+
+
+def test_settings_that_would_leave_nobody_able_to_sign_in_stop_the_start(tmp_path):
+    with pytest.raises(ValueError, match="nobody can sign in"):
+        Settings.from_env(environ={"PORTAL_DATA_DIR": str(tmp_path), "PORTAL_PASSWORD_SIGNIN": "false"})
+    with pytest.raises(ValueError, match="PORTAL_OIDC_CLIENT_SECRET"):
+        Settings.from_env(environ={"PORTAL_DATA_DIR": str(tmp_path), "PORTAL_OIDC_ISSUER": "https://idp.example",
+                                   "PORTAL_OIDC_CLIENT_ID": "guichet"})

@@ -14,6 +14,7 @@ from counters.devices import Enrolment, office_services
 from portal.admin import devices
 from portal.admin.forms import FormErrors, expired, form_page, posted
 from portal.admin.pages import ADMIN_ONLY, BASE, actor
+from portal.review.language import staff_language
 from portal.review.sessions import current_staff
 from portal.settings import Settings
 from portal.store.directory import office_with_id
@@ -35,6 +36,7 @@ def _form_of(p) -> devices.DeviceForm:
 
 class DevicePages(Controller):
     path = BASE
+    before_request = staff_language
     include_in_schema = False
     guards = ADMIN_ONLY
 
@@ -70,6 +72,9 @@ class DevicePages(Controller):
                                   done=message_named(DONE, request.query_params.get("done")))
         if request.cookies.get(CODE_COOKIE):
             page.delete_cookie(CODE_COOKIE, path=_device_path(device_id))  # shown once
+        if enrolment is not None:  # a one-time code: not kept by the browser, not sent on as a referrer
+            page.headers["Cache-Control"] = "no-store"
+            page.headers["Referrer-Policy"] = "no-referrer"
         return page
 
     @post("/devices/{device_id:int}", status_code=303)

@@ -36,9 +36,13 @@ class Posted:
     values: dict[str, str]
     lists: dict[str, list[str]] = field(default_factory=dict)
     csrf_valid: bool = False
+    untrimmed: dict[str, str] = field(default_factory=dict)  # as typed: a password keeps its spaces
 
     def get(self, name: str, default: str = "") -> str:
         return self.values.get(name, default)
+
+    def raw(self, name: str) -> str:
+        return self.untrimmed.get(name, "")
 
     def getall(self, name: str) -> list[str]:
         return self.lists.get(name, [])
@@ -48,7 +52,8 @@ async def posted(request: Request) -> Posted:
     form = await request.form()
     values = {key: str(value).strip() for key, value in form.items() if key != FIELD}
     lists = {key: [str(v).strip() for v in form.getall(key) if str(v).strip()] for key in form.keys() if key != FIELD}
-    return Posted(values, lists, csrf_ok(request, {FIELD: form.get(FIELD) or ""}))
+    untrimmed = {key: str(value) for key, value in form.items() if key != FIELD}
+    return Posted(values, lists, csrf_ok(request, {FIELD: form.get(FIELD) or ""}), untrimmed)
 
 
 def form_page(request: Request, template: str, context: dict, errors: list[FieldError] = (), status: int | None = None) -> Template:

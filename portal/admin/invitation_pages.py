@@ -22,7 +22,9 @@ class InvitationPages(Controller):
     include_in_schema = False
 
     @get("/{token:str}")
-    async def choose_password(self, request: Request, token: FromPath[str]) -> Template:
+    async def choose_password(self, request: Request, settings: NamedDependency[Settings], token: FromPath[str]) -> Template:
+        if not settings.password_signin:
+            return _passwords_off_page(settings)
         invitation = await accounts.invitation(token)
         if invitation is None:
             return _spent_page()
@@ -30,6 +32,8 @@ class InvitationPages(Controller):
 
     @post("/{token:str}", status_code=303)
     async def set_password(self, request: Request, settings: NamedDependency[Settings], token: FromPath[str]) -> Response:
+        if not settings.password_signin:  # the provider's sign-in (and its second factor) is the only way in
+            return _passwords_off_page(settings)
         invitation = await accounts.invitation(token)
         if invitation is None:
             return _spent_page()
@@ -38,7 +42,7 @@ class InvitationPages(Controller):
             return _page(request, invitation, token, expired(), 400)
         client = request_client(request)
         try:
-            user_id = await accounts.set_password(token, p.get("password"), p.get("confirmation"), client)
+            user_id = await accounts.set_password(token, p.raw("password"), p.raw("confirmation"), client)
         except FormErrors as exc:
             return _page(request, invitation, token, exc.errors)
         if user_id is None:
@@ -59,3 +63,8 @@ def _page(request: Request, invitation: dict, token: str, errors=(), status: int
 
 def _spent_page() -> Template:
     return Template(template_name="admin/invitation_spent.html", context={"staff": None}, status_code=410, headers=NO_REFERRER)
+
+
+def _passwords_off_page(settings: Settings) -> Template:
+    return Template(template_name="admin/passwords_off.html", status_code=403, headers=NO_REFERRER,
+                    context={"staff": None, "provider": settings.oidc_provider_name})

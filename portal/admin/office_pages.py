@@ -11,6 +11,7 @@ from portal.admin import offices
 from portal.admin.devices import KINDS, STATES
 from portal.admin.forms import FormErrors, expired, form_page, posted
 from portal.admin.pages import ADMIN_ONLY, BASE, actor
+from portal.review.language import staff_language
 from portal.review.sessions import current_staff
 from portal.store.directory import every_service, office_with_id
 from portal.web.i18n import N_, current_language, message_named
@@ -25,6 +26,7 @@ def _form_of(p, code: str = "") -> offices.OfficeForm:
 
 class OfficePages(Controller):
     path = f"{BASE}/offices"
+    before_request = staff_language
     include_in_schema = False
     guards = ADMIN_ONLY
 

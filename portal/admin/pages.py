@@ -6,6 +6,7 @@ from litestar import Controller, Request, get
 from litestar.response import Template
 
 from portal.review.access import visible_services
+from portal.review.language import staff_language
 from portal.review.sessions import current_staff, request_client, requires_role
 from portal.web.i18n import N_
 
@@ -29,6 +30,7 @@ async def actor(request: Request) -> tuple[dict, str]:
 
 class AdminHome(Controller):
     path = BASE
+    before_request = staff_language
     include_in_schema = False
 
     @get("/", guards=ADMIN_ONLY)

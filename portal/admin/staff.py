@@ -80,7 +80,7 @@ async def _checked_assignment(form: AccountForm, errors: list) -> tuple[int | No
             office_id = office["id"]
     service_ids = []
     if form.role in ("owner", "agent"):
-        rows = await directory.services_with_codes(form.services)
+        rows = await directory.services_with_codes(form.services, active_only=True)
         if not form.services or len(rows) != len(set(form.services)):
             errors.append(problem("services", N_("Choisissez au moins un service pour ce rôle.")))
         service_ids = [r["id"] for r in rows]

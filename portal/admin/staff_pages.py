@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from portal.admin import staff as accounts
 from portal.admin.forms import FormErrors, expired, form_page, posted
 from portal.admin.pages import ADMIN_ONLY, BASE, actor
+from portal.review.language import staff_language
 from portal.review.sessions import current_staff
 from portal.settings import Settings
 from portal.store.core.tables import ROLES
@@ -42,6 +43,7 @@ async def _choices() -> dict:
 
 class StaffPages(Controller):
     path = f"{BASE}/staff"
+    before_request = staff_language
     include_in_schema = False
     guards = ADMIN_ONLY
 

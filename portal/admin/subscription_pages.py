@@ -16,6 +16,7 @@ from portal.admin.pages import ADMIN_OR_OWNER, BASE, actor
 from portal.digests.pages import EMAIL_CSP
 from portal.digests.periods import WEEKDAYS
 from portal.digests.render import archived_html
+from portal.review.language import staff_language
 from portal.review.sessions import current_staff
 from portal.settings import Settings
 from portal.web.i18n import N_, _, current_language, message_named
@@ -34,6 +35,7 @@ def _form_of(p, staff: dict) -> subscriptions.SubscriptionForm:
 
 class SubscriptionPages(Controller):
     path = f"{BASE}/subscriptions"
+    before_request = staff_language
     include_in_schema = False
     guards = ADMIN_OR_OWNER
 

@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 from portal.admin import topics
 from portal.admin.forms import FormErrors, expired, form_page, posted
 from portal.admin.pages import ADMIN_ONLY, BASE, actor
+from portal.review.language import staff_language
 from portal.review.sessions import current_staff
 from portal.web.i18n import N_, message_named
 
@@ -27,6 +28,7 @@ def _form_of(p) -> topics.TopicForm:
 
 class TopicPages(Controller):
     path = f"{BASE}/topics"
+    before_request = staff_language
     include_in_schema = False
     guards = ADMIN_ONLY
 

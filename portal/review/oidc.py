@@ -231,6 +231,10 @@ async def identity_from_callback(provider: Provider, pending: Pending | None, pa
     email = merged.get("email")
     if not isinstance(email, str) or "@" not in email:
         raise OidcFailure("no_email")
+    # Accounts are matched by address: one the provider says it has not verified proves nothing. ProConnect
+    # sends no such claim (its identity providers vouch for the address); a provider that sends false is refused.
+    if merged.get("email_verified") is False or merged.get("email_verified") in ("false", "False"):
+        raise OidcFailure("unverified")
     name = " ".join(str(merged[k]).strip() for k in ("given_name", "usual_name") if merged.get(k))
     name = name or str(merged.get("name") or merged.get("family_name") or "").strip()
     return Identity(subject=claims["sub"], email=email.strip(), name=name, id_token=id_token)

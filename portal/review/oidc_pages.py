@@ -44,6 +44,7 @@ REASONS = {
     "expired": (400, N_("La réponse du service d’identité a expiré.")),
     "invalid": (400, N_("La réponse du service d’identité est incomplète ou mal formée.")),
     "no_email": (400, N_("Le service d’identité n’a pas donné votre adresse e-mail.")),
+    "unverified": (403, N_("Le service d’identité n’a pas vérifié votre adresse e-mail : elle ne peut pas ouvrir de compte.")),
     "domain": (403, N_("Les adresses e-mail de ce domaine ne sont pas admises dans l’espace agents.")),
     "unknown": (403, N_("Aucun compte de l’espace agents ne correspond à votre adresse e-mail. Demandez à un administrateur de vous inviter.")),
     "inactive": (403, N_("Votre compte de l’espace agents est désactivé. Adressez-vous à un administrateur.")),

@@ -200,11 +200,3 @@ async def change_service(service_id: int, **fields) -> dict | None:
     if columns:
         await Service.update(columns).where(Service.id == service_id)
     return await service_with_id(service_id)
-
-
-async def office_service_ids() -> dict[int, list[int]]:
-    """The ids of the services each office offers, by office id."""
-    by_office: dict[int, list[int]] = {}
-    for link in await OfficeService.select(OfficeService.office, OfficeService.service):
-        by_office.setdefault(link["office"], []).append(link["service"])
-    return by_office

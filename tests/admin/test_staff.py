@@ -1,12 +1,16 @@
 """Staff accounts pages: invitations by real e-mail, the set-password page, role changes with before and after."""
 
+import datetime as dt
 import re
 
 import httpx
 
+from portal.admin.staff import token_hash
+from portal.store.accounts import add_invitation
 from portal.store.core.tables import StaffUser
 from portal.store.workspace.tables import StaffInvitation, StaffSession
 from tests.admin.helpers import audit_of, post_form, signed_in_admin
+from tests.conftest import clean_tables
 from tests.factories import create_office, create_service
 from tests.review.staff import create_staff, csrf_of, sign_in, signed_in
 
@@ -41,8 +45,9 @@ async def test_invite_a_clerk_who_sets_a_password_and_is_signed_in(mail_client, 
     assert page.headers["referrer-policy"] == "no-referrer"
     short = await client.post(path, data={"csrf_token": csrf_of(page.text), "password": "court", "confirmation": "court"})
     assert short.status_code == 422 and "au moins 12 caractères" in short.text
-    done = await client.post(path, data={"csrf_token": csrf_of(page.text), "password": "une phrase assez longue",
-                                         "confirmation": "une phrase assez longue"})
+    # Kept as typed, spaces included: the sign-in page compares what is typed there.
+    done = await client.post(path, data={"csrf_token": csrf_of(page.text), "password": " une phrase assez longue ",
+                                         "confirmation": " une phrase assez longue "})
     assert done.status_code == 303 and done.headers["location"] == "/staff"
     home = await client.get("/staff")
     assert "Claire Martin" in home.text
@@ -51,7 +56,27 @@ async def test_invite_a_clerk_who_sets_a_password_and_is_signed_in(mail_client, 
     [invited] = await audit_of("invite_user")
     assert invited["actor_email"] == admin["email"] and invited["detail"]["role"] == "clerk"
     client.cookies.clear()
-    assert (await sign_in(client, "claire.martin@mairie.fr", "une phrase assez longue")).status_code == 303
+    assert (await sign_in(client, "claire.martin@mairie.fr", " une phrase assez longue ")).status_code == 303
+
+
+async def test_with_password_sign_in_off_an_invitation_link_sets_no_password(make_app):
+    app = make_app(password_signin=False, oidc_issuer="https://idp.example", oidc_client_id="guichet",
+                   oidc_client_secret="secret")
+    async with app.lifespan():
+        account = await create_staff("agent", email="agent@example.org", services=[await create_service()])
+        before = await StaffUser.select(StaffUser.password_hash).where(StaffUser.id == account["id"]).first()
+        token = "ab" * 32
+        now = dt.datetime.now(dt.timezone.utc)
+        await add_invitation(account["id"], token_hash(token), None, now, now + dt.timedelta(hours=48))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            page = await client.get(f"/staff/invitation/{token}")
+            assert page.status_code == 403 and "connectez-vous avec ProConnect" in page.text
+            refused = await client.post(f"/staff/invitation/{token}", data={"password": "une phrase assez longue",
+                                                                           "confirmation": "une phrase assez longue"})
+            assert refused.status_code == 403 and "guichet_session" not in refused.headers.get("set-cookie", "")
+        assert await StaffUser.select(StaffUser.password_hash).where(StaffUser.id == account["id"]).first() == before
+        await clean_tables()
 
 
 async def test_invite_errors_keep_input(client):

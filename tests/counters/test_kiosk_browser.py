@@ -185,7 +185,7 @@ def test_the_kiosk_speaks_its_devices_language_and_each_visitor_may_switch(live_
     assert page.locator("html").get_attribute("lang") == "fr"
     page.get_by_role("button", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
-    assert "administrator" in page.locator("#screen-enrol").inner_text() and "portal kiosk" not in page.content()
+    assert "Administration" in page.locator("#screen-enrol").inner_text() and "portal kiosk" not in page.content()
     page.get_by_role("button", name="Set up", exact=True).click()
     assert page.locator("#enrol-error").inner_text() == "Type the set-up code."
     page.get_by_label("Enrolment code").fill(setup["code"])

@@ -257,3 +257,10 @@ async def test_without_settings_there_is_no_single_sign_on(client):
     assert "ProConnect" not in (await client.get("/staff/login")).text
     assert (await client.get("/staff/oidc/login")).status_code == 404
     assert (await client.get("/staff/oidc/callback?code=x&state=y")).status_code == 404
+
+async def test_an_address_the_provider_has_not_verified_is_refused_even_for_an_admin(portal, provider):
+    provider.person = {**provider.person, "email_verified": False}
+    async with portal() as client:
+        await create_staff("admin", email="agent.un@example.gouv.fr")
+        page = await refused(client, await go_to_provider(client))
+        assert page.status_code == 403 and "pas vérifié votre adresse" in page.text

@@ -161,13 +161,21 @@ async def test_the_migration_reads_the_confidence_of_labels_stored_before_it(old
         await run(f"INSERT INTO classification (id, feedback, model_version, sentiment, sentiment_scores, topics, "
                   f"topic_scores, flags, language) VALUES ({cid}, {fid}, 'old', '{sentiment}', '{SCORES % scores}', "
                   "'[]', '{}', '[]', 'fr')")
+    # Ratings given without text, labelled by nothing before: from the rating now, unless staff set the sentiment.
+    for fid, rating in ((6, 1), (7, 3), (8, 5), (9, 4)):
+        await run(f"INSERT INTO feedback (id, reference, service, text, rating, submitted_at) "
+                  f"VALUES ({fid}, 'GCH-OLD-{fid}', 1, '', {rating}, CURRENT_TIMESTAMP)")
     await run("INSERT INTO staff_label (feedback, sentiment) VALUES (3, 'positive')")
     await run("INSERT INTO staff_label (feedback, sentiment) VALUES (4, NULL)")
+    await run("INSERT INTO staff_label (feedback, sentiment) VALUES (9, NULL)")
 
     await _forwards("all", "all")
     rows = {r["id"]: (r["sentiment_confidence"] and round(r["sentiment_confidence"], 4), r["sentiment_source"])
             for r in await Feedback.select(Feedback.id, Feedback.sentiment_confidence, Feedback.sentiment_source)}
-    assert rows == {1: (0.48, "text"), 2: (0.55, "text"), 3: (1.0, "staff"), 4: (None, "staff"), 5: (None, None)}
+    assert rows == {1: (0.48, "text"), 2: (0.55, "text"), 3: (1.0, "staff"), 4: (None, "staff"), 5: (None, None),
+                    6: (0.8, "rating"), 7: (0.8, "rating"), 8: (0.8, "rating"), 9: (None, "staff")}
+    rated = {r["id"]: r["sentiment"] for r in await Feedback.select(Feedback.id, Feedback.sentiment).where(Feedback.id >= 6)}
+    assert rated == {6: "negative", 7: "neutral", 8: "positive", 9: None}
     labels = {r["id"]: (round(r["sentiment_confidence"], 4), r["sentiment_source"]) for r in await Classification.select(
         Classification.id, Classification.sentiment_confidence, Classification.sentiment_source)}
     assert labels == {1: (0.48, "text"), 2: (0.9, "text"), 3: (0.55, "text"), 4: (0.7, "text")}

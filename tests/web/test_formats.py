@@ -6,7 +6,8 @@ import pytest
 
 from portal.settings import Settings
 from portal.web.formats import format_day, format_number, format_when, portal_zone
-from portal.web.labels import detail_items, label, topics_label
+from portal.review.audit import ACTIONS
+from portal.web.labels import detail_items, label, topics_label, vocabulary
 
 PARIS = portal_zone("Europe/Paris")
 UTC = dt.timezone.utc
@@ -74,3 +75,10 @@ def test_audit_detail_reads_as_words():
                                           ("Several items at once", "yes")]
     corrected = {"before": {"sentiment": "negative", "topics": ["access"], "urgent": False}}
     assert detail_items(corrected, "fr") == [("Avant", "Sentiment : Négatif ; Thèmes : Accès au service ; Urgent : non")]
+
+
+def test_every_audit_action_has_words_in_both_languages():
+    for lang in ("fr", "en"):
+        words = vocabulary(lang)["action"]
+        assert [a for a in ACTIONS if a not in words] == [], lang
+    assert vocabulary("en")["action"]["invite_user"] == "Staff member invited"

@@ -22,6 +22,11 @@ FEEDBACK_STATEMENTS = (
     "FROM classification c WHERE c.feedback = feedback.id ORDER BY c.id DESC LIMIT 1) "
     "WHERE sentiment IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staff_label s WHERE s.feedback = feedback.id) "
     "AND EXISTS (SELECT 1 FROM classification c WHERE c.feedback = feedback.id)",
+    # A rating given without text labels its feedback, as intake now does (portal.store.core.tables RATING_SENTIMENT).
+    "UPDATE feedback SET sentiment = CASE WHEN rating <= 2 THEN 'negative' WHEN rating = 3 THEN 'neutral' "
+    "ELSE 'positive' END, sentiment_confidence = 0.8, sentiment_source = 'rating' "
+    "WHERE text = '' AND rating IS NOT NULL AND sentiment IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM staff_label s WHERE s.feedback = feedback.id)",
     # The "to check" filter and the "least sure first" order, within a person's services.
     "CREATE INDEX feedback_service_confidence_idx ON feedback (service, sentiment_confidence, id)",
 )
