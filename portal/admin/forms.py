@@ -12,7 +12,6 @@ from portal.web.csrf import with_csrf as _with_csrf
 from portal.web.errors import FieldError
 from portal.web.i18n import N_, current_language
 
-# Times are shown in the portal's time zone, named; until the portal has a setting for it, Paris time.
 EXPIRED = N_("La page a expiré : vérifiez le formulaire et envoyez-le à nouveau.")
 
 
