@@ -40,7 +40,7 @@ class Posted:
     def get(self, name: str, default: str = "") -> str:
         return self.values.get(name, default)
 
-    def raw(self, name: str) -> str:
+    def as_typed(self, name: str) -> str:
         return self.untrimmed.get(name, "")
 
     def getall(self, name: str) -> list[str]:

@@ -42,7 +42,7 @@ class InvitationPages(Controller):
             return _page(request, invitation, token, expired(), 400)
         client = request_client(request)
         try:
-            user_id = await accounts.set_password(token, p.raw("password"), p.raw("confirmation"), client)
+            user_id = await accounts.set_password(token, p.as_typed("password"), p.as_typed("confirmation"), client)
         except FormErrors as exc:
             return _page(request, invitation, token, exc.errors)
         if user_id is None:
