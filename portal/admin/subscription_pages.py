@@ -42,8 +42,11 @@ class SubscriptionPages(Controller):
     @get("/")
     async def list_subscriptions(self, request: Request) -> Template:
         staff = await current_staff(request)
+        english = current_language.get() == "en"
+        names = {s["code"]: s["name_en"] if english else s["name_fr"]
+                 for s in await subscriptions.service_choices(staff, None)}
         return Template(template_name="admin/subscriptions.html", context={
-            "staff": staff, "subscriptions": await subscriptions.visible(staff), **_names(),
+            "staff": staff, "subscriptions": await subscriptions.visible(staff), **_names(), "service_names": names,
             "done": message_named(DONE, request.query_params.get("done")),
         })
 

@@ -133,8 +133,8 @@ async def use_invitation(token_hash: str, password_hash: str, now: dt.datetime) 
 
 
 async def pending_invitations() -> dict[int, dt.datetime]:
-    """The accounts with an unused invitation, and when their latest one was sent."""
+    """The accounts with an unused invitation still valid, and when their latest one was sent."""
     rows = await StaffInvitation.select(StaffInvitation.user, StaffInvitation.created_at).where(
-        StaffInvitation.used_at.is_null()
+        StaffInvitation.used_at.is_null() & (StaffInvitation.expires_at > dt.datetime.now(dt.timezone.utc))
     ).order_by(StaffInvitation.id)
     return {r["user"]: r["created_at"] for r in rows}

@@ -145,3 +145,16 @@ async def test_agents_are_refused_and_unknown_links_say_so(client):
     assert (await client.get("/staff/admin/staff")).status_code == 403
     assert (await client.post(f"/staff/admin/staff/{target['id']}/deactivate", data={})).status_code == 403
     assert (await client.get("/staff/invitation/" + "0" * 64)).status_code == 410
+
+
+async def test_an_expired_invitation_no_longer_reads_as_waiting_for_a_password(client):
+    await signed_in_admin(client)
+    service = await create_service(name_fr="Cartes grises")
+    account = await create_staff("agent", email="agent@example.org", services=[service])
+    now = dt.datetime.now(dt.timezone.utc)
+    await add_invitation(account["id"], token_hash("cd" * 32), None, now - dt.timedelta(hours=50), now - dt.timedelta(hours=2))
+    listing = await client.get("/staff/admin/staff")
+    assert listing.status_code == 200 and "Cartes grises" in listing.text  # an agent's services, by name
+    assert "mot de passe pas encore choisi" not in listing.text
+    await add_invitation(account["id"], token_hash("ef" * 32), None, now, now + dt.timedelta(hours=48))
+    assert "mot de passe pas encore choisi" in (await client.get("/staff/admin/staff")).text

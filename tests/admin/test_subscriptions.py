@@ -27,6 +27,8 @@ async def test_owner_without_subscription_sees_what_to_do_and_subscribes_themsel
     assert row["owner_email"] == owner["email"] and row["services"] == "mine" and row["weekday"] == 1 and row["language"] == "en"
     [event] = await audit_of("subscribe_digest")
     assert event["actor_email"] == owner["email"] and event["detail"]["after"]["send_time"] == "07:30"
+    listing = await client.get("/staff/admin/subscriptions")
+    assert "Cartes grises" in listing.text and ">mine<" not in listing.text  # the service by its name
 
 
 async def test_owner_cannot_subscribe_to_a_service_they_do_not_own_and_input_is_kept(client):
