@@ -9,11 +9,11 @@ from pathlib import Path
 from portal.classify import versions
 from portal.classify.adapter import compute_delta, model_weights, read_weights, save_adapter
 from portal.classify.encoder import Encoder
-from portal.classify.examples import Example, corrections_to_examples, load_labelled_csv, load_seed_examples
+from portal.classify.examples import Example
 from portal.classify.finetune import DEFAULT_RECIPES, adapt_encoder
 from portal.classify.heads import Heads
 from portal.classify.prepare import MODEL_NAME, accelerated_model_dir, prepare_base_model, prepare_model
-from portal.classify.train import PROMOTE_TOLERANCE, TrainingResult, evaluate, train
+from portal.classify.train import PROMOTE_TOLERANCE, TrainingResult, evaluate, train, training_examples
 
 # The method `portal model finetune` uses unless told otherwise: the winner of bench/adapt.py on
 # held-out F1 per minute of training (see the README's table).
@@ -29,10 +29,7 @@ def finetune(data_dir: Path, *, csv_paths: list[Path] = (), corrections: list[tu
     goes back to the previous pair.
     """
     data_dir = Path(data_dir)
-    examples: list[Example] = load_seed_examples() if include_seed else []
-    for path in csv_paths:
-        examples += load_labelled_csv(path)
-    examples += corrections_to_examples(corrections)
+    examples = training_examples(csv_paths, corrections, include_seed)
     recipe = DEFAULT_RECIPES[method]
     if epochs is not None:
         recipe = replace(recipe, epochs=epochs)

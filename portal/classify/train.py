@@ -61,10 +61,7 @@ def train(
     head is not temperature-scaled: its probabilities are already close to calibrated, and a
     temperature fitted out of fold made the calibration error worse (bench/labels.py measures both).
     """
-    examples: list[Example] = load_seed_examples() if include_seed else []
-    for path in csv_paths:
-        examples += load_labelled_csv(path)
-    examples += corrections_to_examples(corrections)
+    examples = training_examples(csv_paths, corrections, include_seed)
     rated = load_rated_examples() if rated is None else rated
     encoded = encoder.encode([e.text for e in examples] + [r.text for r in rated])
     rated_features = encoded.features[len(examples):]
@@ -113,6 +110,15 @@ def train(
     if promoted:
         versions.promote(data_dir, version)
     return TrainingResult(version, folder, metrics, promoted, reason)
+
+
+def training_examples(csv_paths: list[Path] = (), corrections: list[tuple[str, dict]] = (),
+                      include_seed: bool = True) -> list[Example]:
+    """What `portal train` and `portal model finetune` learn from: the seed set, labelled CSV files, corrections."""
+    examples: list[Example] = load_seed_examples() if include_seed else []
+    for path in csv_paths:
+        examples += load_labelled_csv(path)
+    return examples + corrections_to_examples(corrections)
 
 
 def fit_heads(examples: list[Example], features: np.ndarray, embeddings: np.ndarray, encoder: Encoder,
