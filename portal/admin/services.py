@@ -36,16 +36,13 @@ def owner_list(text: str) -> list[str]:
     return list(dict.fromkeys(e.strip().lower() for e in re.split(r"[,;\s]+", text) if e.strip()))
 
 
-async def _checked(form: ServiceForm, service_id: int | None) -> dict:
+async def _checked(form: ServiceForm, service_id: int | None, kept_code: str | None = None) -> dict:
+    """The fields to store; `kept_code` is an existing service's code, which never changes: digest
+    subscriptions, kiosk question sets and every published address name the service by it."""
     errors = []
-    code = form.code.strip().lower()
-    if not CODE.match(code):
-        errors.append(problem("code", N_("Le code est fait de lettres minuscules sans accent, de chiffres et de tirets, "
-                                         "par exemple etat-civil.")))
-    else:
-        existing = await directory.service_with_code(code)
-        if existing is not None and existing["id"] != service_id:
-            errors.append(problem("code", N_("Un autre service a déjà le code %(code)s."), code=code))
+    code = kept_code if kept_code is not None else form.code.strip().lower()
+    if kept_code is None:
+        errors.extend(await _code_problems(code, service_id))
     for name, msgid in (("name_fr", N_("Donnez le nom du service en français.")),
                         ("name_en", N_("Donnez le nom du service en anglais."))):
         value = getattr(form, name).strip()
@@ -67,6 +64,16 @@ async def _checked(form: ServiceForm, service_id: int | None) -> dict:
             "owner_emails": ",".join(owners), "active": form.active}
 
 
+async def _code_problems(code: str, service_id: int | None) -> list:
+    if not CODE.match(code):
+        return [problem("code", N_("Le code est fait de lettres minuscules sans accent, de chiffres et de tirets, "
+                                   "par exemple etat-civil."))]
+    existing = await directory.service_with_code(code)
+    if existing is not None and existing["id"] != service_id:
+        return [problem("code", N_("Un autre service a déjà le code %(code)s."), code=code)]
+    return []
+
+
 async def create_service(form: ServiceForm, actor: dict, client: str = "") -> dict:
     """A new service after checking every field (raises FormErrors); audited."""
     fields = await _checked(form, None)
@@ -79,7 +86,7 @@ async def create_service(form: ServiceForm, actor: dict, client: str = "") -> di
 async def change_service(service_id: int, form: ServiceForm, actor: dict, client: str = "") -> dict:
     """Change a service after checking every field (raises FormErrors); audited with before and after."""
     before = await directory.service_with_id(service_id)
-    fields = await _checked(form, service_id)
+    fields = await _checked(form, service_id, kept_code=before["code"] if before else None)
     row = await directory.change_service(service_id, **fields)
     forget_cached_services()
     await audit.record("change_service", actor, service_id=service_id, client=client,

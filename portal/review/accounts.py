@@ -100,7 +100,10 @@ async def create_user(
         raise AccountError(f"an account already exists for {email}")
     # An empty hash never matches (check_password), so an invited account has no password yet.
     password_hash = await new_password_hash(password) if password is not None else ""
-    user_id = await store.add_staff_user(email, name.strip(), role, password_hash, office_id, service_ids)
+    try:
+        user_id = await store.add_staff_user(email, name.strip(), role, password_hash, office_id, service_ids)
+    except store.EmailTaken:
+        raise AccountError(f"an account already exists for {email}") from None
     return await store.staff_user(user_id)
 
 
@@ -113,7 +116,10 @@ async def sign_up(email: str, name: str, role: str) -> dict:
     email = normalise_email(email)
     if role not in ("agent", "owner") or not _EMAIL.match(email) or len(email) > 254:
         raise AccountError("sign-up needs a valid e-mail address and the role agent or owner")
-    user_id = await store.add_staff_user(email, (name.strip() or email.split("@")[0])[:200], role, "", None, [])
+    try:
+        user_id = await store.add_staff_user(email, (name.strip() or email.split("@")[0])[:200], role, "", None, [])
+    except store.EmailTaken:
+        raise AccountError(f"an account already exists for {email}") from None
     return await store.staff_user(user_id)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.review import audit
-from portal.review.accounts import account_with_email, normalise_email, sign_up
+from portal.review.accounts import AccountError, account_with_email, normalise_email, sign_up
 from portal.review.oidc import Identity, OidcFailure
 from portal.review.sessions import begin_session
 from portal.settings import Settings
@@ -29,8 +29,13 @@ async def sign_in_with_provider(
         raise OidcFailure("domain")
     account = await account_with_email(email)
     if account is None and signup_role is not None:
-        account = await sign_up(email, identity.name, signup_role)
-        await audit.record("create_user", account, client=client, detail={**METHOD, "role": signup_role, "sign_up": True})
+        try:
+            account = await sign_up(email, identity.name, signup_role)
+        except AccountError:
+            # An address no account may have, or a first sign-in racing this one that made the account.
+            account = await account_with_email(email)
+        else:
+            await audit.record("create_user", account, client=client, detail={**METHOD, "role": signup_role, "sign_up": True})
     if account is None:
         await record_refusal("unknown", client, email)
         raise OidcFailure("unknown")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from portal.store.core.tables import StaffUser
-from portal.store.engine import current_engine
+from portal.store.engine import current_engine, is_unique_violation
 from portal.store.workspace.tables import StaffInvitation, StaffService
 
 # What an account shows of itself: everything but its password hash.
@@ -21,17 +21,28 @@ _PUBLIC_COLUMNS = (
 )
 
 
+class EmailTaken(Exception):
+    """Another account has this e-mail address (made meanwhile: two first sign-ins at once)."""
+
+
 async def add_staff_user(
     email: str, name: str, role: str, password_hash: str, office_id: int | None, service_ids: list[int]
 ) -> int:
-    """Store a new account and the services it acts for (each once, in that role), together; its id."""
-    async with current_engine().transaction():
-        inserted = await StaffUser.insert(
-            StaffUser(email=email, name=name, role=role, password_hash=password_hash, office=office_id)
-        ).returning(StaffUser.id)
-        user_id = inserted[0]["id"]
-        for service_id in dict.fromkeys(service_ids):
-            await StaffService.insert(StaffService(user=user_id, service=service_id, role=role))
+    """Store a new account and the services it acts for (each once, in that role), together; its id.
+
+    Raises EmailTaken when another account has the address."""
+    try:
+        async with current_engine().transaction():
+            inserted = await StaffUser.insert(
+                StaffUser(email=email, name=name, role=role, password_hash=password_hash, office=office_id)
+            ).returning(StaffUser.id)
+            user_id = inserted[0]["id"]
+            for service_id in dict.fromkeys(service_ids):
+                await StaffService.insert(StaffService(user=user_id, service=service_id, role=role))
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise EmailTaken(email) from exc
+        raise
     return user_id
 
 

@@ -219,3 +219,10 @@ async def run_on_driver(engine: Engine, sql: str, args: list) -> list[dict]:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.engine_type == "postgres"
+
+
+def is_unique_violation(exc: Exception) -> bool:
+    """Whether a write failed on a unique constraint, on either database."""
+    # sqlite3.IntegrityError "UNIQUE constraint failed", asyncpg UniqueViolationError.
+    text = f"{type(exc).__name__} {exc}".lower()
+    return "unique" in text

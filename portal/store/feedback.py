@@ -19,7 +19,7 @@ from piccolo.engine.base import Engine
 from portal.store.audit import append_audit, audit_row
 from portal.store.bulk import CHUNK, insert_many
 from portal.store.core.tables import FROM_LABELS, Classification, Feedback, FeedbackTopic, StaffLabel
-from portal.store.engine import current_engine, is_postgres, run_on_driver
+from portal.store.engine import current_engine, is_postgres, is_unique_violation, run_on_driver
 from portal.store.workspace.tables import Publication
 
 
@@ -75,7 +75,7 @@ async def insert_feedback(row: FeedbackRow) -> int:
             return inserted[0]["id"]
         return await _writer_for(engine).insert(row)
     except Exception as exc:
-        if _is_unique_violation(exc):
+        if is_unique_violation(exc):
             raise DuplicateFeedback() from exc
         raise
 
@@ -269,12 +269,6 @@ def _writer_for(engine: Engine) -> FeedbackWriter:
 def _in_transaction(engine: Engine) -> bool:
     current = getattr(engine, "current_transaction", None)
     return bool(current is not None and current.get())
-
-
-def _is_unique_violation(exc: Exception) -> bool:
-    # sqlite3.IntegrityError "UNIQUE constraint failed", asyncpg UniqueViolationError.
-    text = f"{type(exc).__name__} {exc}".lower()
-    return "unique" in text
 
 
 async def service_of_feedback(feedback_id: int) -> dict | None:

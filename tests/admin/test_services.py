@@ -73,6 +73,18 @@ async def test_admin_edits_then_deactivates_a_service_with_before_and_after(clie
     assert "désactivé" in (await client.get("/staff/admin/services")).text
 
 
+async def test_a_service_code_never_changes_once_created(client):
+    service = await create_service(code="passeports", name_fr="Passeports", name_en="Passports")
+    await signed_in_admin(client)
+    path = f"/staff/admin/services/{service['id']}"
+    page = await client.get(path)
+    assert 'name="code"' not in page.text and "<code>passeports</code>" in page.text
+    posted = {"code": "autre-code", "name_fr": "Passeports", "name_en": "Passports", "description_fr": "",
+              "description_en": "", "owner_emails": "", "active": "yes"}
+    assert (await post_form(client, path, path, posted)).status_code == 303
+    assert (await Service.select(Service.code).where(Service.id == service["id"]).first())["code"] == "passeports"
+
+
 async def test_agents_and_owners_are_refused(client):
     service = await create_service()
     for role in ("agent", "owner"):

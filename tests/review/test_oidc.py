@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import dataclasses
 import json
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -10,6 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from portal.review.oidc import Identity
+from portal.review.oidc_signin import sign_in_with_provider as sign_in_identity
 from portal.review.sessions import COOKIE
 from portal.store.core.tables import AuditEvent, StaffUser
 from portal.store.workspace.tables import StaffSession
@@ -189,6 +193,25 @@ async def test_sign_up_makes_the_account_with_the_domains_role(portal, provider)
         provider.reset()
         again = await sign_in_with_provider(client)
         assert again.status_code == 303 and await StaffUser.count() == 1
+
+
+async def test_sign_up_refuses_an_address_no_account_may_have_with_a_page_not_an_error(portal, provider):
+    provider.person["email"] = "agent un@example.gouv.fr"
+    async with portal(oidc_signup_domains=("example.gouv.fr:agent",)) as client:
+        page = await refused(client, await go_to_provider(client))
+        assert page.status_code == 403 and "Demandez à un administrateur de vous inviter" in page.text
+        assert await StaffUser.count() == 0 and await failure_reasons() == ["unknown"]
+
+
+async def test_two_first_sign_ins_at_once_make_one_account_and_both_open_a_session(portal, provider, base_settings):
+    async with portal(oidc_signup_domains=("example.gouv.fr:agent",)):
+        settings = dataclasses.replace(base_settings, oidc_signup_domains=("example.gouv.fr:agent",))
+        identity = Identity(subject="agent-1", email="agent.un@example.gouv.fr", name="Agnès Dupont", id_token="t")
+        tokens = await asyncio.gather(*(sign_in_identity(settings, identity, "127.0.0.1", "test", None) for _ in range(2)))
+        assert all(tokens) and tokens[0] != tokens[1]
+        assert await StaffUser.count() == 1 and await StaffSession.count() == 2
+        actions = [e["action"] for e in await AuditEvent.select(AuditEvent.action)]
+        assert actions.count("create_user") == 1 and actions.count("login") == 2
 
 
 async def test_userinfo_as_plain_json_is_accepted(portal, provider):
