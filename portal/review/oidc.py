@@ -46,6 +46,9 @@ CALLBACK_PATH = "/staff/oidc/callback"
 TIMEOUT_SECONDS = 10
 # Metadata and keys are read again after an hour; the keys sooner when a token names an unknown key.
 CACHE_SECONDS = 3600
+# After a failed read of the metadata or keys, the provider is not asked again for this long: a
+# provider that is down costs one wait of TIMEOUT_SECONDS, not one per sign-in.
+RETRY_SECONDS = 30
 LEEWAY_SECONDS = 60  # clock difference tolerated with the provider
 # Signatures checked with the provider's published public keys only: never "none", never the shared secret.
 ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
@@ -92,6 +95,7 @@ class Provider:
         self._metadata_at = 0.0
         self._keys: KeySet | None = None
         self._keys_at = 0.0
+        self._failures: dict[str, tuple[OidcFailure, float]] = {}  # by address: the failure and when
         self._lock = asyncio.Lock()
 
     def client(self, metadata: dict) -> AsyncOAuth2Client:
@@ -108,15 +112,23 @@ class Provider:
         )
 
     async def metadata(self) -> dict:
-        """The provider's discovery document, checked to name this issuer and the endpoints the flow needs."""
+        """The provider's discovery document, checked to name this issuer and the endpoints the flow needs.
+
+        Kept CACHE_SECONDS; when a refresh fails the document read before is used meanwhile."""
         async with self._lock:
             if self._metadata is None or time.monotonic() - self._metadata_at > CACHE_SECONDS:
-                data = await _get_json(f"{self.issuer}/.well-known/openid-configuration")
-                needed = ("authorization_endpoint", "token_endpoint", "jwks_uri")
-                if str(data.get("issuer", "")).rstrip("/") != self.issuer or not all(data.get(k) for k in needed):
-                    log.warning("OpenID Connect: the provider's metadata does not match the configured issuer")
-                    raise OidcFailure("provider")
-                self._metadata, self._metadata_at = data, time.monotonic()
+                try:
+                    url = f"{self.issuer}/.well-known/openid-configuration"
+                    data = await self._fetch(url)
+                    needed = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+                    if str(data.get("issuer", "")).rstrip("/") != self.issuer or not all(data.get(k) for k in needed):
+                        log.warning("OpenID Connect: the provider's metadata does not match the configured issuer")
+                        raise self._failed(url, OidcFailure("provider"))
+                except OidcFailure:
+                    if self._metadata is None:
+                        raise
+                else:
+                    self._metadata, self._metadata_at = data, time.monotonic()
             return self._metadata
 
     async def keys(self, refresh: bool = False) -> KeySet:
@@ -124,12 +136,34 @@ class Provider:
         async with self._lock:
             if refresh or self._keys is None or time.monotonic() - self._keys_at > CACHE_SECONDS:
                 try:
-                    self._keys = KeySet.import_key_set(await _get_json(metadata["jwks_uri"]))
-                except (JoseError, ValueError, TypeError, KeyError) as exc:
-                    log.warning("OpenID Connect: the provider's keys cannot be read (%s)", type(exc).__name__)
-                    raise OidcFailure("provider") from exc
-                self._keys_at = time.monotonic()
+                    data = await self._fetch(url := metadata["jwks_uri"])
+                    try:
+                        keys = KeySet.import_key_set(data)
+                    except (JoseError, ValueError, TypeError, KeyError) as exc:
+                        log.warning("OpenID Connect: the provider's keys cannot be read (%s)", type(exc).__name__)
+                        raise self._failed(url, OidcFailure("provider")) from exc
+                except OidcFailure:
+                    if self._keys is None:
+                        raise
+                else:
+                    self._keys, self._keys_at = keys, time.monotonic()
             return self._keys
+
+    async def _fetch(self, url: str) -> dict:
+        """A JSON document of the provider's; a failure is remembered RETRY_SECONDS and raised again meanwhile."""
+        failure, at = self._failures.get(url, (None, 0.0))
+        if failure is not None and time.monotonic() - at < RETRY_SECONDS:
+            raise failure
+        try:
+            data = await _get_json(url)
+        except OidcFailure as failure:
+            raise self._failed(url, failure) from failure.__cause__
+        self._failures.pop(url, None)
+        return data
+
+    def _failed(self, url: str, failure: OidcFailure) -> OidcFailure:
+        self._failures[url] = (failure, time.monotonic())
+        return failure
 
     def algorithms(self, metadata: dict, field: str) -> list[str]:
         named = metadata.get(field) or metadata.get("id_token_signing_alg_values_supported") or ["RS256"]

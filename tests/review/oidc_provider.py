@@ -158,6 +158,8 @@ class Provider:
         self.token_requests: list[dict] = []
         self.token_responses: list[dict] = []
         self.logouts: list[dict] = []
+        self.metadata_status = 200  # another status makes the discovery document fail
+        self.metadata_requests = 0
         self.client = Client(
             CLIENT_ID, CLIENT_SECRET, [f"{redirect_base}/staff/oidc/callback"], [f"{redirect_base}/staff/login"]
         )
@@ -277,6 +279,9 @@ def handler_class(provider: Provider, server: AuthorizationServer):
             request = Request(method, provider.issuer + self.path, dict(self.headers), query, form)
             route = parts.path.removeprefix(urlsplit(provider.issuer).path)
             if route == "/.well-known/openid-configuration":
+                provider.metadata_requests += 1
+                if provider.metadata_status != 200:
+                    return self._send(provider.metadata_status, {"error": "unavailable"})
                 return self._send(200, provider.metadata())
             if route == "/jwks":
                 return self._send(200, provider.public_jwks())

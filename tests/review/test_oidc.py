@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from portal.review import oidc
 from portal.review.oidc import Identity
 from portal.review.oidc_signin import sign_in_with_provider as sign_in_identity
 from portal.review.sessions import COOKIE
@@ -273,6 +274,27 @@ async def test_an_unreachable_provider_gives_a_clear_page(portal):
         page = await client.get("/staff/oidc/login")
         assert page.status_code == 503 and "Le service d’identité ne répond pas" in page.text
         assert "Service momentanément indisponible" in page.text and page.headers["retry-after"] == "60"
+
+
+async def test_a_failing_provider_is_asked_once_then_not_again_for_a_while(portal, provider):
+    provider.metadata_status = 500
+    async with portal() as client:
+        for _ in range(3):
+            assert (await client.get("/staff/oidc/login")).status_code == 503
+        assert provider.metadata_requests == 1
+
+
+async def test_a_failed_refresh_keeps_the_metadata_read_before(portal, provider, monkeypatch):
+    async with portal() as client:
+        assert (await client.get("/staff/oidc/login")).status_code == 303
+        monkeypatch.setattr(oidc, "CACHE_SECONDS", 0)
+        provider.metadata_status = 500
+        assert (await client.get("/staff/oidc/login")).status_code == 303
+        assert provider.metadata_requests == 2
+        provider.metadata_status = 200
+        await create_staff("admin", email="agent.un@example.gouv.fr")
+        done = await sign_in_with_provider(client)
+        assert done.status_code == 303 and done.headers["location"] == "/staff"
 
 
 async def test_without_settings_there_is_no_single_sign_on(client):
