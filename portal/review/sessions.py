@@ -32,6 +32,7 @@ from portal.review.accounts import (
     password_matches,
 )
 from portal.store import sessions as store
+from portal.web.i18n import LANGUAGES, current_language
 from portal.web.ratelimit import client_key
 from portal.web.settings import settings_of
 
@@ -120,6 +121,14 @@ async def current_staff(request: ASGIConnection) -> dict:
     return cached
 
 
+def use_account_language(connection: ASGIConnection, staff: dict) -> None:
+    """Speak the language the account chose, unless this request asks for one with `?lang=`."""
+    chosen = staff.get("language")
+    if chosen in LANGUAGES and connection.query_params.get("lang") not in LANGUAGES:
+        current_language.set(chosen)
+        connection.scope.setdefault("state", {})["lang"] = chosen  # type: ignore[typeddict-item]
+
+
 def requires_role(*roles: str) -> Callable[[ASGIConnection, Any], Awaitable[None]]:
     """A Litestar guard: a signed-in person with one of these roles, else 401 (sign in) or 403.
 
@@ -131,6 +140,8 @@ def requires_role(*roles: str) -> Callable[[ASGIConnection, Any], Awaitable[None
     async def guard(connection: ASGIConnection, _handler: Any) -> None:
         staff = await current_staff(connection)
         if staff["role"] not in allowed:
+            # Guards run before the pages' language hook: the refusal speaks the account's language too.
+            use_account_language(connection, staff)
             raise PermissionDeniedException(detail="Your role does not give access to this page.")
 
     guard.__name__ = f"requires_role_{'_'.join(roles)}"

@@ -102,7 +102,8 @@ async def test_the_switch_is_remembered_on_the_account_over_the_browsers_languag
     french = await client.get("/staff", headers={"accept-language": "fr"})
     assert '<html lang="fr">' in french.text and 'href="?lang=en"' in french.text
     assert (await StaffUser.select(StaffUser.language).where(StaffUser.id == agent["id"]).first())["language"] is None
-    switched = await client.get("/staff", params={"lang": "en"}, headers={"accept-language": "fr"})
+    same_site = {"sec-fetch-site": "same-origin"}
+    switched = await client.get("/staff", params={"lang": "en"}, headers={"accept-language": "fr", **same_site})
     assert '<html lang="en">' in switched.text and 'href="?lang=fr"' in switched.text
     assert (await StaffUser.select(StaffUser.language).where(StaffUser.id == agent["id"]).first())["language"] == "en"
     # Another browser, set to French, with no cookie: the account's choice wins.
@@ -110,8 +111,28 @@ async def test_the_switch_is_remembered_on_the_account_over_the_browsers_languag
     await signed_in(client, agent)
     assert '<html lang="en">' in (await client.get("/staff/inbox", headers={"accept-language": "fr"})).text
     # An explicit choice still beats the account's, and becomes it.
-    assert '<html lang="fr">' in (await client.get("/staff/dashboards", params={"lang": "fr"})).text
+    assert '<html lang="fr">' in (await client.get("/staff/dashboards", params={"lang": "fr"}, headers=same_site)).text
     assert (await StaffUser.select(StaffUser.language).where(StaffUser.id == agent["id"]).first())["language"] == "fr"
     # Signed out, the browser decides again.
     client.cookies.clear()
     assert '<html lang="en">' in (await client.get("/staff/login", headers={"accept-language": "en"})).text
+
+
+@pytest.mark.parametrize("headers", [{"sec-fetch-site": "cross-site"}, {"referer": "https://elsewhere.example/page"}, {}])
+async def test_a_link_from_another_site_changes_the_page_not_the_account(client, headers):
+    agent = await create_staff("agent", services=[await create_service()])
+    await signed_in(client, agent)
+    page = await client.get("/staff", params={"lang": "en"}, headers={"accept-language": "fr", **headers})
+    assert '<html lang="en">' in page.text
+    assert (await StaffUser.select(StaffUser.language).where(StaffUser.id == agent["id"]).first())["language"] is None
+    from_here = await client.get("/staff", params={"lang": "en"}, headers={"referer": "http://testserver/staff/inbox"})
+    assert '<html lang="en">' in from_here.text
+    assert (await StaffUser.select(StaffUser.language).where(StaffUser.id == agent["id"]).first())["language"] == "en"
+
+
+async def test_a_refusal_by_role_speaks_the_accounts_language(client):
+    agent = await create_staff("agent", services=[await create_service()])
+    await StaffUser.update({StaffUser.language: "en"}).where(StaffUser.id == agent["id"])
+    await signed_in(client, agent)
+    refused = await client.get("/staff/admin", headers={"accept-language": "fr"})
+    assert refused.status_code == 403 and '<html lang="en">' in refused.text
