@@ -10,6 +10,7 @@ from portal.admin.forms import FormErrors, problem
 from portal.classify.labels import DEFAULT_TOPIC_NAMES
 from portal.review import audit
 from portal.store import topics as store
+from portal.web import labels
 from portal.web.i18n import N_
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
@@ -62,6 +63,7 @@ async def add_topic(form: TopicForm, actor: dict, client: str = "") -> dict:
         raise FormErrors(errors)
     row = await store.add_topic(name=name, label_fr=form.label_fr.strip(), label_en=form.label_en.strip(),
                                 description=description, examples="\n".join(examples), now=_now())
+    await labels.read_described_topics(force=True)
     await audit.record("add_topic", actor, client=client, detail={"topic": name, "description": description,
                                                                   "examples": len(examples)})
     return row
@@ -74,6 +76,7 @@ async def rename_topic(topic: dict, form: TopicForm, actor: dict, client: str = 
     if errors:
         raise FormErrors(errors)
     row = await store.rename_topic(topic["id"], form.label_fr.strip(), form.label_en.strip(), _now())
+    await labels.read_described_topics(force=True)
     await audit.record("rename_topic", actor, client=client, detail={
         "topic": topic["name"], "before": {"fr": topic["label_fr"], "en": topic["label_en"]},
         "after": {"fr": row["label_fr"], "en": row["label_en"]}})

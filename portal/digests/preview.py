@@ -8,6 +8,7 @@ from portal.digests.render import RenderedDigest, render_digest, unsubscribe_url
 from portal.digests.subscriptions import OutOfScope, SubscriptionRequest, digest_services, service_codes
 from portal.settings import Settings
 from portal.store.subscriptions import list_subscriptions
+from portal.web import labels
 
 
 class PreviewError(ValueError):
@@ -21,6 +22,7 @@ async def preview(settings: Settings, owner_email: str, period_text: str = "last
     With `choices` (a subscription being written, not stored yet), what they ask; else the owner's
     first subscription; else, when they have none yet, every service they own, weekly, in French.
     """
+    await labels.read_described_topics()
     if choices is not None:
         requested, frequency, tz, language, sid = (list(choices.services), choices.frequency, choices.time_zone,
                                                    choices.language, 0)

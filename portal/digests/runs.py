@@ -26,6 +26,7 @@ from portal.store.digest_runs import (
     retry_later,
 )
 from portal.store.subscriptions import list_subscriptions
+from portal.web import labels
 from portal.web.mail import MailError, send_email
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ async def run_due(settings: Settings, *, now: dt.datetime | None = None, policy:
     """One idempotent pass: every due period of every active subscription, missed ones included."""
     now = now or dt.datetime.now(UTC)
     report = PassReport()
+    await labels.read_described_topics()  # the scheduler may be a process of its own: topics' words as they are now
     for subscription in await list_subscriptions(active_only=True):
         if subscription_ids is not None and subscription["id"] not in subscription_ids:
             continue

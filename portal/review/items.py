@@ -10,6 +10,7 @@ from portal.review.inbox import to_check
 from portal.review.similar import similar_reports
 from portal.review.similar_groups import group_of_item
 from portal.store import feedback
+from portal.store import topics as topic_store
 from portal.store.core.tables import SENTIMENTS
 from portal.store.status import moves_from
 from portal.web.i18n import _, current_language, ngettext
@@ -51,8 +52,10 @@ async def tapped_topics(feedback_id: int) -> list[str]:
 
 
 async def topic_choices() -> list[str]:
-    """The classifier's topics, plus any topic already in use (a retrained model may add some)."""
-    return sorted({*DEFAULT_TOPIC_NAMES, *await feedback.topics_in_use()})
+    """The classifier's topics, the administrators' active ones, and any topic already in use (a retrained
+    model may add some)."""
+    described = [t["name"] for t in await topic_store.active_topics()]
+    return sorted({*DEFAULT_TOPIC_NAMES, *described, *await feedback.topics_in_use()})
 
 
 async def original_text(staff: dict, item: dict, client: str = "") -> str:

@@ -8,6 +8,7 @@ from litestar.connection import ASGIConnection
 
 from portal.review.accounts import remember_language
 from portal.review.sessions import LoginRequired, current_staff, use_account_language
+from portal.web import labels
 from portal.web.i18n import LANGUAGES
 
 
@@ -17,6 +18,7 @@ async def staff_language(request: ASGIConnection) -> None:
 
     Only a switch clicked on the portal's own pages is stored: a link from another site that carries
     `?lang=` changes the page it opens, not the account."""
+    await labels.read_described_topics()
     try:
         staff = await current_staff(request)
     except LoginRequired:

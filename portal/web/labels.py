@@ -7,8 +7,10 @@ people. Each French word is written once here, and gettext gives the English.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from functools import lru_cache
 
+from portal.store import topics as topic_store
 from portal.web.formats import format_day
 from portal.web.i18n import N_, current_language, translate, translations
 
@@ -158,6 +160,23 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
     }
 
 
+# Administrators' topics (described in the administration pages) are named by the labels they gave,
+# read from the store at most every DESCRIBED_SECONDS by each process, and at once after a change here.
+DESCRIBED_SECONDS = 60
+_described: dict[str, dict[str, str]] = {}
+_described_read_at: float | None = None
+
+
+async def read_described_topics(force: bool = False) -> None:
+    """Refresh the words of administrators' topics (retired ones too: older feedback still carries them)."""
+    global _described, _described_read_at
+    if not force and _described_read_at is not None and time.monotonic() - _described_read_at < DESCRIBED_SECONDS:
+        return
+    rows = await topic_store.every_topic()
+    _described = {r["name"]: {"fr": r["label_fr"], "en": r["label_en"]} for r in rows}
+    _described_read_at = time.monotonic()
+
+
 def _readable(code: str) -> str:
     # A code this module does not know yet (an administrator's topic, a newer action): at least no underscores.
     return code.replace("_", " ")
@@ -165,8 +184,11 @@ def _readable(code: str) -> str:
 
 def label(kind: str, code: str | None, lang: str | None = None) -> str:
     """The words for a code of a vocabulary, in `lang` or the page's language."""
-    words = vocabulary(lang or current_language.get())[kind]
+    lang = lang or current_language.get()
+    words = vocabulary(lang)[kind]
     key = code or ""
+    if kind == "topic" and key not in words and key in _described:
+        return _described[key].get(lang) or _described[key]["fr"]
     return words.get(key) or (_readable(key) if key else words.get("", "–"))
 
 

@@ -7,8 +7,8 @@ from portal.store.core.tables import DescribedTopic
 from portal.store.topics import retire_topic
 from tests.admin.helpers import audit_of, post_form, signed_in_admin
 from tests.conftest import clean_tables
-from tests.factories import create_service
-from tests.review.staff import create_staff, signed_in
+from tests.factories import create_feedback, create_service
+from tests.review.staff import create_staff, csrf_of, signed_in
 
 PARKING = {"name": "stationnement", "label_fr": "Stationnement", "label_en": "Parking",
            "description": "stationnement, places de parking, se garer devant le bâtiment; car park",
@@ -68,3 +68,22 @@ async def test_the_worker_recognises_an_added_topic_and_forgets_a_retired_one(db
         assert await topics.refresh(classifier) and "stationnement" not in classifier.topic_names
     finally:
         classifier.described_topics = []
+
+
+async def test_an_added_topic_is_named_by_its_labels_and_can_be_chosen_in_a_correction(client):
+    service = await create_service()
+    await signed_in_admin(client)
+    assert (await post_form(client, "/staff/admin/topics", "/staff/admin/topics", PARKING)).status_code == 303
+    item = (await create_feedback(service, "Impossible de trouver une place pour se garer")).feedback_id
+    agent = await create_staff("agent", services=[service])
+    client.cookies.clear()
+    await signed_in(client, agent)
+    page = await client.get(f"/staff/items/{item}")
+    assert 'name="topic" value="stationnement"' in page.text and ">Stationnement</label>" in page.text
+    corrected = await client.post(f"/staff/items/{item}/labels",
+                                  data={"csrf_token": csrf_of(page.text), "sentiment": "negative", "topic": "stationnement"})
+    assert corrected.status_code == 303
+    inbox = await client.get("/staff/inbox", params={"topic": "stationnement"})
+    assert "Stationnement" in inbox.text and "stationnement<" not in inbox.text
+    english = await client.get("/staff/inbox", params={"topic": "stationnement", "lang": "en"})
+    assert "Parking" in english.text
