@@ -47,7 +47,12 @@ class InvitationPages(Controller):
             return _page(request, invitation, token, exc.errors)
         if user_id is None:
             return _spent_page()
-        session = await sessions.open_session(user_id, client, request.headers.get("user-agent", ""))
+        # A new password: whoever held the account before (an earlier session) is signed out; this
+        # browser is signed in as a sign-in with the password would be, and audited as one.
+        await sessions.close_all_sessions(user_id)
+        session = await sessions.begin_session(await accounts.account_for_session(user_id), client,
+                                               request.headers.get("user-agent", ""), request.cookies.get(sessions.COOKIE),
+                                               detail={"method": "invitation"})
         response = Redirect(path="/staff", status_code=303)
         response.set_cookie(sessions.COOKIE, session, httponly=True, samesite="lax", secure=settings.secure_cookies,
                             path="/", max_age=sessions.SESSION_HOURS * 3600)

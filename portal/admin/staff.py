@@ -173,6 +173,11 @@ async def set_password(token: str, password: str, confirmation: str, client: str
     return user_id
 
 
+async def account_for_session(user_id: int) -> dict:
+    """The account a session opens for (id, email, name, role...), as the audit names it."""
+    return await store.staff_user(user_id)
+
+
 async def accounts() -> list[dict]:
     """Every account, active or not, by name, with its services and whether an invitation awaits."""
     rows = await store.every_account()

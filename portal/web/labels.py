@@ -18,7 +18,8 @@ from portal.web.i18n import N_, current_language, translate, translations
 PAIR = N_("%(key)s : %(value)s")
 PAIRS_SEPARATOR = N_("%(before)s ; %(after)s")
 
-KINDS = ("status", "channel", "given_as", "sentiment", "sentiment_guess", "sentiment_source", "topic", "role", "action")
+KINDS = ("status", "channel", "given_as", "sentiment", "sentiment_guess", "sentiment_source", "topic", "role", "action",
+         "sign_in_method", "sign_in_refusal")
 
 
 @lru_cache(maxsize=None)
@@ -153,6 +154,34 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "q": t.pgettext("audit detail", "Recherche"),
             "to_check": t.pgettext("audit detail", "À vérifier seulement"),
             "order": t.pgettext("audit detail", "Ordre"),
+            "method": t.pgettext("audit detail", "Moyen de connexion"),
+            "reason": t.pgettext("audit detail", "Motif"),
+            "invitation": t.pgettext("audit detail", "Invitation n°"),
+            "sign_up": t.pgettext("audit detail", "Compte créé à la première connexion"),
+        },
+        # How a person signed in, and why a sign-in was refused (the audit's detail).
+        "sign_in_method": {
+            "oidc": t.pgettext("sign-in method", "service d’identité"),
+            "password": t.pgettext("sign-in method", "mot de passe"),
+            "invitation": t.pgettext("sign-in method", "lien d’invitation"),
+        },
+        "sign_in_refusal": {
+            "state": t.pgettext("sign-in refusal", "demande expirée ou d’un autre navigateur"),
+            "denied": t.pgettext("sign-in refusal", "annulée par la personne"),
+            "refused": t.pgettext("sign-in refusal", "refusée par le service d’identité"),
+            "signature": t.pgettext("sign-in refusal", "signature non valable"),
+            "issuer": t.pgettext("sign-in refusal", "réponse d’un autre service d’identité"),
+            "audience": t.pgettext("sign-in refusal", "réponse destinée à une autre application"),
+            "nonce": t.pgettext("sign-in refusal", "réponse d’une autre demande"),
+            "expired": t.pgettext("sign-in refusal", "réponse expirée"),
+            "invalid": t.pgettext("sign-in refusal", "réponse incomplète"),
+            "no_email": t.pgettext("sign-in refusal", "adresse e-mail absente"),
+            "unverified": t.pgettext("sign-in refusal", "adresse e-mail non vérifiée"),
+            "domain": t.pgettext("sign-in refusal", "domaine non admis"),
+            "unknown": t.pgettext("sign-in refusal", "aucun compte pour cette adresse"),
+            "inactive": t.pgettext("sign-in refusal", "compte désactivé"),
+            "unreachable": t.pgettext("sign-in refusal", "service d’identité injoignable"),
+            "provider": t.pgettext("sign-in refusal", "service d’identité mal configuré"),
         },
         # The inbox's orders other than the default one.
         "order": {"least_sure": t.pgettext("inbox order", "les moins sûrs d’abord")},
@@ -216,6 +245,10 @@ def _value(key: str, value, lang: str) -> str:
         return label("role", str(value), lang)
     if key == "order":
         return label("order", str(value), lang)
+    if key == "method":
+        return label("sign_in_method", str(value), lang)
+    if key == "reason":
+        return label("sign_in_refusal", str(value), lang)
     if key in ("since", "until"):
         return format_day(value, dt.timezone.utc, lang)
     if isinstance(value, dict):

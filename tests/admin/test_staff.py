@@ -6,6 +6,7 @@ import re
 import httpx
 
 from portal.admin.staff import token_hash
+from portal.review.sessions import open_session, session_user
 from portal.store.accounts import add_invitation
 from portal.store.core.tables import StaffUser
 from portal.store.workspace.tables import StaffInvitation, StaffSession
@@ -43,6 +44,8 @@ async def test_invite_a_clerk_who_sets_a_password_and_is_signed_in(mail_client, 
     page = await client.get(path)
     assert page.status_code == 200 and "claire.martin@mairie.fr" in page.text
     assert page.headers["referrer-policy"] == "no-referrer"
+    # A session the account already had elsewhere (say, through single sign-on) ends with the new password.
+    elsewhere = await open_session(stored["user"], "192.0.2.7", "another browser")
     short = await client.post(path, data={"csrf_token": csrf_of(page.text), "password": "court", "confirmation": "court"})
     assert short.status_code == 422 and "au moins 12 caractères" in short.text
     # Kept as typed, spaces included: the sign-in page compares what is typed there.
@@ -53,6 +56,9 @@ async def test_invite_a_clerk_who_sets_a_password_and_is_signed_in(mail_client, 
     assert "Claire Martin" in home.text
     assert (await client.get(path)).status_code == 410  # once only
     assert len(await audit_of("set_password")) == 1
+    [login] = [e for e in await audit_of("login") if e["actor_email"] == "claire.martin@mairie.fr"]
+    assert login["detail"] == {"method": "invitation"}
+    assert await session_user(elsewhere) is None
     [invited] = await audit_of("invite_user")
     assert invited["actor_email"] == admin["email"] and invited["detail"]["role"] == "clerk"
     client.cookies.clear()
