@@ -166,7 +166,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 90.0) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "portal", "serve", "--port", str(self.port), "--no-migrate"],
             env=self.env,
