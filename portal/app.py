@@ -35,6 +35,7 @@ from portal.feedback.api import FeedbackApi
 from portal.feedback.pages import CitizenPages
 from portal.health import healthz, readyz
 from portal.public.me_too_pages import MeTooPages
+from portal.public.open311_pages import Open311Api, limiter_for
 from portal.public.pages import PublicationPages
 from portal.review.auth_pages import STAFF_EXCEPTION_HANDLERS, StaffAuthPages
 from portal.review.grouping import group_pending
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PublicationPages,
             SimilarPages,
             MeTooPages,
+            Open311Api,
             healthz,
             readyz,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
@@ -122,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             **settings_state(settings),
             **provider_state(settings),
             "rate_limiter": RateLimiter(count, seconds),
+            **limiter_for(settings),
             lookups.STATE_KEY: lookups.LookupThrottle(settings.lookup_limit_pair, settings.lookup_miss_limit_pair, settings.secret_key),
         }),
         template_config=TemplateConfig(
