@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from counters.api import CounterDeviceApi
+from portal.admin.api_key_pages import ApiKeyPages
 from portal.admin.device_pages import DevicePages
 from portal.admin.invitation_pages import InvitationPages
 from portal.admin.office_pages import OfficePages
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InvitationPages,
             SubscriptionPages,
             TopicPages,
+            ApiKeyPages,
             TriagePages,
             OverviewPages,
             PublicationPages,

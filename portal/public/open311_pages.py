@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.exceptions import HTTPException
+from litestar.params import FromPath
 
 from portal.public import open311
 from portal.public.open311 import Open311Error, Problem, document_of, not_found
@@ -65,7 +65,7 @@ class Open311Api(Controller):
     exception_handlers = {Open311Error: _errors, HTTPException: _http_error}
 
     @get("/{name:str}")
-    async def read(self, request: Request, name: str) -> Response:
+    async def read(self, request: Request, name: FromPath[str]) -> Response:
         stem, fmt = document_of(name)
         settings, lang, query = settings_of(request), current_language.get(), _query(request)
         open311.check_jurisdiction(settings, query.get("jurisdiction_id"))
@@ -78,7 +78,7 @@ class Open311Api(Controller):
         raise not_found()
 
     @get("/{kind:str}/{name:str}")
-    async def read_one(self, request: Request, kind: str, name: str) -> Response:
+    async def read_one(self, request: Request, kind: FromPath[str], name: FromPath[str]) -> Response:
         stem, fmt = document_of(name)
         settings, lang = settings_of(request), current_language.get()
         open311.check_jurisdiction(settings, request.query_params.get("jurisdiction_id"))
@@ -91,7 +91,7 @@ class Open311Api(Controller):
         raise not_found()
 
     @post("/{name:str}", status_code=200)
-    async def create(self, request: Request, state: State, name: str) -> Response:
+    async def create(self, request: Request, name: FromPath[str]) -> Response:
         stem, fmt = document_of(name)
         if stem != "requests":
             raise not_found()
