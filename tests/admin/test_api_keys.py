@@ -58,6 +58,6 @@ async def test_only_administrators(client):
     owner = await create_staff("owner", services=[service])
     await signed_in(client, owner)
     assert (await client.get(PAGE)).status_code == 403
-    token = csrf_of((await client.get("/staff/admin/subscriptions")).text)
+    token = csrf_of((await client.get("/staff/admin/subscriptions/new")).text)
     assert (await client.post(PAGE, data={"csrf_token": token, "name": "X"})).status_code == 403
     assert await ApiKey.count() == 0
