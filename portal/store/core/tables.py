@@ -200,7 +200,7 @@ class ApiKey(Table, tablename="api_key"):
     id = Serial(primary_key=True)
     name = Varchar(length=100)  # the partner, as the administrator named it
     key_hash = Varchar(length=64, unique=True)
-    prefix = Varchar(length=12)  # the key's first characters, so a person can tell keys apart
+    prefix = Varchar(length=16)  # the key's first characters, so a person can tell keys apart
     created_by = Varchar(length=254)  # who issued it: an administrator's e-mail, or "command line"
     created_at = Timestamptz(default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)

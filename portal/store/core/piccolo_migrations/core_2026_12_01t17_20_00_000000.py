@@ -39,7 +39,7 @@ async def forwards():
     _column(manager, "id", Serial, primary_key=True)
     _column(manager, "name", Varchar, length=100, default="")
     _column(manager, "key_hash", Varchar, length=64, default="", unique=True)
-    _column(manager, "prefix", Varchar, length=12, default="")
+    _column(manager, "prefix", Varchar, length=16, default="")
     _column(manager, "created_by", Varchar, length=254, default="")
     _column(manager, "created_at", Timestamptz, default=TimestamptzNow())
     _column(manager, "revoked_at", Timestamptz, default=None, null=True)
