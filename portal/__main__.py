@@ -18,6 +18,7 @@ FEATURE_CLIS = (
     "portal.classify.cli",
     "portal.review.cli",
     "portal.review.similar_cli",
+    "portal.public.cli",
     "counters.cli",
 )
 # What the root wires into a feature's commands, so that no feature imports another:

@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from counters.api import CounterDeviceApi
+from portal.admin.api_key_pages import ApiKeyPages
 from portal.admin.device_pages import DevicePages
 from portal.admin.invitation_pages import InvitationPages
 from portal.admin.office_pages import OfficePages
@@ -35,6 +36,7 @@ from portal.feedback.api import FeedbackApi
 from portal.feedback.pages import CitizenPages
 from portal.health import healthz, readyz
 from portal.public.me_too_pages import MeTooPages
+from portal.public.open311_pages import Open311Api, limiter_for
 from portal.public.pages import PublicationPages
 from portal.review.auth_pages import STAFF_EXCEPTION_HANDLERS, StaffAuthPages
 from portal.review.grouping import group_pending
@@ -107,11 +109,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InvitationPages,
             SubscriptionPages,
             TopicPages,
+            ApiKeyPages,
             TriagePages,
             OverviewPages,
             PublicationPages,
             SimilarPages,
             MeTooPages,
+            Open311Api,
             healthz,
             readyz,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
@@ -122,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             **settings_state(settings),
             **provider_state(settings),
             "rate_limiter": RateLimiter(count, seconds),
+            **limiter_for(settings),
             lookups.STATE_KEY: lookups.LookupThrottle(settings.lookup_limit_pair, settings.lookup_miss_limit_pair, settings.secret_key),
         }),
         template_config=TemplateConfig(

@@ -49,6 +49,8 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("PORTAL_OIDC_PROVIDER_NAME", "oidc_provider_name", "ProConnect", "Name of the provider on the sign-in button."),
     Setting("PORTAL_OIDC_ALLOWED_DOMAINS", "oidc_allowed_domains", (), "Comma-separated e-mail domains allowed to sign in with the provider; empty: any domain (the account must still exist)."),
     Setting("PORTAL_OIDC_SIGNUP_DOMAINS", "oidc_signup_domains", (), "Comma-separated DOMAIN:ROLE pairs (role agent or owner): a person of that domain without an account gets one with that role at first sign-in."),
+    Setting("PORTAL_OPEN311_JURISDICTION_ID", "open311_jurisdiction_id", "", "The jurisdiction_id of the Open311 endpoint (optional in requests; another value answers 404); empty: the host of PORTAL_BASE_URL."),
+    Setting("PORTAL_OPEN311_RATE_LIMIT", "open311_rate_limit", "60/60", "Open311 POST requests allowed per partner API key (and failed key checks per client): COUNT/SECONDS."),
 )
 
 # Roles an account may get by signing up through the provider: never admin, and a clerk needs an office.
@@ -89,6 +91,8 @@ class Settings:
     oidc_provider_name: str
     oidc_allowed_domains: tuple[str, ...]
     oidc_signup_domains: tuple[str, ...]
+    open311_jurisdiction_id: str
+    open311_rate_limit: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -166,6 +170,10 @@ class Settings:
     @property
     def lookup_limit_pair(self) -> tuple[int, int]:
         return _pair(self.lookup_limit)
+
+    @property
+    def open311_rate_limit_pair(self) -> tuple[int, int]:
+        return _pair(self.open311_rate_limit)
 
     @property
     def lookup_miss_limit_pair(self) -> tuple[int, int]:

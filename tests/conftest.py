@@ -46,6 +46,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="PostgreSQL-only test; runs with GUICHET_TEST_DB=postgres"))
         if TEST_DB == "postgres" and item.get_closest_marker("sqlite_only"):
             item.add_marker(pytest.mark.skip(reason="SQLite-only test; runs with GUICHET_TEST_DB=sqlite"))
+    # Playwright's sync API leaves an event loop running in the main thread for the rest of the
+    # session, after which async tests cannot start: browser tests go last, whichever folders run.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(scope="session")

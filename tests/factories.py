@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 from portal.feedback.intake import FeedbackInput, submit_feedback
+from portal.public.open311_keys import issue_key
 from portal.store.core.tables import Office, OfficeService, Service
+from portal.store.publications import publish_feedback
 
 _counter = itertools.count(1)
 
@@ -30,3 +33,14 @@ async def create_office(name: str = "Bureau de test", services: list[dict] = (),
 
 async def create_feedback(service: dict, text: str = "Très bon accueil, merci.", **kw):
     return await submit_feedback(FeedbackInput(service_code=service["code"], text=text, **kw))
+
+
+async def create_publication(feedback_id: int, text: str = "Texte publié.", answer: str = "Réponse publiée.", **kw) -> None:
+    """Publish the feedback with this text and answer (by nobody in particular)."""
+    await publish_feedback(feedback_id, text, answer, kw.pop("staff_id", None), kw.pop("at", dt.datetime.now(dt.timezone.utc)))
+
+
+async def create_api_key(name: str = "Partenaire de test") -> tuple[dict, str]:
+    """A partner's key in use: (its row, the key in clear)."""
+    issued = await issue_key(name, None)
+    return issued.row, issued.key

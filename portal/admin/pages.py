@@ -19,6 +19,7 @@ SECTIONS = (
     ("offices", N_("Lieux d’accueil"), N_("Les lieux où le public est reçu, leurs horaires, leurs services, leurs bornes et leurs agents d’accueil.")),
     ("staff", N_("Comptes des agents"), N_("Inviter une personne, changer son rôle, ses services ou son lieu, la désactiver.")),
     ("topics", N_("Sujets"), N_("Ajouter un sujet à reconnaître dans les avis en le décrivant, le renommer, le retirer.")),
+    ("api-keys", N_("Clés d’API des partenaires"), N_("Délivrer à un partenaire sa clé pour l’API Open311, voir quand elle a servi, la révoquer.")),
     ("subscriptions", N_("Synthèses par e-mail"), N_("Qui reçoit la synthèse des avis, sur quels services, quand et dans quelle langue.")),
 )
 

@@ -44,6 +44,8 @@ ACTIONS = (
     "add_topic",
     "rename_topic",
     "retire_topic",
+    "create_api_key",
+    "revoke_api_key",
 )
 
 

@@ -117,6 +117,8 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "add_topic": t.pgettext("audit action", "Ajout d’un thème"),
             "rename_topic": t.pgettext("audit action", "Thème renommé"),
             "retire_topic": t.pgettext("audit action", "Thème retiré"),
+            "create_api_key": t.pgettext("audit action", "Création d’une clé d’API partenaire"),
+            "revoke_api_key": t.pgettext("audit action", "Révocation d’une clé d’API partenaire"),
         },
         # The keys of an audit event's detail.
         "detail": {
@@ -139,6 +141,8 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "role": t.pgettext("audit detail", "Rôle"),
             "office": t.pgettext("audit detail", "Lieu d’accueil"),
             "office_id": t.pgettext("audit detail", "Lieu d’accueil n°"),
+            "api_key": t.pgettext("audit detail", "Clé d’API n°"),
+            "name": t.pgettext("audit detail", "Nom"),
             "services": t.pgettext("audit detail", "Services"),
             "service_ids": t.pgettext("audit detail", "Services n°"),
             "replaced_by_sign_in": t.pgettext("audit detail", "Remplacée par une nouvelle connexion"),

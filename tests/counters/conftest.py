@@ -101,9 +101,3 @@ def wait_until(condition, timeout: float = 30.0, interval: float = 0.2, message:
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {message}")
-
-
-def pytest_collection_modifyitems(config, items):
-    # Playwright's sync API leaves an event loop running in the main thread for the rest of the
-    # session, after which async tests cannot start: browser tests go last.
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

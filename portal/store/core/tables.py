@@ -192,3 +192,16 @@ class DescribedTopic(Table, tablename="described_topic"):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())  # the worker reloads the topics when this moves
     retired_at = Timestamptz(null=True, default=None)
+
+
+class ApiKey(Table, tablename="api_key"):
+    """A key an administrator issued to a partner for the Open311 endpoint: only its SHA-256 is stored."""
+
+    id = Serial(primary_key=True)
+    name = Varchar(length=100)  # the partner, as the administrator named it
+    key_hash = Varchar(length=64, unique=True)
+    prefix = Varchar(length=16)  # the key's first characters, so a person can tell keys apart
+    created_by = Varchar(length=254)  # who issued it: an administrator's e-mail, or "command line"
+    created_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)
+    last_used_at = Timestamptz(null=True, default=None)

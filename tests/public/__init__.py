@@ -1,0 +1,1 @@
+"""Tests of the public pages and the Open311 endpoint."""
