@@ -34,8 +34,9 @@ from portal.feedback import intake, lookups
 from portal.feedback.api import FeedbackApi
 from portal.feedback.pages import CitizenPages
 from portal.health import healthz, readyz
-from portal.public.me_too_pages import MeTooPages
+from portal.public.me_too_pages import ResultsPages
 from portal.public.pages import PublicationPages
+from portal.review.commitment_pages import CommitmentPages
 from portal.review.auth_pages import STAFF_EXCEPTION_HANDLERS, StaffAuthPages
 from portal.review.grouping import group_pending
 from portal.review.oidc import provider_state
@@ -109,9 +110,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TopicPages,
             TriagePages,
             OverviewPages,
+            CommitmentPages,
             PublicationPages,
             SimilarPages,
-            MeTooPages,
+            ResultsPages,
             healthz,
             readyz,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),

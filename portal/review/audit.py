@@ -44,6 +44,9 @@ ACTIONS = (
     "add_topic",
     "rename_topic",
     "retire_topic",
+    # Commitments ("you said, we did"), portal.review.commitments.
+    "create_commitment",
+    "update_commitment",
 )
 
 

@@ -1,0 +1,1 @@
+"""Tests of the public results, commitments and open data."""
