@@ -128,3 +128,15 @@ async def test_portal_open_data_export_writes_the_files(db, tmp_path):
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in target.iterdir()) == sorted(FILES)
     _assert_nothing_personal(target, data["items"])
+
+
+async def test_the_in_process_scheduler_has_the_daily_job_and_catches_up_at_start(db, make_app, tmp_path):
+    from tests.digests.conftest import running_app
+
+    async with running_app(make_app, run_scheduler=True, data_dir=tmp_path) as client:
+        assert "open-data:daily" in client.app.state.digest_scheduler.job_ids()
+        for _ in range(200):
+            if await OpenDataRun.count().where(OpenDataRun.finished_at.is_not_null()):
+                break
+            await asyncio.sleep(0.1)
+    assert await OpenDataRun.count() == 1 and (tmp_path / "open-data" / "datapackage.json").is_file()
