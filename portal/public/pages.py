@@ -15,7 +15,7 @@ class PublicationPages(Controller):
     path = "/publications"
     include_in_schema = False
 
-    @get(["/", "/index"], status_code=301)
+    @get("/", status_code=301)
     async def list_published(self, request: Request) -> Redirect:
         # ?service=CODE (old links to one service's list) goes to that service's results; otherwise the home
         # page, which lists every service with a link to its results.
