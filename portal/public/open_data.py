@@ -15,11 +15,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from portal.feedback.redact import redact
-from portal.feedback.reference import PATTERN as REFERENCE
 from portal.public.disclosure import FEW, MASKED
 from portal.public.open_data_schema import FILES, FORMAT, fields_of
-from portal.public.results import is_late, today_in
+from portal.public.results import is_late, public_text, today_in
 from portal.public.satisfaction import ALL, satisfaction_table, weeks_done
 from portal.settings import Settings
 from portal.store.commitments import (
@@ -41,11 +39,6 @@ STALE_CLAIM = dt.timedelta(hours=1)  # a claim left this long without a finish i
 
 def folder_of(settings: Settings) -> Path:
     return settings.data_dir / FOLDER
-
-
-def public_text(text: str | None) -> str:
-    """Redacted once more (the moderator's wording was already), and any tracking reference masked."""
-    return REFERENCE.sub("[référence]", redact(text or "").text)
 
 
 def _day(value, zone) -> str:

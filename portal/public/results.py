@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from portal.feedback.redact import redact
+from portal.feedback.reference import PATTERN as REFERENCE
 from portal.public import me_too
 from portal.public.disclosure import rate_shown, shown_count
 from portal.public.satisfaction import satisfaction_table, window
@@ -16,6 +18,11 @@ from portal.store.results import median_answer_seconds, topic_trend, weekly_rati
 TOPIC_WEEKS = 12  # topics: the window's last twelve weeks against the twelve before
 TOP_TOPICS = 6
 RISING, FALLING = 1.25, 0.8  # recent / before beyond these: rising, falling; between: stable
+
+
+def public_text(text: str | None) -> str:
+    """Redacted once more (staff wrote it, a moderator already redacted it), and any tracking reference masked."""
+    return REFERENCE.sub("[référence]", redact(text or "").text)
 
 
 def today_in(zone: ZoneInfo, now: dt.datetime | None = None) -> dt.date:
@@ -49,6 +56,10 @@ async def service_commitments(service_id: int, today: dt.date) -> list[dict]:
     rows = await commitments_of(service_id)
     for row in rows:
         row["late"] = is_late(row, today)
+        for key in ("raised", "action", "reason", "group_title"):
+            row[key] = public_text(row[key]) if row[key] else row[key]
+        for update in row["updates"]:
+            update["note"] = public_text(update["note"])
     return rows
 
 

@@ -90,7 +90,7 @@ async def test_commitments_show_their_status_updates_and_lateness(client):
                                                  reason="")).returning(Commitment.id)
     await CommitmentUpdate.insert(CommitmentUpdate(commitment=updated[0]["id"], status="in_progress", note="Premier jet relu",
                                                    at=dt.datetime.now(dt.timezone.utc)))
-    await Commitment.insert(Commitment(service=service["id"], raised="Parking", action="Agrandir le parking",
+    await Commitment.insert(Commitment(service=service["id"], raised="Parking (voir marc@example.org)", action="Agrandir le parking",
                                        due_on=future, status="dropped", reason="Le terrain n’est pas à nous"))
     page = (await client.get(f"/s/{service['code']}/results")).text
     first = page[page.index(f'id="commitment-{late[0]["id"]}"'):page.index(f'id="commitment-{updated[0]["id"]}"')]
@@ -98,6 +98,8 @@ async def test_commitments_show_their_status_updates_and_lateness(client):
     second = page[page.index(f'id="commitment-{updated[0]["id"]}"'):]
     assert "Premier jet relu" in second and "En cours" in second and "en retard" not in second.split("</article>")[0]
     assert "Abandonné" in page and "Le terrain n’est pas à nous" in page
+    # What staff typed is redacted before the public sees it, like every published text.
+    assert "marc@example.org" not in page and "Parking (voir [e-mail])" in page
 
 
 async def test_the_service_pages_link_to_the_results_and_publications_redirect(client):
