@@ -8,6 +8,7 @@ import logging
 import sys
 
 from portal.process import command_function
+from portal.public.cli import OPEN_DATA_JOB
 from portal.review.grouping import group_pending
 from portal.settings import Settings
 
@@ -23,7 +24,11 @@ FEATURE_CLIS = (
 )
 # What the root wires into a feature's commands, so that no feature imports another:
 # `portal worker` files newly labelled items into groups of similar reports once its queue drains.
-FEATURE_WIRING = {"portal.classify.cli": {"after_drain": group_pending}}
+# `portal scheduler` also writes the day's open-data files.
+FEATURE_WIRING = {
+    "portal.classify.cli": {"after_drain": group_pending},
+    "portal.digests.cli": {"extra_jobs": (OPEN_DATA_JOB,)},
+}
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal", description="Guichet, the citizen-feedback portal.")

@@ -35,9 +35,12 @@ from portal.feedback import intake, lookups
 from portal.feedback.api import FeedbackApi
 from portal.feedback.pages import CitizenPages
 from portal.health import healthz, readyz
-from portal.public.me_too_pages import MeTooPages
+from portal.public.cli import OPEN_DATA_JOB
+from portal.public.me_too_pages import ResultsPages
 from portal.public.open311_pages import Open311Api, limiter_for
+from portal.public.open_data_pages import OpenDataPages
 from portal.public.pages import PublicationPages
+from portal.review.commitment_pages import CommitmentPages
 from portal.review.auth_pages import STAFF_EXCEPTION_HANDLERS, StaffAuthPages
 from portal.review.grouping import group_pending
 from portal.review.oidc import provider_state
@@ -112,16 +115,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ApiKeyPages,
             TriagePages,
             OverviewPages,
+            CommitmentPages,
             PublicationPages,
             SimilarPages,
-            MeTooPages,
             Open311Api,
+            ResultsPages,
+            OpenDataPages,
             healthz,
             readyz,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         # The worker files newly labelled items into groups of similar reports once its queue drains.
-        lifespan=[lifespan, worker_lifespan(settings, after_drain=group_pending), scheduler_lifespan(settings)],
+        lifespan=[lifespan, worker_lifespan(settings, after_drain=group_pending),
+                  scheduler_lifespan(settings, extra_jobs=(OPEN_DATA_JOB,))],
         state=State({
             **settings_state(settings),
             **provider_state(settings),

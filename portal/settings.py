@@ -41,6 +41,9 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("PORTAL_RUN_SCHEDULER", "run_scheduler", True, "Run the digest scheduler inside the web process; false when `portal scheduler` runs apart."),
     Setting("PORTAL_LOG_LEVEL", "log_level", "INFO", "Logging level."),
     Setting("PORTAL_TIME_ZONE", "time_zone", "Europe/Paris", "Time zone in which staff, counter and kiosk pages show times (an IANA name), the zone named beside each time."),
+    Setting("PORTAL_PUBLIC_MIN_COUNT", "public_min_count", 5, "Smallest count public results and open data show (below: \"fewer than N\"); rates need at least this many answers."),
+    Setting("PORTAL_OPEN_DATA_LICENCE", "open_data_licence", "Licence Ouverte 2.0 (Etalab)", "Licence of the open-data files, as named on the open-data page and in datapackage.json."),
+    Setting("PORTAL_OPEN_DATA_LICENCE_URL", "open_data_licence_url", "https://www.etalab.gouv.fr/licence-ouverte-open-licence/", "Address of the licence's text."),
     Setting("PORTAL_PASSWORD_SIGNIN", "password_signin", True, "Staff may sign in with an e-mail and a password; false leaves only OpenID Connect."),
     Setting("PORTAL_OIDC_ISSUER", "oidc_issuer", "", "Issuer URL of the OpenID Connect provider for staff sign-in (its metadata is read from ISSUER/.well-known/openid-configuration); empty: no single sign-on."),
     Setting("PORTAL_OIDC_CLIENT_ID", "oidc_client_id", "", "Client id the provider gave the portal."),
@@ -83,6 +86,9 @@ class Settings:
     run_scheduler: bool
     log_level: str
     time_zone: str
+    public_min_count: int
+    open_data_licence: str
+    open_data_licence_url: str
     password_signin: bool
     oidc_issuer: str
     oidc_client_id: str
@@ -132,6 +138,8 @@ class Settings:
         if not settings.password_signin and not settings.oidc_enabled:
             raise ValueError("PORTAL_PASSWORD_SIGNIN=false needs an OpenID Connect provider (PORTAL_OIDC_ISSUER): "
                              "otherwise nobody can sign in")
+        if settings.public_min_count < 1:
+            raise ValueError("PORTAL_PUBLIC_MIN_COUNT must be 1 or more")
         if not settings.database_url:
             settings = dataclasses.replace(
                 settings, database_url=f"sqlite:///{(settings.data_dir / 'portal.db').resolve()}"

@@ -17,7 +17,7 @@ CATALOGUE = ROOT / "portal" / "locale" / "en" / "LC_MESSAGES" / "messages.po"
 # Pages citizens see, digests (e-mails and their pages), staff pages, the clerk's counter and the kiosk
 # (whose words come from counters/kiosk_words.py, checked with the Python strings). A new template folder
 # joins this list.
-CHECKED = ("base", "citizen", "errors", "email", "staff", "counters", "admin")
+CHECKED = ("base", "citizen", "errors", "email", "staff", "counters", "admin", "public")
 # Python code whose strings people read: FieldError and PersonError msgids (N_), _() and ngettext(),
 # and text in an explicit language (translations(lang).gettext / pgettext).
 PYTHON = ("portal", "counters")

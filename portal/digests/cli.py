@@ -9,9 +9,9 @@ from __future__ import annotations
 COMMANDS = "portal.digests.commands"
 
 
-def register(sub) -> None:
-    scheduler = sub.add_parser("scheduler", help="run the digest scheduler as its own process")
-    scheduler.set_defaults(func=f"{COMMANDS}:cmd_scheduler")
+def register(sub, extra_jobs: tuple = ()) -> None:
+    scheduler = sub.add_parser("scheduler", help="run the digest scheduler (and the daily open-data export) as its own process")
+    scheduler.set_defaults(func=f"{COMMANDS}:cmd_scheduler", extra_jobs=extra_jobs)
 
     digests = sub.add_parser("digests", help="digest subscriptions, sending and previews")
     dsub = digests.add_subparsers(dest="digests_command", required=True, metavar="ACTION")

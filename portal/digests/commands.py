@@ -28,7 +28,7 @@ def _with_store(settings: Settings, work):
 
 
 def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
-    asyncio.run(run_scheduler_process(settings))
+    asyncio.run(run_scheduler_process(settings, getattr(args, "extra_jobs", ())))
     return 0
 
 

@@ -13,7 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from portal.digests.periods import WEEKDAYS
 from portal.digests.runs import run_due
-from portal.process import stop_event_on_signals
+from portal.process import command_function, stop_event_on_signals
 from portal.settings import Settings
 from portal.store.engine import open_store
 from portal.store.subscriptions import fingerprint, list_subscriptions
@@ -31,11 +31,19 @@ class CronEntry:
     kwargs: dict = field(default_factory=dict)
 
 
-def cron_table(settings: Settings, subscriptions: list[dict], watch: Callable[[], Any]) -> list[CronEntry]:
+# A job the composition root adds (the daily open-data export): (id, function or "module:function" taking the
+# settings, minutes between runs). The job itself makes a second run harmless (it claims its day in the store).
+ExtraJob = tuple[str, "Callable[..., Any] | str", int]
+
+
+def cron_table(settings: Settings, subscriptions: list[dict], watch: Callable[[], Any],
+               extra_jobs: tuple[ExtraJob, ...] = ()) -> list[CronEntry]:
     """Every job the scheduler runs, in one place."""
     table = [
         CronEntry("digests:sweep", run_due, IntervalTrigger(minutes=SWEEP_MINUTES), {"settings": settings}),
         CronEntry("digests:watch-subscriptions", watch, IntervalTrigger(seconds=WATCH_SECONDS)),
+        *(CronEntry(job_id, command_function(func), IntervalTrigger(minutes=minutes), {"settings": settings})
+          for job_id, func, minutes in extra_jobs),
     ]
     for s in subscriptions:
         hour, minute = (int(x) for x in s["send_time"].split(":"))
@@ -52,8 +60,9 @@ def cron_table(settings: Settings, subscriptions: list[dict], watch: Callable[[]
 class DigestScheduler:
     """Owns one AsyncIOScheduler; rebuilds the subscription jobs when the subscriptions change."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, extra_jobs: tuple[ExtraJob, ...] = ()):
         self.settings = settings
+        self.extra_jobs = extra_jobs
         self.scheduler = AsyncIOScheduler(job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600})
         self.seen: tuple | None = None
 
@@ -62,19 +71,23 @@ class DigestScheduler:
         self.scheduler.start()
         # Catch-up at start: periods missed while nothing was running are sent now.
         self.scheduler.add_job(run_due, kwargs={"settings": self.settings}, id="digests:catch-up", max_instances=1)
+        for job_id, func, _minutes in self.extra_jobs:
+            # Also once at start: a day missed while nothing was running is done now.
+            self.scheduler.add_job(command_function(func), kwargs={"settings": self.settings}, id=f"{job_id}:catch-up",
+                                   max_instances=1)
 
     async def rebuild(self) -> None:
         self.seen = await fingerprint()
         subscriptions = await list_subscriptions(active_only=True)
-        table = cron_table(self.settings, subscriptions, self.watch)
+        table = cron_table(self.settings, subscriptions, self.watch, self.extra_jobs)
         wanted = {entry.id for entry in table}
         for job in self.scheduler.get_jobs():
-            if job.id not in wanted and job.id != "digests:catch-up":
+            if job.id not in wanted and not job.id.endswith(":catch-up"):
                 job.remove()
         for entry in table:
             self.scheduler.add_job(entry.func, entry.trigger, kwargs=entry.kwargs, id=entry.id, replace_existing=True,
                                    max_instances=1, coalesce=True)
-        log.info("digest scheduler: %d subscription jobs", len(table) - 2)
+        log.info("digest scheduler: %d subscription jobs", len(table) - 2 - len(self.extra_jobs))
 
     async def watch(self) -> None:
         if await fingerprint() != self.seen:
@@ -88,7 +101,7 @@ class DigestScheduler:
             self.scheduler.shutdown(wait=False)
 
 
-def scheduler_lifespan(settings: Settings):
+def scheduler_lifespan(settings: Settings, extra_jobs: tuple[ExtraJob, ...] = ()):
     """For the app's lifespan list: runs the scheduler in-process when PORTAL_RUN_SCHEDULER is true."""
 
     @asynccontextmanager
@@ -96,7 +109,7 @@ def scheduler_lifespan(settings: Settings):
         if not settings.run_scheduler:
             yield
             return
-        digests = DigestScheduler(settings)
+        digests = DigestScheduler(settings, extra_jobs)
         await digests.start()
         app.state.digest_scheduler = digests
         try:
@@ -107,11 +120,11 @@ def scheduler_lifespan(settings: Settings):
     return lifespan
 
 
-async def run_scheduler_process(settings: Settings) -> None:
+async def run_scheduler_process(settings: Settings, extra_jobs: tuple[ExtraJob, ...] = ()) -> None:
     """`portal scheduler`: the scheduler alone, until SIGTERM or SIGINT."""
     async with open_store(settings):
         stop = stop_event_on_signals()
-        digests = DigestScheduler(settings)
+        digests = DigestScheduler(settings, extra_jobs)
         try:
             await digests.start()
             log.info("digest scheduler running; jobs: %s", ", ".join(digests.job_ids()))

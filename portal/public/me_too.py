@@ -41,6 +41,11 @@ async def publication_exists(publication_id: int) -> bool:
     return await store.is_published(publication_id)
 
 
+async def service_of_publication(publication_id: int) -> str | None:
+    """The service code whose results page shows this publication; None when it is not published."""
+    return await store.published_service_code(publication_id)
+
+
 async def add_vote(publication_id: int, voter: str) -> bool:
     """True when counted; False when this browser already said "me too" here (the database decides)."""
     return await store.add_me_too(publication_id, voter, dt.datetime.now(dt.timezone.utc))

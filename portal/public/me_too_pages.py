@@ -1,34 +1,38 @@
-"""The published-feedback page with its "me too" buttons, and the vote they send (a plain form)."""
+"""The results page of a service with its "me too" buttons, and the vote they send (a plain form)."""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, Response, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from portal.feedback.intake import find_service
 from portal.public import me_too
-from portal.review.publication import published
+from portal.public.results import results_of
 from portal.review.sessions import request_client
 from portal.settings import Settings
 from portal.web.csrf import csrf_ok, with_csrf
+from portal.web.formats import in_language, portal_zone
 from portal.web.i18n import _
 from portal.web.ratelimit import RateLimiter
 
 _LIMITER = "me_too_limiter"
+COOKIE_PATH = "/s"  # every service's results page
 
 
-async def publications_page(request: Request, settings: Settings, status: int = 200, error: str | None = None,
-                            headers: dict | None = None) -> Template:
-    """The public list; gives the browser its voter cookie and the forms their CSRF token."""
+async def results_page(request: Request, settings: Settings, service: dict, status: int = 200,
+                       error: str | None = None, headers: dict | None = None) -> Template:
+    """The service's results; gives the browser its voter cookie and the forms their CSRF token."""
     voter_cookie = me_too.voter_cookie(settings.secret_key, request.cookies.get(me_too.COOKIE))
-    items = await me_too.with_votes(await published(), me_too.voter_key(settings.secret_key, voter_cookie))
-    done = request.query_params.get("done") == "me-too"
-    response = with_csrf(request, "staff/public_list.html", {"items": items, "me_too_error": error, "me_too_done": done},
-                         status=status, headers=headers)
+    figures = await results_of(service, min_count=settings.public_min_count, zone=portal_zone(settings.time_zone),
+                               voter=me_too.voter_key(settings.secret_key, voter_cookie))
+    context = {**figures, "service": service, "name": in_language(service["name_fr"], service.get("name_en")),
+               "me_too_error": error, "me_too_done": request.query_params.get("done") == "me-too"}
+    response = with_csrf(request, "public/results.html", context, status=status, headers=headers)
     response.set_cookie(me_too.COOKIE, voter_cookie, httponly=True, samesite="lax", secure=settings.secure_cookies,
-                        path="/publications", max_age=me_too.COOKIE_DAYS * 86400)
+                        path=COOKIE_PATH, max_age=me_too.COOKIE_DAYS * 86400)
     return response
 
 
@@ -39,25 +43,37 @@ def _limiter(request: Request) -> RateLimiter:
     return state[_LIMITER]
 
 
-class MeTooPages(Controller):
-    path = "/publications"
+async def _service(code: str) -> dict:
+    service = await find_service(code)
+    if service is None:
+        raise NotFoundException()
+    return service
+
+
+class ResultsPages(Controller):
+    path = "/s/{code:str}/results"
     include_in_schema = False
+
+    @get("/")
+    async def results(self, request: Request, settings: NamedDependency[Settings], code: FromPath[str]) -> Template:
+        return await results_page(request, settings, await _service(code))
 
     @post("/{publication_id:int}/me-too", status_code=303)
     async def vote(
-        self, request: Request, settings: NamedDependency[Settings], publication_id: FromPath[int],
+        self, request: Request, settings: NamedDependency[Settings], code: FromPath[str], publication_id: FromPath[int],
         data: URLEncodedBody[dict[str, str]],
     ) -> Response:
-        if not await me_too.publication_exists(publication_id):
+        service = await _service(code)
+        if await me_too.service_of_publication(publication_id) != service["code"]:
             raise NotFoundException()
         if not csrf_ok(request, data):
-            return await publications_page(request, settings, 400, _("La page a expiré : appuyez à nouveau sur « Moi aussi »."))
+            return await results_page(request, settings, service, 400, _("La page a expiré : appuyez à nouveau sur « Moi aussi »."))
         voter = me_too.voter_key(settings.secret_key, request.cookies.get(me_too.COOKIE))
         if voter is None:
-            return await publications_page(request, settings, 400, _("Votre navigateur n’a pas gardé notre cookie : autorisez les cookies de ce site puis réessayez."))
+            return await results_page(request, settings, service, 400, _("Votre navigateur n’a pas gardé notre cookie : autorisez les cookies de ce site puis réessayez."))
         wait = _limiter(request).hit(request_client(request))
         if wait:
-            return await publications_page(request, settings, 429, _("Beaucoup de « moi aussi » sont venus de votre connexion. Réessayez plus tard."), headers={"Retry-After": str(wait)})
+            return await results_page(request, settings, service, 429, _("Beaucoup de « moi aussi » sont venus de votre connexion. Réessayez plus tard."), headers={"Retry-After": str(wait)})
         if not await me_too.add_vote(publication_id, voter):
-            return await publications_page(request, settings, 409, _("Vous avez déjà dit « moi aussi » pour cet avis : il n’est compté qu’une fois."))
-        return Redirect(path=f"/publications/?done=me-too#pub-{publication_id}", status_code=303)
+            return await results_page(request, settings, service, 409, _("Vous avez déjà dit « moi aussi » pour cet avis : il n’est compté qu’une fois."))
+        return Redirect(path=f"/s/{service['code']}/results?done=me-too#pub-{publication_id}", status_code=303)

@@ -46,6 +46,9 @@ ACTIONS = (
     "retire_topic",
     "create_api_key",
     "revoke_api_key",
+    # Commitments ("you said, we did"), portal.review.commitments.
+    "create_commitment",
+    "update_commitment",
 )
 
 

@@ -119,3 +119,11 @@ async def groups_with_sizes(feedback_ids: list[int]) -> dict[int, tuple[int, int
     )
     sizes = {r["gid"]: int(r["n"]) for r in rows}
     return {feedback_id: (group, sizes[group]) for feedback_id, group in group_of.items()}
+
+
+async def published_service_code(publication_id: int) -> str | None:
+    """The code of the service of this publication when it is published (not withdrawn); None otherwise."""
+    row = await Publication.select(Publication.feedback.service.code.as_alias("code")).where(
+        (Publication.id == publication_id) & (Publication.withdrawn == False)  # noqa: E712
+    ).first()
+    return row["code"] if row else None

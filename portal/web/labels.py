@@ -19,7 +19,7 @@ PAIR = N_("%(key)s : %(value)s")
 PAIRS_SEPARATOR = N_("%(before)s ; %(after)s")
 
 KINDS = ("status", "channel", "given_as", "sentiment", "sentiment_guess", "sentiment_source", "topic", "role", "action",
-         "sign_in_method", "sign_in_refusal")
+         "sign_in_method", "sign_in_refusal", "commitment_status", "trend")
 
 
 @lru_cache(maxsize=None)
@@ -119,6 +119,22 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "retire_topic": t.pgettext("audit action", "Thème retiré"),
             "create_api_key": t.pgettext("audit action", "Création d’une clé d’API partenaire"),
             "revoke_api_key": t.pgettext("audit action", "Révocation d’une clé d’API partenaire"),
+            "create_commitment": t.pgettext("audit action", "Engagement publié"),
+            "update_commitment": t.pgettext("audit action", "Engagement mis à jour"),
+        },
+        # What a commitment a service published has become ("you said, we did").
+        "commitment_status": {
+            "planned": t.pgettext("commitment", "Prévu"),
+            "in_progress": t.pgettext("commitment", "En cours"),
+            "done": t.pgettext("commitment", "Fait"),
+            "dropped": t.pgettext("commitment", "Abandonné"),
+        },
+        # How often a topic comes up, against the period before.
+        "trend": {
+            "rising": t.pgettext("trend", "en hausse"),
+            "falling": t.pgettext("trend", "en baisse"),
+            "stable": t.pgettext("trend", "stable"),
+            "": t.pgettext("trend", "trop peu d’avis pour dire"),
         },
         # The keys of an audit event's detail.
         "detail": {
@@ -158,6 +174,8 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "q": t.pgettext("audit detail", "Recherche"),
             "to_check": t.pgettext("audit detail", "À vérifier seulement"),
             "order": t.pgettext("audit detail", "Ordre"),
+            "commitment": t.pgettext("audit detail", "Engagement n°"),
+            "commitment_status": t.pgettext("audit detail", "Statut de l’engagement"),
             "method": t.pgettext("audit detail", "Moyen de connexion"),
             "reason": t.pgettext("audit detail", "Motif"),
             "invitation": t.pgettext("audit detail", "Invitation n°"),
@@ -245,6 +263,8 @@ def _value(key: str, value, lang: str) -> str:
         return topics_label(value if isinstance(value, list) else str(value), lang)
     if key == "channel":
         return label("channel", str(value), lang)
+    if key == "commitment_status":
+        return label("commitment_status", str(value), lang)
     if key == "role":
         return label("role", str(value), lang)
     if key == "order":

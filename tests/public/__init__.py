@@ -1,1 +1,1 @@
-"""Tests of the public pages and the Open311 endpoint."""
+"""Tests of the public pages: results, commitments, open data, and the Open311 endpoint."""

@@ -84,7 +84,7 @@ def test_agent_signs_in_filters_opens_corrects_answers_and_publishes(browser, li
 
     page.click("button:has-text('Publier')")
     expect(page.locator(".flash")).to_contain_text("Avis publié")
-    page.goto(f"{base}/publications")
+    page.goto(f"{base}/s/{workspace['service']['code']}/results")
     expect(page.locator("main")).to_contain_text("Plus de versement depuis trois mois")
     expect(page.locator("main")).to_contain_text("le versement arrive cette semaine")
     expect(page.locator("main")).not_to_contain_text("06 11 22 33 44")
@@ -112,7 +112,8 @@ def test_every_staff_page_has_no_axe_violations(browser, live_server, workspace)
             "/staff", "/staff/inbox", "/staff/inbox?status=open&urgent=yes&q=versement", f"/staff/items/{workspace['urgent_id']}",
             "/staff/inbox?check=yes&order=least_sure", f"/staff/items/{workspace['calm_id']}",
             "/staff/dashboards", f"/staff/dashboards/services/{service}", f"/staff/dashboards/offices/{office}",
-            f"/staff/services/{service}/templates", "/staff/audit", "/staff/logout", "/publications",
+            f"/staff/services/{service}/templates", f"/staff/services/{service}/commitments", "/staff/audit",
+            "/staff/logout", f"/s/{service}/results",
         )
         for path in paths:
             page.goto(base + path)

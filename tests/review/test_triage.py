@@ -201,14 +201,15 @@ async def test_publication_is_redacted_moderated_and_withdrawable(client):
     await signed_in(client, agent)
     page = await client.get(f"/staff/items/{item}")
     token = csrf_of(page.text)
-    assert "06 12 34 56 78" not in (await client.get("/publications")).text
+    results = f"/s/{service['code']}/results"
+    assert "06 12 34 56 78" not in (await client.get(results)).text
     edited = "Merci de me rappeler au 07 98 76 54 32 svp"
     published = await client.post(f"/staff/items/{item}/publication", data={"csrf_token": token, "action": "publish", "text": edited})
     assert published.status_code == 303
-    public = (await client.get("/publications")).text
+    public = (await client.get(results)).text
     assert "Merci de me rappeler" in public and "07 98 76 54 32" not in public and "06 12 34" not in public
     await client.post(f"/staff/items/{item}/publication", data={"csrf_token": token, "action": "withdraw"})
-    assert "Merci de me rappeler" not in (await client.get("/publications")).text
+    assert "Merci de me rappeler" not in (await client.get(results)).text
     actions = [r["action"] for r in await AuditEvent.select(AuditEvent.action).order_by(AuditEvent.id)]
     assert actions[-2:] == ["publish", "withdraw"]
     assert await Publication.count() == 1
@@ -229,6 +230,7 @@ async def test_export_is_csv_of_the_filtered_redacted_inbox_and_is_audited(clien
     assert event["detail"] == {"rows": 1, "filters": {"channel": "web"}}
 
 
-async def test_publications_page_speaks_english_too(client):
-    page = await client.get("/publications", headers={"accept-language": "en"})
+async def test_results_page_speaks_english_too(client):
+    service = await create_service()
+    page = await client.get(f"/s/{service['code']}/results", headers={"accept-language": "en"})
     assert page.status_code == 200 and '<html lang="en">' in page.text and "No feedback has been published yet." in page.text

@@ -20,9 +20,9 @@ async def test_a_non_ascii_me_too_cookie_gets_a_fresh_cookie_not_a_500(client):
     item = await create_feedback(service=service, text="Aucun créneau de rendez-vous")
     await publish(agent, {"id": item.feedback_id, "service": service["id"]})
     pub = await Publication.select(Publication.id).first()
-    page = await client.get("/publications/")
+    page = await client.get("/s/mairie-vote/results")
     response = await client.post(
-        f"/publications/{pub['id']}/me-too",
+        f"/s/mairie-vote/results/{pub['id']}/me-too",
         data={"csrf_token": csrf_of(page.text)},
         headers={"cookie": ("guichet_voter=abcdef.\u00e9\u00e9; " + "; ".join(f"{k}={v}" for k, v in client.cookies.items() if k != "guichet_voter")).encode("latin-1")},
     )

@@ -1,10 +1,12 @@
 """Staff workspace tables: service assignments, sessions, sign-in attempts, answer templates,
-publications, groups of similar reports, public "me too" votes and invitations."""
+publications, groups of similar reports, public "me too" votes, invitations, the commitments services
+publish ("you said, we did") and the daily open-data exports."""
 
 from __future__ import annotations
 
 from piccolo.columns import (
     Boolean,
+    Date,
     ForeignKey,
     OnDelete,
     Real,
@@ -122,3 +124,41 @@ class StaffInvitation(Table, tablename="staff_invitation"):
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
+
+
+class Commitment(Table, tablename="commitment"):
+    """What a service publicly commits to do about what people raised ("you said, we did")."""
+
+    id = Serial(primary_key=True)
+    service = ForeignKey(references=Service, index=True, on_delete=OnDelete.restrict)
+    raised = Text()  # what people said, in the service's words
+    action = Text()  # what the service will do
+    # What it answers: a group of similar reports, or a topic (either, both or neither).
+    report_group = ForeignKey(references=ReportGroup, null=True, on_delete=OnDelete.set_null)
+    topic = Varchar(length=64, null=True, default=None)
+    due_on = Date()
+    status = Varchar(length=16, default="planned")  # planned, in_progress, done, dropped
+    reason = Text()  # why it was dropped ("" otherwise)
+    created_by = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class CommitmentUpdate(Table, tablename="commitment_update"):
+    """A dated, public update of a commitment: its status then and what the service says."""
+
+    id = Serial(primary_key=True)
+    commitment = ForeignKey(references=Commitment, index=True, on_delete=OnDelete.cascade)
+    at = Timestamptz(default=TimestamptzNow())
+    status = Varchar(length=16)
+    note = Text()
+    staff = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.set_null)
+
+
+class OpenDataRun(Table, tablename="open_data_run"):
+    """The open-data export of one day: claimed by one process (the unique day), finished once."""
+
+    id = Serial(primary_key=True)
+    day = Varchar(length=10, unique=True)  # YYYY-MM-DD in the portal's time zone
+    claimed_at = Timestamptz(default=TimestamptzNow())
+    finished_at = Timestamptz(null=True, default=None)
