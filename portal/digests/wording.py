@@ -82,6 +82,10 @@ class Wording:
             end = self.date(last) if year else self.day_month(last)
         return self.gettext("semaine du %(start)s au %(end)s", start=start, end=end)
 
+    def quoted(self, text: str) -> str:
+        """Words quoted the language's way: « guillemets » in French, “quotes” in English."""
+        return self.gettext("« %(text)s »", text=text)
+
     def capitalised(self, text: str) -> str:
         return text[:1].upper() + text[1:]
 
@@ -132,7 +136,7 @@ class Wording:
             return self.ngettext("Répondre à %(num)s avis urgent en attente", "Répondre aux %(num)s avis urgents en attente",
                                  entry.count)
         if entry.kind == "rising":
-            title = self.topic(entry.topic) if entry.topic else self.gettext("« %(text)s »", text=entry.title)
+            title = self.topic(entry.topic) if entry.topic else self.quoted(entry.title)
             return self.ngettext("%(title)s : %(num)s personne en a parlé cette période, contre %(expected)s en moyenne",
                                  "%(title)s : %(num)s personnes en ont parlé cette période, contre %(expected)s en moyenne",
                                  entry.count, title=title, expected=self.number(entry.expected))
