@@ -29,6 +29,7 @@ from counters.clerk_pages import ClerkPages
 from counters.kiosk_pages import KioskPages
 from portal.classify.service import worker_lifespan
 from portal.classify.worker import notify_new_feedback
+from portal.digests.guide import DigestGuide
 from portal.digests.pages import DigestPages
 from portal.digests.scheduler import scheduler_lifespan
 from portal.feedback import intake, lookups
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             CitizenPages,
             DigestPages,
+            DigestGuide,
             FeedbackApi,
             CounterDeviceApi,
             KioskPages,

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from portal.digests.chart import trend_chart
 from portal.digests.content import DigestContent
-from portal.digests.wording import Wording
+from portal.digests.wording import PERCENT_FROM, Wording
 from portal.settings import Settings
 from portal.web.i18n import translations
 from portal.web.signing import sign
@@ -36,6 +36,11 @@ class RenderedDigest:
 
 def unsubscribe_url(settings: Settings, subscription_id: int) -> str:
     return f"{settings.base_url.rstrip('/')}/digests/unsubscribe/{subscription_id}/{sign(settings.secret_key, 'unsubscribe', subscription_id)}"
+
+
+def guide_url(base_url: str, language: str) -> str:
+    """The page that explains how a digest counts, in the digest's language (anchors: #rise, #quotes, #satisfaction, #changes)."""
+    return f"{base_url.rstrip('/')}/digests/guide" + ("?lang=en" if language == "en" else "")
 
 
 def archive_url(settings: Settings, run_id: int) -> str:
@@ -69,20 +74,22 @@ def _environment(html: bool, language: str) -> Environment:
 def render_digest(content: DigestContent, *, unsubscribe: str, archive: str | None, frequency: str) -> RenderedDigest:
     w = Wording(content.language)
     period = content.period
-    first, last = period.local_start.date(), (period.local_end - dt.timedelta(days=1)).date()
     overall = content.overall
     chart = trend_chart([p.count for p in overall.trend], [p.mean_rating for p in overall.trend],
                         [p.positive_share for p in overall.trend])
     emerging = sum(len(s.emerging) for s in content.services) if content.services else len(overall.emerging)
-    subject = w.subject(frequency, first, last)
+    subject = w.subject(period)
     if emerging:
-        subject += w.gettext(" – %(n)s sujet(s) en hausse", n=emerging)
+        subject += w.ngettext(" – %(num)s sujet en hausse", " – %(num)s sujets en hausse", emerging)
     context = {
         "w": w,
         "d": content,
         "o": overall,
         "title": w.title(frequency),
-        "period_text": w.gettext("Du %(start)s au %(end)s", start=w.date(first), end=w.date(last)),
+        "period_text": w.capitalised(w.period(period)),
+        "frequency": frequency,
+        "percent_from": PERCENT_FROM,
+        "guide_url": guide_url(content.base_url, w.language),
         "service_names": [s.name for s in content.services] or [overall.name],
         "chart_src": f"cid:{CHART_CID}",
         "unsubscribe_url": unsubscribe,

@@ -37,19 +37,27 @@ def _seconds(later: str, earlier: str) -> str:
 
 async def channel_counts(service_ids: list[int], start: dt.datetime, end: dt.datetime,
                          previous_start: dt.datetime) -> list[dict]:
-    """Per channel: feedback this period (current) and the one before (previous), mean rating, positive and labelled."""
+    """Per channel: feedback this period (current) and the one before (previous), mean rating, positive and labelled.
+
+    Also this period's rated items (rated: kiosk presses count here), its written comments (written)
+    and the positive ones among them (written_positive): a rating and the tone of words are told apart.
+    """
     where, args = _scope(service_ids)
     s, e, ps = start, end, previous_start
+    cur, words = "f.received_at >= {}", "f.redacted_text <> ''"
     return await Feedback.raw(
         f"""SELECT f.channel AS channel,
-              SUM(CASE WHEN f.received_at >= {{}} THEN 1 ELSE 0 END) AS current,
+              SUM(CASE WHEN {cur} THEN 1 ELSE 0 END) AS current,
               SUM(CASE WHEN f.received_at < {{}} THEN 1 ELSE 0 END) AS previous,
-              AVG(CASE WHEN f.received_at >= {{}} THEN CAST(f.rating AS DOUBLE PRECISION) END) AS mean_rating,
-              SUM(CASE WHEN f.received_at >= {{}} AND f.sentiment = 'positive' THEN 1 ELSE 0 END) AS positive,
-              SUM(CASE WHEN f.received_at >= {{}} AND f.sentiment IS NOT NULL THEN 1 ELSE 0 END) AS labelled
+              AVG(CASE WHEN {cur} THEN CAST(f.rating AS DOUBLE PRECISION) END) AS mean_rating,
+              SUM(CASE WHEN {cur} AND f.sentiment = 'positive' THEN 1 ELSE 0 END) AS positive,
+              SUM(CASE WHEN {cur} AND f.sentiment IS NOT NULL THEN 1 ELSE 0 END) AS labelled,
+              SUM(CASE WHEN {cur} AND f.rating IS NOT NULL THEN 1 ELSE 0 END) AS rated,
+              SUM(CASE WHEN {cur} AND {words} THEN 1 ELSE 0 END) AS written,
+              SUM(CASE WHEN {cur} AND {words} AND f.sentiment = 'positive' THEN 1 ELSE 0 END) AS written_positive
            FROM feedback f WHERE {where} AND f.received_at >= {{}} AND f.received_at < {{}}
            GROUP BY f.channel""",
-        s, s, s, s, s, *args, ps, e,
+        s, s, s, s, s, s, s, s, *args, ps, e,
     )
 
 
@@ -134,7 +142,8 @@ async def period_quotes(service_ids: list[int], start: dt.datetime, end: dt.date
     The tone (QUOTE_TONES) says which effective sentiments and ratings fit: never a comment labelled or
     rated the other way, nor an unlabelled one. Its first sentiment first, then sentiments the model was
     sure of (confidence at least `sure_from`, or set by staff), then readable lengths, then most typical.
-    Up to three times `limit` rows (reference, text, rating, channel, sentiment), for the caller to pick from.
+    Up to three times `limit` rows (id, text, rating, channel, sentiment), for the caller to pick from: no
+    tracking reference, which a digest never shows.
     """
     sentiments, ratings = QUOTE_TONES[tone]
     where, args = _scope(service_ids)
@@ -146,7 +155,7 @@ async def period_quotes(service_ids: list[int], start: dt.datetime, end: dt.date
     order = "ft.score DESC," if ids is None else ""
     fits = f"f.sentiment IN ({', '.join('{}' for _ in sentiments)}) AND ({ratings})"
     return await Feedback.raw(
-        f"""SELECT f.reference AS reference, f.redacted_text AS text, f.rating AS rating, f.channel AS channel,
+        f"""SELECT f.id AS id, f.redacted_text AS text, f.rating AS rating, f.channel AS channel,
                   f.sentiment AS sentiment
            FROM feedback f {join}
            WHERE {where} AND f.received_at >= {{}} AND f.received_at < {{}} {extra}
@@ -160,13 +169,13 @@ async def period_quotes(service_ids: list[int], start: dt.datetime, end: dt.date
 
 
 async def urgent_open(service_ids: list[int], end: dt.datetime, limit: int) -> tuple[int, list[dict]]:
-    """Urgent feedback received before `end` and still open: how many, and the oldest (reference, received_at, text, service code)."""
+    """Urgent feedback received before `end` and still open: how many, and the oldest (id, received_at, text, service code)."""
     where, args = _scope(service_ids)
     open_ = f"f.urgent = {{}} AND f.status IN ({', '.join('{}' for _ in OPEN_STATUSES)}) AND f.received_at < {{}}"
     oargs = [True, *OPEN_STATUSES, end]
     count = await Feedback.raw(f"SELECT COUNT(*) AS n FROM feedback f WHERE {where} AND {open_}", *args, *oargs)
     rows = await Feedback.raw(
-        f"""SELECT f.reference AS reference, f.received_at AS received_at, f.redacted_text AS text, s.code AS service
+        f"""SELECT f.id AS id, f.received_at AS received_at, f.redacted_text AS text, s.code AS service
            FROM feedback f JOIN service s ON s.id = f.service
            WHERE {where} AND {open_} ORDER BY f.received_at LIMIT {int(limit)}""",
         *args, *oargs,
@@ -186,3 +195,15 @@ async def median_answer_hours(service_ids: list[int], start: dt.datetime, end: d
         f"SELECT {seconds} AS s {base[0]} ORDER BY {seconds} LIMIT {2 - count % 2} OFFSET {(count - 1) // 2}", *base[1]
     )
     return count, sum(float(r["s"]) for r in middle) / len(middle) / 3600.0
+
+
+async def sentiment_counts(feedback_ids: list[int]) -> dict[str, int]:
+    """How many of these feedback items bear each effective sentiment (a group's tone)."""
+    if not feedback_ids:
+        return {}
+    marks = ", ".join("{}" for _ in feedback_ids)
+    rows = await Feedback.raw(
+        f"SELECT f.sentiment AS sentiment, COUNT(*) AS n FROM feedback f WHERE f.id IN ({marks}) GROUP BY f.sentiment",
+        *feedback_ids,
+    )
+    return {r["sentiment"]: int(r["n"]) for r in rows if r["sentiment"]}

@@ -91,3 +91,13 @@ def test_expired_archive_link_page_at_320px_without_axe_violations(live_server, 
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/staff/login*")
     assert page.url.endswith(f"/staff/login?next=%2Fdigests%2F{run_id}")
+
+
+def test_the_digest_guide_at_320px_and_1280px_without_axe_violations(live_server, page):
+    for width in (320, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        for lang, words in (("fr", "Sujets en hausse : le test statistique"), ("en", "Rising topics: the statistical test")):
+            response = page.goto(f"{live_server.url}/digests/guide?lang={lang}#rise")
+            assert response.status == 200 and words in page.inner_text("main")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            assert_accessible(page, f"digest guide ({lang}, {width} px)")

@@ -106,7 +106,7 @@ async def test_periods_missed_while_down_are_caught_up(mail_settings, smtp_serve
     report = await run_due(mail_settings, now=sending_time(sub) + dt.timedelta(days=14), policy=FAST)
     assert len(report.sent) == 5
     subjects = [m["Subject"] for m in smtp_server.messages]
-    assert len(set(subjects)) == 5 and "9 novembre 2026" in subjects[2]
+    assert len(set(subjects)) == 5 and "semaine du 9 au 15 novembre 2026" in subjects[2]
 
 
 async def test_unconfigured_smtp_fails_visibly(db):

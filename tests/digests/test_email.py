@@ -40,10 +40,10 @@ async def test_html_text_and_cid_chart_with_unsubscribe_headers(mail_settings, s
     assert png["Content-ID"] == "<trend-chart@guichet>" and png.get_content()[:8] == b"\x89PNG\r\n\x1a\n"
     assert 'src="cid:trend-chart@guichet"' in html and 'alt="Graphique' in html
     assert "prefers-color-scheme: dark" in html and 'name="color-scheme"' in html
-    assert "Du 9 novembre 2026 au 15 novembre 2026" in html and "Sujets en hausse" in html
+    assert "Semaine du 9 au 15 novembre 2026" in html and "Sujets en hausse" in html
     assert "Services en ligne" in html and "Impôts en ligne" in html
-    assert message["Subject"].startswith("Guichet – synthèse hebdomadaire du 9 novembre 2026 au 15 novembre 2026")
-    assert "sujet(s) en hausse" in message["Subject"]
+    assert message["Subject"].startswith("Guichet – synthèse hebdomadaire, semaine du 9 au 15 novembre 2026 – ")
+    assert message["Subject"].endswith(" sujets en hausse") and "(s)" not in message["Subject"]
     # The text part reads on its own: headings, numbers and links, no markup.
     assert "<" not in text.replace("  <", "") and "== Sujets en hausse ==" in text and "16" in text
     assert re.search(r"https://guichet\.example\.fr/staff/inbox\?service=\d+&since=2026-11-09&until=2026-11-15", text)
@@ -62,6 +62,9 @@ async def test_empty_week_in_english_still_reads_sensibly(mail_settings, smtp_se
     found = parts(message)
     html, text = found["text/html"].get_content(), found["text/plain"].get_content()
     assert "No feedback was received in this period" in html and "No feedback was received in this period" in text
-    assert "No significant rise in any topic." in text and "No urgent item waiting." in text
-    assert "Quiet service" in text and message["Subject"].startswith("Guichet – weekly digest, 9 November 2026 to 15 November 2026")
+    # Nothing rises and nothing waits: the to-do list says so, and no section on rising topics is left empty.
+    assert "== To do this week ==\r\nNothing pressing: no urgent item waiting and no rising topic." in text
+    assert "Rising topics" not in text and "Rising topics" not in html and "No urgent item waiting." in text
+    assert "Quiet service" in text and message["Subject"] == "Guichet – weekly digest, week of 9 to 15 November 2026"
+    assert "Week of 9 to 15 November 2026" in html and "W46" not in text
     assert "None" not in text and "None" not in html
