@@ -44,6 +44,8 @@ ACTIONS = (
     "add_topic",
     "rename_topic",
     "retire_topic",
+    # Clerk counter (counters.clerk).
+    "withdraw_entry",
 )
 
 

@@ -16,7 +16,8 @@ from portal.web.i18n import N_, current_language, translate, translations
 PAIR = N_("%(key)s : %(value)s")
 PAIRS_SEPARATOR = N_("%(before)s ; %(after)s")
 
-KINDS = ("status", "channel", "given_as", "sentiment", "sentiment_guess", "sentiment_source", "topic", "role", "action")
+KINDS = ("status", "channel", "given_as", "sentiment", "sentiment_guess", "sentiment_source", "topic", "role", "action",
+         "withdraw_reason")
 
 
 @lru_cache(maxsize=None)
@@ -114,6 +115,7 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "add_topic": t.pgettext("audit action", "Ajout d’un thème"),
             "rename_topic": t.pgettext("audit action", "Thème renommé"),
             "retire_topic": t.pgettext("audit action", "Thème retiré"),
+            "withdraw_entry": t.pgettext("audit action", "Retrait d’une saisie au guichet"),
         },
         # The keys of an audit event's detail.
         "detail": {
@@ -151,6 +153,14 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "q": t.pgettext("audit detail", "Recherche"),
             "to_check": t.pgettext("audit detail", "À vérifier seulement"),
             "order": t.pgettext("audit detail", "Ordre"),
+            "reason": t.pgettext("audit detail", "Motif"),
+        },
+        # Why a clerk withdrew an entry (counters.clerk WITHDRAW_REASONS).
+        "withdraw_reason": {
+            "duplicate": t.pgettext("withdraw reason", "Saisie en double"),
+            "wrong_service": t.pgettext("withdraw reason", "Mauvais service ou mauvais lieu (à saisir à nouveau)"),
+            "not_feedback": t.pgettext("withdraw reason", "Ce n’était pas un avis"),
+            "test": t.pgettext("withdraw reason", "Saisie d’essai"),
         },
         # The inbox's orders other than the default one.
         "order": {"least_sure": t.pgettext("inbox order", "les moins sûrs d’abord")},
@@ -194,6 +204,8 @@ def _value(key: str, value, lang: str) -> str:
         return label("role", str(value), lang)
     if key == "order":
         return label("order", str(value), lang)
+    if key == "reason":
+        return label("withdraw_reason", str(value), lang)
     if key in ("since", "until"):
         return format_day(value, dt.timezone.utc, lang)
     if isinstance(value, dict):
