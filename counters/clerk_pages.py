@@ -165,7 +165,7 @@ class ClerkPages(Controller):
 
     @get("/entries/{reference:str}/receipt")
     async def receipt(self, request: Request, reference: FromPath[str], settings: NamedDependency[Settings],
-                      language: Annotated[str | None, QueryParameter(query="in", max_length=8)] = None) -> Template:
+                      language: Annotated[str | None, QueryParameter(name="in", max_length=8)] = None) -> Template:
         staff = await current_staff(request)
         try:
             entry = await entry_for_receipt(staff, reference)
