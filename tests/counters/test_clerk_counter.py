@@ -193,3 +193,26 @@ async def test_versions_say_what_changed_field_by_field_in_words(client):
     assert "Message :" not in text  # the text did not change
     english = (await client.get(f"/counter/entries/{reference}?lang=en")).text
     assert "Service: “Civil registry” becomes “Planning”" in english
+
+
+async def test_staff_find_a_withdrawn_entry_only_by_its_reference_and_see_it_withdrawn(client):
+    from tests.review.staff import create_staff, signed_in
+
+    setup = await two_service_counter(client)
+    kept = await save(client, text="Accueil aimable")
+    mistaken = await save(client, text="Essai de saisie")
+    page = await client.get(f"/counter/entries/{mistaken}/withdraw")
+    await client.post(f"/counter/entries/{mistaken}/withdraw", data={"csrf_token": csrf_of(page.text), "reason": "test"})
+    agent = await create_staff("agent", services=[setup["first"]])
+    await signed_in(client, agent)
+    inbox = await client.get("/staff/inbox")
+    assert kept in inbox.text and mistaken not in inbox.text
+    searched = await client.get(f"/staff/inbox?q={mistaken}")
+    assert mistaken in searched.text and "Saisie retirée" in searched.text
+    row = await Feedback.select(Feedback.id).where(Feedback.reference == mistaken).first()
+    item = await client.get(f"/staff/items/{row['id']}")
+    assert item.status_code == 200 and "Saisie retirée par le guichet le" in item.text
+    # The audit log tells the withdrawal and its reason in words.
+    await signed_in(client, await create_staff("admin"))
+    audit = (await client.get("/staff/audit")).text.replace("&#39;", "’")
+    assert "Retrait d’une saisie au guichet" in audit and "Saisie d’essai" in audit
