@@ -17,10 +17,12 @@ WIDTHS = (320, 1280)
 WORDS = {
     "fr": {"way": "Sur une carte papier", "text": "Ce que la personne a dit ou écrit", "save": "Enregistrer et suivant",
            "receipt": "Imprimer un reçu", "withdraw": "Retirer", "reason": "Saisie en double", "confirm": "Retirer la saisie",
-           "copy": "Copier la référence", "copied": "Référence copiée", "zone": "(heure de Paris)", "withdrawn": "Retirée le"},
+           "copy": "Copier la référence", "copied": "Référence copiée", "zone": "(heure de Paris)", "withdrawn": "Retirée le",
+           "correct": "Enregistrer la correction", "changed": "Satisfaction : « Insatisfait » devient « Satisfait »"},
     "en": {"way": "On a paper card", "text": "What the person said or wrote", "save": "Save and next",
            "receipt": "Print a receipt", "withdraw": "Withdraw", "reason": "Entered twice", "confirm": "Withdraw the entry",
-           "copy": "Copy the reference", "copied": "Reference copied", "zone": "(Paris time)", "withdrawn": "Withdrawn on"},
+           "copy": "Copy the reference", "copied": "Reference copied", "zone": "(Paris time)", "withdrawn": "Withdrawn on",
+           "correct": "Save the correction", "changed": "Satisfaction: “Dissatisfied” becomes “Satisfied”"},
 }
 
 
@@ -63,6 +65,7 @@ def test_a_clerk_enters_feedback_prints_a_receipt_and_withdraws_a_mistake(live_s
         fits_and_is_accessible(page, axe)
 
         # Two entries: the second one is the same card typed twice, by mistake.
+        references = []
         for _ in range(2):
             page.locator("#service").select_option(f"etat-{suffix}")
             page.locator("#rating-2").check()
@@ -70,7 +73,8 @@ def test_a_clerk_enters_feedback_prints_a_receipt_and_withdraws_a_mistake(live_s
             page.get_by_label(words["text"]).fill("Attente trop longue au guichet")
             page.get_by_role("button", name=words["save"]).click()
             page.wait_for_selector("#saved-reference")
-        reference = page.locator("#saved-reference").inner_text()
+            references.append(page.locator("#saved-reference").inner_text())
+        first, reference = references
         assert reference.startswith("GCH-")
         # The service is kept for the next card; the way is asked again.
         assert page.locator("#service").input_value() == f"etat-{suffix}"
@@ -109,6 +113,15 @@ def test_a_clerk_enters_feedback_prints_a_receipt_and_withdraws_a_mistake(live_s
         withdrawn = page.locator("tr.withdrawn")
         assert withdrawn.count() == 1 and reference in withdrawn.inner_text() and words["withdrawn"] in withdrawn.inner_text()
         assert page.get_by_role("link", name=f"{words['withdraw']} {reference}").count() == 0
+        fits_and_is_accessible(page, axe)
+
+        # The first entry corrected: its version says what changed, in words.
+        page.goto(f"{live_server.url}/counter/entries/{first}")
+        page.locator("#rating-4").check()
+        page.get_by_role("button", name=words["correct"]).click()
+        page.wait_for_url("**/counter?corrected=*")
+        page.goto(f"{live_server.url}/counter/entries/{first}")
+        assert words["changed"] in page.locator(".versions").inner_text()
         fits_and_is_accessible(page, axe)
     finally:
         context.close()
