@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from counters.entry_versions import changes_of
 from counters.scope import may_correct, service_in_scope
 from portal.feedback.intake import (
     FeedbackInput,
@@ -14,13 +15,18 @@ from portal.feedback.intake import (
     store_prepared,
 )
 from portal.feedback.reference import normalise_reference
+from portal.store.audit import audit_row
+from portal.store.counters.entries import entries_of_clerk, find_correctable, last_service_of_clerk, withdraw_entry
 from portal.store.directory import active_services_of_office
-from portal.store.feedback import FeedbackRow, feedback_entered_by, find_correctable
+from portal.store.feedback import FeedbackRow
 from portal.store.revisions import record_correction, revisions_of
 from portal.web.i18n import N_
 
 CORRECTION_WINDOW = dt.timedelta(hours=24)
-WAYS = ("spoken", "paper")
+WAYS = ("paper", "spoken")
+WITHDRAW_ENTRY = "withdraw_entry"  # the audit action of a withdrawal
+# Why a clerk withdraws an entry: the words are in portal.web.labels ("withdraw_reason").
+WITHDRAW_REASONS = ("duplicate", "wrong_service", "not_feedback", "test")
 
 
 @dataclass
@@ -79,12 +85,25 @@ async def services_for_office(office_id: int | None) -> list[dict]:
     return await active_services_of_office(office_id)
 
 
-async def recent_entries(clerk: dict, limit: int = 20) -> list[dict]:
-    return await feedback_entered_by(clerk["id"], dt.datetime.now(dt.timezone.utc) - CORRECTION_WINDOW, limit)
+async def preselected_service(clerk: dict, services: list[dict], asked: str = "") -> str:
+    """The service the form starts on: the one asked for (the card before's), else the office's only one,
+    else the one of the clerk's latest entry; "" when none of these is a service of the office."""
+    codes = [s["code"] for s in services]
+    if asked in codes:
+        return asked
+    if len(codes) == 1:
+        return codes[0]
+    last = await last_service_of_clerk(clerk["id"])
+    return last if last in codes else ""
 
 
-async def entry_for_correction(clerk: dict, reference: str) -> dict:
-    """The clerk's own entry, of their office, still within 24 hours, with its history of changes."""
+async def recent_entries(clerk: dict, limit: int = 50) -> list[dict]:
+    """The clerk's entries of the last 24 hours, newest first; each says whether it is withdrawn."""
+    return await entries_of_clerk(clerk["id"], dt.datetime.now(dt.timezone.utc) - CORRECTION_WINDOW, limit)
+
+
+async def _own_recent_entry(clerk: dict, reference: str) -> dict:
+    """The clerk's own entry, of their office, still within 24 hours (withdrawn or not)."""
     reference = normalise_reference(reference)
     if reference is None:
         raise NotCorrectable("not a reference")
@@ -93,7 +112,45 @@ async def entry_for_correction(clerk: dict, reference: str) -> dict:
         raise NotCorrectable("not your entry")
     if row["received_at"] < dt.datetime.now(dt.timezone.utc) - CORRECTION_WINDOW:
         raise NotCorrectable("older than 24 hours")
-    row["revisions"] = await revisions_of(row["id"])
+    return row
+
+
+async def entry_for_correction(clerk: dict, reference: str, service_names: dict[str, str] | None = None) -> dict:
+    """The clerk's own entry, of their office, still within 24 hours and not withdrawn, with its versions:
+    each correction with when it was made and what it changed, in words."""
+    row = await _own_recent_entry(clerk, reference)
+    if row["withdrawn_at"] is not None:
+        raise NotCorrectable("withdrawn")
+    names = service_names or {}
+    row["revisions"] = [{**r, "changes": changes_of(r, names)} for r in await revisions_of(row["id"])]
+    return row
+
+
+async def entry_for_receipt(clerk: dict, reference: str) -> dict:
+    """The entry a receipt is printed for: the clerk's own, within 24 hours, not withdrawn."""
+    row = await _own_recent_entry(clerk, reference)
+    if row["withdrawn_at"] is not None:
+        raise NotCorrectable("withdrawn")
+    return row
+
+
+class WithdrawError(ValueError):
+    """The withdrawal was not asked properly (no reason given); the message is for the person."""
+
+
+async def withdraw_counter_entry(clerk: dict, reference: str, reason: str, client: str = "") -> dict:
+    """Withdraw the clerk's own entry made by mistake within 24 hours: the row is kept, marked withdrawn and
+    audited with the reason, and no statistic counts it any more. Returns the entry."""
+    row = await _own_recent_entry(clerk, reference)
+    if row["withdrawn_at"] is not None:
+        raise NotCorrectable("already withdrawn")
+    if reason not in WITHDRAW_REASONS:
+        raise WithdrawError(N_("Indiquez pourquoi cette saisie est retirée."))
+    now = dt.datetime.now(dt.timezone.utc)
+    event = audit_row(WITHDRAW_ENTRY, clerk, feedback_id=row["id"], service_id=row["service"], client=client,
+                      detail={"reason": reason}, at=now)
+    if not await withdraw_entry(row["id"], event, now):
+        raise NotCorrectable("already withdrawn")
     return row
 
 

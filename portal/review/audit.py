@@ -49,6 +49,8 @@ ACTIONS = (
     # Commitments ("you said, we did"), portal.review.commitments.
     "create_commitment",
     "update_commitment",
+    # Clerk counter (counters.clerk).
+    "withdraw_entry",
 )
 
 

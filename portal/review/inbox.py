@@ -166,6 +166,8 @@ def _search(staff: dict, f: InboxFilter) -> InboxSearch | None:
         text="" if reference else f.q,
         confidence_below=CHECK_BELOW if f.to_check else None,
         least_sure_first=f.order == LEAST_SURE,
+        # A withdrawn entry is left out of every view, but found by its reference.
+        include_withdrawn=bool(reference),
     )
 
 

@@ -26,7 +26,8 @@ async def dashboard_counts(*, service_id: int | None = None, office_id: int | No
                            since: dt.datetime) -> DashboardCounts:
     """Volume, ratings and answer times by channel, weekly ratings and topics since then; the urgent backlog."""
     column, value = ("service", service_id) if service_id is not None else ("office", office_id)
-    scope, args = f"f.{column} = {{}} AND f.received_at >= {{}}", [value, since]
+    # An entry withdrawn as a mistake counts nowhere.
+    scope, args = f"f.{column} = {{}} AND f.received_at >= {{}} AND f.withdrawn_at IS NULL", [value, since]
     pg = is_postgres(current_engine())
     week = "to_char(date_trunc('week', f.received_at), 'YYYY-MM-DD')" if pg else "date(f.received_at, 'weekday 1', '-7 days')"
     seconds = (
@@ -51,7 +52,7 @@ async def dashboard_counts(*, service_id: int | None = None, office_id: int | No
         ),
         Feedback.raw(
             f"SELECT count(*) AS n, min(f.received_at) AS oldest FROM feedback f WHERE f.{column} = {{}} "
-            f"AND f.urgent = {{}} AND f.status IN ({', '.join('{}' for _ in OPEN_STATUSES)})", value, True, *OPEN_STATUSES
+            f"AND f.withdrawn_at IS NULL AND f.urgent = {{}} AND f.status IN ({', '.join('{}' for _ in OPEN_STATUSES)})", value, True, *OPEN_STATUSES
         ),
     )
     return DashboardCounts(

@@ -16,8 +16,9 @@ from portal.store.status import OPEN_STATUSES
 
 
 def _scope(service_ids: list[int], alias: str = "f") -> tuple[str, list]:
+    """The feedback of these services that counts: every query here reads through it (a withdrawn entry counts nowhere)."""
     marks = ", ".join("{}" for _ in service_ids)
-    return f"{alias}.service IN ({marks})", list(service_ids)
+    return f"{alias}.service IN ({marks}) AND {alias}.withdrawn_at IS NULL", list(service_ids)
 
 
 def _bucket(starts: list[dt.datetime], alias: str = "f") -> tuple[str, list]:

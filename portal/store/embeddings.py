@@ -45,11 +45,11 @@ async def service_embeddings(service_id: int, model_version: str, start: dt.date
 
 
 async def ungrouped_embeddings(service_id: int, since: dt.datetime) -> list[dict]:
-    """The service's unflagged feedback received since then and in no group (nor split out), oldest first."""
+    """The service's unflagged feedback received since then, not withdrawn, in no group (nor split out), oldest first."""
     return await Feedback.raw(
         "SELECT f.id AS id, f.sentiment AS sentiment, f.redacted_text AS text, c.embedding AS embedding "
         "FROM feedback f JOIN classification c ON c.feedback = f.id "
-        f"WHERE f.service = {{}} AND f.received_at >= {{}} AND f.flagged = {{}} AND {_LATEST} "
+        f"WHERE f.service = {{}} AND f.received_at >= {{}} AND f.flagged = {{}} AND f.withdrawn_at IS NULL AND {_LATEST} "
         "AND NOT EXISTS (SELECT 1 FROM report_group_member m WHERE m.feedback = f.id) "
         "ORDER BY f.received_at, f.id",
         service_id, since, False,

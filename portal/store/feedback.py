@@ -159,27 +159,6 @@ async def _by_reference(reference: str, *columns) -> dict | None:
     ).where(Feedback.reference == reference).first()
 
 
-async def feedback_entered_by(staff_id: int, since: dt.datetime, limit: int) -> list[dict]:
-    """The feedback a clerk typed in since then, newest first."""
-    return await (
-        Feedback.select(
-            Feedback.reference, Feedback.rating, Feedback.redacted_text, Feedback.given_as, Feedback.received_at,
-            Feedback.service.name_fr.as_alias("service_name"), Feedback.service.name_en.as_alias("service_name_en"),
-        )
-        .where((Feedback.entered_by == staff_id) & (Feedback.received_at > since))
-        .order_by(Feedback.received_at, ascending=False)
-        .limit(limit)
-    )
-
-
-async def find_correctable(reference: str) -> dict | None:
-    """The fields of a feedback a clerk may correct, with who entered it, where and when."""
-    return await Feedback.select(
-        Feedback.id, Feedback.reference, Feedback.rating, Feedback.text, Feedback.given_as, Feedback.contact_email,
-        Feedback.contact_consent, Feedback.received_at, Feedback.entered_by, Feedback.office, Feedback.service.code.as_alias("service_code"),
-    ).where(Feedback.reference == reference).first()
-
-
 # Group commit: under load, each row waiting while an INSERT is in flight joins the next one;
 # when idle, a row is written at once. Every caller is answered only after the statement that
 # holds its row has committed, so an acknowledgement still means the row is stored.
@@ -311,7 +290,7 @@ async def feedback_for_staff(feedback_id: int) -> dict | None:
     return await Feedback.select(
         Feedback.id, Feedback.reference, Feedback.channel, Feedback.rating, Feedback.redacted_text, Feedback.language,
         Feedback.submitted_at, Feedback.received_at, Feedback.status, Feedback.public_answer, Feedback.answered_at,
-        Feedback.given_as, Feedback.flagged, Feedback.sentiment, Feedback.sentiment_confidence,
+        Feedback.given_as, Feedback.flagged, Feedback.withdrawn_at, Feedback.sentiment, Feedback.sentiment_confidence,
         Feedback.sentiment_source, Feedback.urgent, Feedback.topics, Feedback.contact_consent, Feedback.service,
         Feedback.service.code.as_alias("service_code"), Feedback.service.name_fr.as_alias("service_name_fr"),
         Feedback.service.name_en.as_alias("service_name_en"), Feedback.office.name.as_alias("office_name"),

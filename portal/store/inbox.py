@@ -28,6 +28,7 @@ class InboxSearch:
     text: str = ""  # matched literally and case-insensitively in the redacted text
     confidence_below: float | None = None  # only sentiments less sure than this ("to check")
     least_sure_first: bool = False  # order by sentiment confidence, lowest first, unlabelled last
+    include_withdrawn: bool = False  # clerks' entries withdrawn as mistakes are left out unless asked for
 
 
 # Where an inbox page resumes: after the row with this (urgent, received_at, id), or, least sure
@@ -47,6 +48,7 @@ _COLUMNS = (
     Feedback.urgent,
     Feedback.status,
     Feedback.received_at,
+    Feedback.withdrawn_at,
     Feedback.service.code.as_alias("service_code"),
     Feedback.service.name_fr.as_alias("service_name_fr"),
     Feedback.service.name_en.as_alias("service_name_en"),
@@ -57,6 +59,8 @@ _COLUMNS = (
 def _conditions(search: InboxSearch) -> list:
     """WHERE clauses of the search."""
     where = []
+    if not search.include_withdrawn:
+        where.append(Feedback.withdrawn_at.is_null())
     if search.services:
         wanted = list(search.services)
         where.append(Feedback.service == wanted[0] if len(wanted) == 1 else Feedback.service.is_in(wanted))

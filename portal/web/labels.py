@@ -19,7 +19,7 @@ PAIR = N_("%(key)s : %(value)s")
 PAIRS_SEPARATOR = N_("%(before)s ; %(after)s")
 
 KINDS = ("status", "channel", "given_as", "sentiment", "sentiment_guess", "sentiment_source", "topic", "role", "action",
-         "sign_in_method", "sign_in_refusal", "commitment_status", "trend")
+         "sign_in_method", "sign_in_refusal", "commitment_status", "trend", "withdraw_reason")
 
 
 @lru_cache(maxsize=None)
@@ -117,6 +117,7 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "add_topic": t.pgettext("audit action", "Ajout d’un thème"),
             "rename_topic": t.pgettext("audit action", "Thème renommé"),
             "retire_topic": t.pgettext("audit action", "Thème retiré"),
+            "withdraw_entry": t.pgettext("audit action", "Retrait d’une saisie au guichet"),
             "create_api_key": t.pgettext("audit action", "Création d’une clé d’API partenaire"),
             "revoke_api_key": t.pgettext("audit action", "Révocation d’une clé d’API partenaire"),
             "create_commitment": t.pgettext("audit action", "Engagement publié"),
@@ -205,6 +206,13 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "unreachable": t.pgettext("sign-in refusal", "service d’identité injoignable"),
             "provider": t.pgettext("sign-in refusal", "service d’identité mal configuré"),
         },
+        # Why a clerk withdrew an entry (counters.clerk WITHDRAW_REASONS).
+        "withdraw_reason": {
+            "duplicate": t.pgettext("withdraw reason", "Saisie en double"),
+            "wrong_service": t.pgettext("withdraw reason", "Mauvais service ou mauvais lieu (à saisir à nouveau)"),
+            "not_feedback": t.pgettext("withdraw reason", "Ce n’était pas un avis"),
+            "test": t.pgettext("withdraw reason", "Saisie d’essai"),
+        },
         # The inbox's orders other than the default one.
         "order": {"least_sure": t.pgettext("inbox order", "les moins sûrs d’abord")},
         "yes_no": {"yes": t.pgettext("answer", "oui"), "no": t.pgettext("answer", "non"), "none": t.pgettext("answer", "aucun")},
@@ -272,7 +280,8 @@ def _value(key: str, value, lang: str) -> str:
     if key == "method":
         return label("sign_in_method", str(value), lang)
     if key == "reason":
-        return label("sign_in_refusal", str(value), lang)
+        # A withdrawn counter entry's reason, or a refused sign-in's.
+        return label("withdraw_reason" if value in vocabulary(lang)["withdraw_reason"] else "sign_in_refusal", str(value), lang)
     if key in ("since", "until"):
         return format_day(value, dt.timezone.utc, lang)
     if isinstance(value, dict):

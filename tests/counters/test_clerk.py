@@ -155,6 +155,7 @@ def test_clerk_page_is_keyboard_first_and_has_no_accessibility_violations(live_s
     page.keyboard.press("Tab")  # to the first rating
     page.keyboard.press("Space")
     page.get_by_label("Ce que la personne a dit ou écrit").fill("Très bon accueil")
+    page.get_by_label("À l’oral, au guichet").check()  # the way is never preselected
     page.get_by_role("button", name="Enregistrer et suivant").press("Enter")
     page.wait_for_selector(".notice .reference")
     reference = page.locator(".notice .reference").inner_text()

@@ -116,6 +116,9 @@ class Feedback(Table, tablename="feedback"):
     classify_lease_until = Timestamptz(null=True, default=None)
     classify_attempts = Integer(default=0)
     classify_claim = Varchar(length=36, null=True, default=None)  # the worker's claim token
+    # Set when the clerk who typed it in withdrew it as a mistake (audited): kept, but left out of
+    # statistics, dashboards, digests and the inbox's default views.
+    withdrawn_at = Timestamptz(null=True, default=None)
 
 
 # Who gave a feedback one of its effective topics: its labels (the model's, or a staff correction's),
