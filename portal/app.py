@@ -32,6 +32,7 @@ from portal.digests.pages import DigestPages
 from portal.digests.scheduler import scheduler_lifespan
 from portal.feedback import intake, lookups
 from portal.feedback.api import FeedbackApi
+from portal.feedback.follow_up_pages import FollowUpPages
 from portal.feedback.pages import CitizenPages
 from portal.health import healthz, readyz
 from portal.public.me_too_pages import MeTooPages
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             CitizenPages,
+            FollowUpPages,
             DigestPages,
             FeedbackApi,
             CounterDeviceApi,

@@ -17,7 +17,8 @@ from portal.web.cleaning import strip_control_characters
 from portal.feedback.intake import (
     MAX_TEXT, FeedbackInput, FieldError, IdempotencyConflict, IntakeError, find_service, list_services, submit_feedback,
 )
-from portal.feedback.lookups import TooManyLookups, read_private, read_status, reports_like
+from portal.feedback.follow_up_pages import private_tracking_page
+from portal.feedback.lookups import TooManyLookups, read_private, read_status
 from portal.feedback.reference import normalise_reference
 from portal.feedback.tracking import confirmation_path, private_path, private_url
 from portal.settings import Settings
@@ -143,6 +144,7 @@ class CitizenPages(Controller):
                     source="web",
                     contact_email=contact_email or None,
                     contact_consent=values["contact_consent"],
+                    contact_language=current_language.get(),
                     idempotency_key=values["idempotency_key"],
                     # Honeypot: people never see this field. Kept but flagged, in case a person did.
                     flagged=bool(data.get("website")),
@@ -200,14 +202,7 @@ class CitizenPages(Controller):
     async def private_track_page(
         self, request: Request, settings: NamedDependency[Settings], reference: FromPath[str], key: FromPath[str]
     ) -> Template:
-        row = await read_private(request, reference, key, settings.secret_key)
-        context = {
-            "item": row,
-            "service_name": service_name(row, "service_name"),
-            "private": True,
-            "similar_count": await reports_like(row["reference"]),
-        }
-        return Template(template_name="citizen/track.html", context=context)
+        return await private_tracking_page(request, await read_private(request, reference, key, settings.secret_key))
 
 
 def _fold(text: str) -> str:
