@@ -44,6 +44,8 @@ ACTIONS = (
     "add_topic",
     "rename_topic",
     "retire_topic",
+    # The citizen's own answer to "is the problem resolved?" (portal.feedback.follow_up).
+    "resolved_answer",
 )
 
 

@@ -15,7 +15,7 @@ from portal.store.status import ANSWERED, CHANGE_STATUS, CLOSED, IN_REVIEW
 
 ANSWER, STATUS, RESOLVED = MAIL_KINDS = ("answer", "status", "resolved")
 RESOLUTIONS = ("yes", "no", "partly")
-# The citizen's own moves in the audit log: no staff account, this word in its detail.
+# The citizen's own moves in the audit log: no staff account, no address, this word as the detail's "by".
 CITIZEN = "citizen"
 
 
@@ -164,11 +164,11 @@ async def record_resolution(feedback_id: int, answer: str, comment: str, now: dt
         status, service = rows[0]["status"], rows[0]["service"]
         reopened = answer == "no" and status in (ANSWERED, CLOSED)
         events = [audit_row("resolved_answer", None, feedback_id=feedback_id, service_id=service, client=client,
-                            actor_email=CITIZEN, at=now, detail={"answer": answer, "by": CITIZEN})]
+                            at=now, detail={"answer": answer, "by": CITIZEN})]
         if reopened:
             await Feedback.update({Feedback.status: IN_REVIEW}).where(Feedback.id == feedback_id)
             events.append(audit_row(CHANGE_STATUS, None, feedback_id=feedback_id, service_id=service, client=client,
-                                    actor_email=CITIZEN, at=now,
+                                    at=now,
                                     detail={"from": status, "to": IN_REVIEW, "by": CITIZEN, "reason": "not_resolved"}))
         await append_audit(*events)
     return {"reopened": reopened}

@@ -114,6 +114,7 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "add_topic": t.pgettext("audit action", "Ajout d’un thème"),
             "rename_topic": t.pgettext("audit action", "Thème renommé"),
             "retire_topic": t.pgettext("audit action", "Thème retiré"),
+            "resolved_answer": t.pgettext("audit action", "Réponse de la personne : problème résolu ?"),
         },
         # The keys of an audit event's detail.
         "detail": {
@@ -151,7 +152,18 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "q": t.pgettext("audit detail", "Recherche"),
             "to_check": t.pgettext("audit detail", "À vérifier seulement"),
             "order": t.pgettext("audit detail", "Ordre"),
+            "answer": t.pgettext("audit detail", "Réponse"),
+            "by": t.pgettext("audit detail", "Par"),
+            "reason": t.pgettext("audit detail", "Motif"),
         },
+        # The citizen's answer to "is the problem resolved?", who acted when no staff account did, and why.
+        "resolved": {
+            "yes": t.pgettext("resolved", "résolu"),
+            "no": t.pgettext("resolved", "non résolu"),
+            "partly": t.pgettext("resolved", "résolu en partie"),
+        },
+        "by": {"citizen": t.pgettext("audit actor", "la personne qui a donné l’avis"), "": "–"},
+        "reason": {"not_resolved": t.pgettext("audit reason", "problème non résolu selon la personne")},
         # The inbox's orders other than the default one.
         "order": {"least_sure": t.pgettext("inbox order", "les moins sûrs d’abord")},
         "yes_no": {"yes": t.pgettext("answer", "oui"), "no": t.pgettext("answer", "non"), "none": t.pgettext("answer", "aucun")},
@@ -194,6 +206,10 @@ def _value(key: str, value, lang: str) -> str:
         return label("role", str(value), lang)
     if key == "order":
         return label("order", str(value), lang)
+    if key == "answer":
+        return label("resolved", str(value), lang)
+    if key in ("by", "reason"):
+        return label(key, str(value), lang)
     if key in ("since", "until"):
         return format_day(value, dt.timezone.utc, lang)
     if isinstance(value, dict):
