@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from portal.settings import Settings
 from portal.store import publications as store
 from portal.store.groups import me_too_counts
 from portal.web import signing
@@ -24,6 +25,12 @@ def voter_cookie(secret: str, existing: str | None) -> str:
         return existing
     token = secrets.token_urlsafe(24)
     return f"{token}.{signing.sign(secret, COOKIE_PURPOSE, token)}"
+
+
+def cookie_args(settings: Settings, cookie: str) -> dict:
+    """How the voter cookie is set (Response.set_cookie's keywords): sent back to the "me too" forms only."""
+    return {"key": COOKIE, "value": cookie, "httponly": True, "samesite": "lax", "secure": settings.secure_cookies,
+            "path": "/publications", "max_age": COOKIE_DAYS * 86400}
 
 
 def voter_key(secret: str, cookie: str | None) -> str | None:
