@@ -26,8 +26,9 @@ MIN_WORDS = 3  # a shorter text says too little to be matched
 MIN_SHARED, MIN_SHARE = 2, 0.34
 _WORD = re.compile(r"[^\W\d_]{4,}")
 _COMMON = frozenset(
-    "avec dans pour mais plus tres sans sont etait cette votre notre nous vous leur elle elles ils "
-    "that this with have from were been they their there what when your about would very".split()
+    "avec dans pour mais plus tres sans sont etait cette votre notre nous vous leur elle elles ils merci beaucoup "
+    "vraiment bien that this with have from were been they their there what when your about would very thank "
+    "thanks really".split()
 )
 
 
