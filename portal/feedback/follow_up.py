@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
+from portal.feedback.redact import redact
 from portal.settings import Settings
 from portal.store import follow_up as store
 from portal.store.follow_up import ANSWER, RESOLUTIONS, RESOLVED, STATUS
@@ -74,8 +75,9 @@ async def queue_resolved_questions(settings: Settings, now: dt.datetime | None =
 
 
 def question_shown(item: dict, now: dt.datetime | None = None) -> bool:
-    """On the private tracking page: ask while the item is answered, its delay is over and nobody answered yet."""
-    return (item.get("status") == "answered" and not item.get("resolved")
+    """On the private tracking page: ask while the item is answered (or since closed), its delay is over and
+    nobody answered yet."""
+    return (item.get("status") in ("answered", "closed") and not item.get("resolved")
             and due_for_question(item.get("answered_at"), item.get("resolved_after_days"), now or dt.datetime.now(UTC)))
 
 
@@ -96,7 +98,9 @@ async def answer_question(item: dict, answer: str, comment: str, client: str = "
         raise ResolutionError(N_("Le commentaire dépasse 2000 caractères."))
     if item.get("resolved") or not question_shown(item):
         raise ResolutionError(N_("Cette question n'attend plus de réponse."))
-    done = await store.record_resolution(item["id"], answer, comment, dt.datetime.now(UTC), client)
+    # Kept redacted, like every text staff read on the item page.
+    done = await store.record_resolution(item["id"], answer, redact(comment).text if comment else "",
+                                         dt.datetime.now(UTC), client)
     if done is None:
         raise ResolutionError(N_("Cette question n'attend plus de réponse."))
     return done

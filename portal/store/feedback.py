@@ -323,6 +323,7 @@ async def feedback_for_staff(feedback_id: int) -> dict | None:
         Feedback.sentiment_source, Feedback.urgent, Feedback.topics, Feedback.contact_consent, Feedback.service,
         Feedback.service.code.as_alias("service_code"), Feedback.service.name_fr.as_alias("service_name_fr"),
         Feedback.service.name_en.as_alias("service_name_en"), Feedback.office.name.as_alias("office_name"),
+        Feedback.resolved, Feedback.resolved_comment, Feedback.resolved_at,
     ).where(Feedback.id == feedback_id).first()
 
 

@@ -55,7 +55,8 @@ async def queue_mail(feedback_ids: list[int], kind: str, now: dt.datetime) -> in
 
 
 async def answered_before(latest: dt.datetime, limit: int = 500) -> list[dict]:
-    """Answered feedback not yet asked "is it resolved?" whose people may be written to, answered before `latest`.
+    """Answered (or since closed) feedback not yet asked "is it resolved?" whose people may be written to,
+    answered before `latest`.
 
     With each: its answer time and its service's delay (the caller decides which are due).
     """
@@ -63,7 +64,7 @@ async def answered_before(latest: dt.datetime, limit: int = 500) -> list[dict]:
     query = Feedback.select(
         Feedback.id, Feedback.answered_at, Feedback.service.resolved_after_days.as_alias("days"),
     ).where(
-        (Feedback.status == ANSWERED) & Feedback.resolved.is_null() & Feedback.answered_at.is_not_null()
+        Feedback.status.is_in([ANSWERED, CLOSED]) & Feedback.resolved.is_null() & Feedback.answered_at.is_not_null()
         & (Feedback.answered_at <= latest) & (Feedback.service.resolved_after_days > 0) & _reachable()
     )
     if asked:

@@ -168,11 +168,14 @@ async def test_no_reopens_the_item_audited_as_the_citizens_and_counts(mail_clien
     token = csrf_of(page.text)
     refused = await mail_client.post(f"{path}/resolved", data={"csrf_token": token, "answer": "maybe", "comment": "Hm"})
     assert refused.status_code == 422 and "oui, en partie ou non" in refused.text and ">Hm</textarea>" in refused.text
-    sent = await mail_client.post(f"{path}/resolved", data={"csrf_token": token, "answer": "no", "comment": "Toujours rien"})
+    sent = await mail_client.post(f"{path}/resolved", data={"csrf_token": token, "answer": "no",
+                                                            "comment": "Toujours rien, écrivez à jean.dupont@example.fr"})
     assert sent.status_code == 303 and sent.headers["location"] == f"{path}?done=resolved#resolved"
     row = await Feedback.select(Feedback.status, Feedback.resolved, Feedback.resolved_comment).where(
         Feedback.id == item.feedback_id).first()
-    assert row == {"status": "in_review", "resolved": "no", "resolved_comment": "Toujours rien"}
+    assert row["status"] == "in_review" and row["resolved"] == "no"
+    # Kept redacted, as staff read it.
+    assert row["resolved_comment"].startswith("Toujours rien, écrivez à ") and "jean.dupont" not in row["resolved_comment"]
     events = await AuditEvent.select(AuditEvent.action, AuditEvent.actor, AuditEvent.detail).where(
         AuditEvent.feedback == item.feedback_id).order_by(AuditEvent.id)
     moved = [e for e in events if e["action"] == "change_status"][-1]
@@ -185,6 +188,12 @@ async def test_no_reopens_the_item_audited_as_the_citizens_and_counts(mail_clien
     again = await mail_client.post(f"{path}/resolved", data={"csrf_token": token, "answer": "yes"})
     assert again.status_code == 409
     assert (await Feedback.select(Feedback.resolved).where(Feedback.id == item.feedback_id).first())["resolved"] == "no"
+    # Open again in the staff inbox; the item page says what the person answered.
+    await signed_in(mail_client, staff)
+    inbox = await mail_client.get("/staff/inbox", params={"status": "open"})
+    assert f"/staff/items/{item.feedback_id}" in inbox.text
+    page_of_item = await mail_client.get(f"/staff/items/{item.feedback_id}")
+    assert "non résolu" in page_of_item.text and "la personne qui a donné l’avis" in page_of_item.text
 
 
 async def test_resolution_counts_per_service(db):
