@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 
@@ -88,6 +89,12 @@ async def test_me_too_from_the_step_is_counted_once_and_keeps_the_text(client):
     assert f">{MINE}</textarea>" in done.text.replace("&#39;", "'") and "Envoyer aussi mon avis" in done.text
     assert "Vous avez dit « moi aussi » pour cet avis." in done.text and "2 personnes concernées" in done.text
     assert await MeTooVote.count() == 1 and await Feedback.count() == 1  # only the published one
+    # The main form, sent as it is, stores the person's own feedback as well (no second step).
+    main = done.text[done.text.index('class="feedback-form"'):]
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', main))
+    assert hidden["send_anyway"] == "yes"
+    also = await client.post(f"/s/{service['code']}", data={**hidden, "text": MINE, "rating": "2"})
+    assert also.status_code == 303 and await Feedback.count() == 2
     twice = await client.post(f"/publications/{pub}/me-too-from-form", data=vote)
     assert twice.status_code == 409 and await MeTooVote.count() == 1
     expired = await client.post(f"/publications/{pub}/me-too-from-form", data={**vote, "csrf_token": "x"})
