@@ -34,6 +34,8 @@ from portal.digests.pages import DigestPages
 from portal.digests.scheduler import scheduler_lifespan
 from portal.feedback import intake, lookups
 from portal.feedback.api import FeedbackApi
+from portal.feedback.follow_up_pages import FollowUpPages
+from portal.feedback import pages as citizen_pages
 from portal.feedback.pages import CitizenPages
 from portal.health import healthz, readyz
 from portal.public.cli import OPEN_DATA_JOB
@@ -41,6 +43,7 @@ from portal.public.me_too_pages import ResultsPages
 from portal.public.open311_pages import Open311Api, limiter_for
 from portal.public.open_data_pages import OpenDataPages
 from portal.public.pages import PublicationPages
+from portal.public.similar_step import similar_for_form
 from portal.review.commitment_pages import CommitmentPages
 from portal.review.auth_pages import STAFF_EXCEPTION_HANDLERS, StaffAuthPages
 from portal.review.grouping import group_pending
@@ -85,6 +88,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = bind_engine(build_engine(settings))
     # Intake wakes the in-process classification worker; it does not import it.
     intake.when_text_stored(notify_new_feedback)
+    # The web form's "others said something similar" step asks the public pages, which intake does not know.
+    citizen_pages.when_similar_asked(similar_for_form)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -98,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             CitizenPages,
+            FollowUpPages,
             DigestPages,
             DigestGuide,
             FeedbackApi,

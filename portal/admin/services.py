@@ -14,6 +14,8 @@ from portal.web.i18n import N_
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s,]{1,64}@[^@\s,]+\.[^@\s,]{2,}$")
 MAX_NAME, MAX_DESCRIPTION = 200, 2000
+# "Is the problem resolved?" is asked this many days after an answer, unless the service says otherwise.
+DEFAULT_RESOLVED_DAYS, MAX_RESOLVED_DAYS = 14, 365
 
 
 @dataclass
@@ -25,10 +27,13 @@ class ServiceForm:
     description_en: str = ""
     owner_emails: str = ""
     active: bool = True
+    resolved_after_days: str = str(DEFAULT_RESOLVED_DAYS)  # as typed; 0: never ask
 
     @classmethod
     def of(cls, row: dict) -> "ServiceForm":
-        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+        values = {name: row[name] for name in cls.__dataclass_fields__ if name in row}
+        values["resolved_after_days"] = str(row.get("resolved_after_days", DEFAULT_RESOLVED_DAYS))
+        return cls(**values)
 
 
 def owner_list(text: str) -> list[str]:
@@ -57,9 +62,13 @@ async def _checked(form: ServiceForm, service_id: int | None, kept_code: str | N
     if bad := [e for e in owners if not EMAIL.match(e) or len(e) > 254]:
         errors.append(problem("owner_emails", N_("Ces adresses ne sont pas des adresses e-mail : %(emails)s."),
                               emails=", ".join(bad)))
+    days = str(form.resolved_after_days or "").strip() or str(DEFAULT_RESOLVED_DAYS)  # left empty: the default
+    if not days.isdigit() or int(days) > MAX_RESOLVED_DAYS:
+        errors.append(problem("resolved_after_days", N_("Donnez un nombre de jours entre 0 et %(max)s (0 : ne jamais demander)."),
+                              max=MAX_RESOLVED_DAYS))
     if errors:
         raise FormErrors(errors)
-    return {"code": code, "name_fr": form.name_fr.strip(), "name_en": form.name_en.strip(),
+    return {"resolved_after_days": int(days), "code": code, "name_fr": form.name_fr.strip(), "name_en": form.name_en.strip(),
             "description_fr": form.description_fr.strip(), "description_en": form.description_en.strip(),
             "owner_emails": ",".join(owners), "active": form.active}
 

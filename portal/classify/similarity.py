@@ -83,3 +83,25 @@ async def similar_to(feedback_id: int, limit: int) -> list[tuple[float, int]] | 
     ids = list(candidates)
     scores = cosines(vectors(candidates[i] for i in ids), vector(me["embedding"]))
     return sorted(((float(s), i) for s, i in zip(scores, ids) if s >= THRESHOLD), reverse=True)
+
+
+# Below the grouping threshold on purpose: a suggestion before sending is shown to the person, who
+# ignores it with one button, so missing a real match costs more than showing a near one. On the
+# figures above, rewordings of one complaint reach 0.95 and 12 % of unrelated pairs 0.88.
+SUGGEST_THRESHOLD = 0.90
+
+
+def text_vector(classifier, text: str) -> np.ndarray:
+    """The embedding of a text not stored yet, as the worker would store it (CPU: run it in a thread)."""
+    return np.asarray(classifier.encoder.embed([text])[0], dtype=np.float32)
+
+
+async def published_like(one: np.ndarray, model_version: str, service_id: int, limit: int = 3) -> list[tuple[float, int]]:
+    """The service's publications whose feedback is about the same problem as this embedding, most similar first."""
+    candidates = await embeddings.published_embeddings(service_id, model_version)
+    if not candidates:
+        return []
+    ids = list(candidates)
+    scores = cosines(vectors(candidates[i] for i in ids), one)
+    found = sorted(((float(s), i) for s, i in zip(scores, ids) if s >= SUGGEST_THRESHOLD), reverse=True)
+    return found[:limit]

@@ -1,7 +1,8 @@
-"""The digest scheduler: APScheduler 3 jobs built from the stored subscriptions, in one table."""
+"""The scheduler: APScheduler 3 jobs in one table (digests from the stored subscriptions, citizen follow-up)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -12,6 +13,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from portal.digests.periods import WEEKDAYS
+from portal.feedback import follow_up
+from portal.feedback.follow_up import queue_resolved_questions
+from portal.feedback.follow_up_mail import deliver_pending
 from portal.digests.runs import run_due
 from portal.process import command_function, stop_event_on_signals
 from portal.settings import Settings
@@ -21,6 +25,10 @@ from portal.store.subscriptions import fingerprint, list_subscriptions
 log = logging.getLogger(__name__)
 SWEEP_MINUTES = 5  # retries, stale claims and missed periods are picked up this often
 WATCH_SECONDS = 60  # how soon a subscription added from the command line gets its job
+SEND_SECONDS = 60  # the citizens' outbox is emptied this often (and at once when this process queues)
+QUESTION_MINUTES = 15  # how often answered items are checked for a due "is it resolved?"
+FOLLOW_UP_SEND = "follow-up:send"
+FIXED_JOBS = 4  # the entries of cron_table before the subscriptions' own
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,9 @@ def cron_table(settings: Settings, subscriptions: list[dict], watch: Callable[[]
     table = [
         CronEntry("digests:sweep", run_due, IntervalTrigger(minutes=SWEEP_MINUTES), {"settings": settings}),
         CronEntry("digests:watch-subscriptions", watch, IntervalTrigger(seconds=WATCH_SECONDS)),
+        CronEntry(FOLLOW_UP_SEND, deliver_pending, IntervalTrigger(seconds=SEND_SECONDS), {"settings": settings}),
+        CronEntry("follow-up:resolved-questions", queue_resolved_questions, IntervalTrigger(minutes=QUESTION_MINUTES),
+                  {"settings": settings}),
         *(CronEntry(job_id, command_function(func), IntervalTrigger(minutes=minutes), {"settings": settings})
           for job_id, func, minutes in extra_jobs),
     ]
@@ -69,6 +80,7 @@ class DigestScheduler:
     async def start(self) -> None:
         await self.rebuild()
         self.scheduler.start()
+        follow_up.when_mail_queued(self.wake_sender)
         # Catch-up at start: periods missed while nothing was running are sent now.
         self.scheduler.add_job(run_due, kwargs={"settings": self.settings}, id="digests:catch-up", max_instances=1)
         for job_id, func, _minutes in self.extra_jobs:
@@ -87,7 +99,13 @@ class DigestScheduler:
         for entry in table:
             self.scheduler.add_job(entry.func, entry.trigger, kwargs=entry.kwargs, id=entry.id, replace_existing=True,
                                    max_instances=1, coalesce=True)
-        log.info("digest scheduler: %d subscription jobs", len(table) - 2 - len(self.extra_jobs))
+        log.info("digest scheduler: %d subscription jobs", len(table) - FIXED_JOBS - len(self.extra_jobs))
+
+    def wake_sender(self) -> None:
+        """Run the citizens' outbox now (e-mails were just queued in this process)."""
+        job = self.scheduler.get_job(FOLLOW_UP_SEND)
+        if job is not None and self.scheduler.running:
+            job.modify(next_run_time=dt.datetime.now(dt.timezone.utc))
 
     async def watch(self) -> None:
         if await fingerprint() != self.seen:
@@ -97,6 +115,7 @@ class DigestScheduler:
         return sorted(job.id for job in self.scheduler.get_jobs())
 
     def shutdown(self) -> None:
+        follow_up.when_mail_queued(lambda: None)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 

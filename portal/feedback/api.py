@@ -22,6 +22,7 @@ from portal.web.bodies import decode_json
 from portal.settings import Settings
 from portal.web.ratelimit import client_key
 from portal.web.settings import settings_of
+from portal.web.i18n import current_language
 
 
 # A character that is neither blank (Python's whitespace, which intake strips) nor a control character
@@ -204,6 +205,7 @@ class FeedbackApi(Controller):
                     source="api",
                     contact_email=data.contact_email,
                     contact_consent=data.contact_consent,
+                    contact_language=current_language.get(),
                     idempotency_key=key,
                     submitted_at=data.submitted_at,
                 )

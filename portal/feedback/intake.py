@@ -80,6 +80,7 @@ class FeedbackInput:
     office_id: int | None = None
     entered_by: int | None = None
     flagged: bool = False
+    contact_language: str | None = None  # the page's language, for the e-mails the person agreed to
 
     def __post_init__(self) -> None:
         # Every channel builds one of these: the message is cleaned once, here, for all of them.
@@ -253,6 +254,7 @@ def prepare_feedback(
         sentiment=None if text or data.rating is None else RATING_SENTIMENT[data.rating],
         sentiment_confidence=None if text or data.rating is None else RATING_ALONE_CONFIDENCE,
         sentiment_source=None if text or data.rating is None else "rating",
+        contact_language=data.contact_language,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -17,7 +18,8 @@ from portal.web.cleaning import strip_control_characters
 from portal.feedback.intake import (
     MAX_TEXT, FeedbackInput, FieldError, IdempotencyConflict, IntakeError, find_service, list_services, submit_feedback,
 )
-from portal.feedback.lookups import TooManyLookups, read_private, read_status, reports_like
+from portal.feedback.follow_up_pages import private_tracking_page
+from portal.feedback.lookups import TooManyLookups, read_private, read_status
 from portal.feedback.reference import normalise_reference
 from portal.feedback.tracking import confirmation_path, private_path, private_url
 from portal.settings import Settings
@@ -49,6 +51,54 @@ def _form_context(service: dict, values: dict, errors: list[FieldError]) -> dict
         "error_fields": {e.field: e.message(lang) for e in errors},
         "ratings": [(value, _(label)) for value, label in RATINGS],
         "max_text": MAX_TEXT,
+    }
+
+
+# Asked for the published feedback like a text before it is sent (the root wires the public pages'
+# finder here): (state, settings, cookies, service, text) -> a step with `items` and a `cookie` to set.
+SimilarFinder = Callable[[State, Settings, dict, dict, str], Awaitable[Any]]
+
+
+async def _no_similar(state: State, settings: Settings, cookies: dict, service: dict, text: str) -> None:
+    return None
+
+
+_find_similar: SimilarFinder = _no_similar
+
+
+def when_similar_asked(finder: SimilarFinder) -> None:
+    """Use `finder` for the form's "others said something similar" step (replaces any previous one)."""
+    global _find_similar
+    _find_similar = finder
+
+
+def form_page(request: Request, service: dict, values: dict, errors: list[FieldError] = (), status: int = 200,
+              step: Any = None, me_too_done: int | None = None, me_too_error: str | None = None,
+              headers: dict | None = None) -> Template:
+    """The feedback form, with the similar published items when a step found some (and the voter cookie they need)."""
+    context = _form_context(service, values, list(errors))
+    if step is not None and step.items:
+        context.update(similar=step.items, me_too_done=me_too_done, me_too_error=me_too_error)
+    response = with_csrf(request, "citizen/form.html", context, status=status, headers=headers)
+    if step is not None and step.cookie:
+        response.set_cookie(**step.cookie)
+    return response
+
+
+async def similar_step(request: Request, state: State, settings: Settings, service: dict, text: str) -> Any:
+    """The published items like this text, from the wired finder (None when there is none)."""
+    return await _find_similar(state, settings, dict(request.cookies), service, text)
+
+
+def typed_values(data: dict[str, str]) -> dict:
+    """The form's fields as the person typed them, to show again: without invisible characters, the text
+    as it would be stored, the address ready to send again."""
+    return {
+        "text": strip_control_characters(data.get("text", "")),
+        "rating": data.get("rating") or None,
+        "contact_email": strip_control_characters(data.get("contact_email", "").strip()),
+        "contact_consent": data.get("contact_consent") == "yes",
+        "idempotency_key": data.get("idempotency_key") or str(uuid.uuid4()),
     }
 
 
@@ -96,14 +146,7 @@ class CitizenPages(Controller):
         if service is None:
             raise NotFoundException()
         contact_email = data.get("contact_email", "").strip()
-        # Re-shown without invisible characters: the text as it would be stored, the address ready to send again.
-        values = {
-            "text": strip_control_characters(data.get("text", "")),
-            "rating": data.get("rating") or None,
-            "contact_email": strip_control_characters(contact_email),
-            "contact_consent": data.get("contact_consent") == "yes",
-            "idempotency_key": data.get("idempotency_key") or str(uuid.uuid4()),
-        }
+        values = typed_values(data)
         errors: list[FieldError] = []
         if not csrf_ok(request, data):
             errors.append(
@@ -114,6 +157,11 @@ class CitizenPages(Controller):
                 )
             )
             return with_csrf(request, "citizen/form.html", _form_context(service, values, errors), status=400)
+        # The optional step: published items like this text, before it is sent ("send mine anyway" skips it).
+        if data.get("send_anyway") != "yes" and values["text"].strip():
+            step = await similar_step(request, state, settings, service, values["text"].strip())
+            if step is not None and step.items:
+                return form_page(request, service, values, step=step)
         rating: int | None = None
         if values["rating"] is not None:
             try:
@@ -143,6 +191,7 @@ class CitizenPages(Controller):
                     source="web",
                     contact_email=contact_email or None,
                     contact_consent=values["contact_consent"],
+                    contact_language=current_language.get(),
                     idempotency_key=values["idempotency_key"],
                     # Honeypot: people never see this field. Kept but flagged, in case a person did.
                     flagged=bool(data.get("website")),
@@ -200,14 +249,7 @@ class CitizenPages(Controller):
     async def private_track_page(
         self, request: Request, settings: NamedDependency[Settings], reference: FromPath[str], key: FromPath[str]
     ) -> Template:
-        row = await read_private(request, reference, key, settings.secret_key)
-        context = {
-            "item": row,
-            "service_name": service_name(row, "service_name"),
-            "private": True,
-            "similar_count": await reports_like(row["reference"]),
-        }
-        return Template(template_name="citizen/track.html", context=context)
+        return await private_tracking_page(request, await read_private(request, reference, key, settings.secret_key))
 
 
 def _fold(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from portal.settings import Settings
 from portal.store import publications as store
 from portal.store.groups import me_too_counts
 from portal.web import signing
@@ -26,6 +27,13 @@ def voter_cookie(secret: str, existing: str | None) -> str:
     return f"{token}.{signing.sign(secret, COOKIE_PURPOSE, token)}"
 
 
+def cookie_args(settings: Settings, cookie: str) -> dict:
+    """How the voter cookie is set (Response.set_cookie's keywords): sent back to the services' pages only (the
+    form's similar step and the results page share it, so one browser counts once)."""
+    return {"key": COOKIE, "value": cookie, "httponly": True, "samesite": "lax", "secure": settings.secure_cookies,
+            "path": "/s", "max_age": COOKIE_DAYS * 86400}
+
+
 def voter_key(secret: str, cookie: str | None) -> str | None:
     """What is stored for a vote: a keyed hash of the browser token (never the token, never an address)."""
     if not cookie or "." not in cookie:
@@ -35,10 +43,6 @@ def voter_key(secret: str, cookie: str | None) -> str | None:
         return None
     # Full length, and the same for the same cookie: it is what me_too_vote.voter holds.
     return signing.digest(secret, VOTER_PURPOSE, token)
-
-
-async def publication_exists(publication_id: int) -> bool:
-    return await store.is_published(publication_id)
 
 
 async def service_of_publication(publication_id: int) -> str | None:

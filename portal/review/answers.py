@@ -1,23 +1,16 @@
-"""The status workflow, public answers (e-mailed when the citizen agreed) and answer templates."""
+"""The status workflow, public answers (queued for e-mail when the citizen agreed) and answer templates."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from email.message import EmailMessage
-from email.utils import make_msgid
 
-from portal.feedback.tracking import private_url
+from portal.feedback import follow_up
 from portal.review import audit
 from portal.review.access import can_manage_templates
 from portal.settings import Settings
-from portal.store.feedback import answer_recipient
 from portal.store.publications import add_template, templates_of, update_template
 from portal.store.status import mark_answered, set_status
-from portal.web.i18n import _, translations
-from portal.web.mail import MailError, send_email
-
-log = logging.getLogger(__name__)
+from portal.web.i18n import _
 
 MAX_ANSWER = 4000
 
@@ -30,69 +23,41 @@ class TemplateNotFound(AnswerError):
     """No template of this service has that id (it may belong to another service)."""
 
 
-async def change_status(staff: dict, item: dict, status: str, client: str = "") -> None:
-    """Move one feedback to `status` along the store's moves table; the move and its audit row commit together."""
-    if await set_status(item["id"], status, staff, client=client) is None:
+async def change_status(staff: dict, item: dict, status: str, client: str = "", settings: Settings | None = None) -> None:
+    """Move one feedback to `status` along the store's moves table; the move, its audit row and the citizen's
+    notice (when they agreed to e-mails and `settings` sends e-mail) commit together."""
+    notify = follow_up.notice(settings) if settings is not None else None
+    if await set_status(item["id"], status, staff, client=client, notify=notify) is None:
         raise AnswerError(_("Ce changement de statut n'est pas possible."))
+    if notify is not None:
+        follow_up.mail_queued()
 
 
 async def answer(staff: dict, item: dict, text: str, settings: Settings, client: str = "") -> bool:
-    """Store the public answer, mark it answered, e-mail the citizen if they agreed; True if e-mailed."""
+    """Store the public answer, mark it answered, queue the citizen's e-mail if they agreed; True if queued.
+
+    The e-mail goes out from the outbox (portal.feedback.follow_up_mail): a failing SMTP server neither
+    loses it nor holds up the answer.
+    """
     text = text.strip()
     if not text:
         raise AnswerError(_("Écrivez une réponse."))
     if len(text) > MAX_ANSWER:
         raise AnswerError(_("La réponse dépasse %(max)s caractères.") % {"max": MAX_ANSWER})
     now = dt.datetime.now(dt.timezone.utc)
-    await mark_answered(item["id"], text, now)
-    row = await answer_recipient(item["id"])
-    mailed = False
-    if row["contact_email"] and row["contact_consent"] and settings.smtp_url:
-        mailed = await _send_answer(settings, row, text)
+    queued: list[int] = []
+    notify = follow_up.answer_notice(settings)
+
+    async def queue(ids: list[int]) -> None:
+        queued.append(await notify(ids))
+
+    await mark_answered(item["id"], text, now, notify=queue if notify is not None else None)
+    mailed = bool(sum(queued))
+    if mailed:
+        follow_up.mail_queued()
     await audit.record("answer", staff, feedback_id=item["id"], service_id=item["service"], client=client,
                        detail={"emailed": mailed, "length": len(text)})
     return mailed
-
-
-async def _send_answer(settings: Settings, row: dict, text: str) -> bool:
-    message = EmailMessage()
-    message["From"] = settings.mail_from
-    message["To"] = row["contact_email"]
-    # No reference in the subject: subjects show on lock screens and in shared mailboxes' lists.
-    # Both languages, French first, as the body below.
-    message["Subject"] = " – ".join(translations(lang).gettext("Réponse à votre avis") for lang in ("fr", "en"))
-    message["Message-ID"] = make_msgid(domain="guichet")
-    link = private_url(settings.base_url, settings.secret_key, row["reference"])
-    # We do not know which language the person reads: both, theirs first when their text was English.
-    languages = ("en", "fr") if row["language"] == "en" else ("fr", "en")
-    message.set_content("\n\n-----\n\n".join(_answer_body(lang, row, text, link) for lang in languages))
-    try:
-        await send_email(settings, message)
-        return True
-    except MailError as exc:
-        # The answer is saved and shown on the tracking page either way; the log says why no e-mail.
-        log.warning("answer to feedback %s not e-mailed: %s", row["id"], exc)
-        return False
-
-
-def _answer_body(lang: str, row: dict, text: str, link: str) -> str:
-    t = translations(lang)
-    service = row["service_name_en"] if lang == "en" and row["service_name_en"] else row["service_name_fr"]
-    return "\n".join([
-        t.gettext("Bonjour,"),
-        "",
-        t.gettext("Le service « %(service)s » a répondu à votre avis du %(date)s :") % {
-            "service": service, "date": row["received_at"].strftime("%d/%m/%Y")},
-        "",
-        text,
-        "",
-        t.gettext("Votre message et cette réponse, sur votre page de suivi privée (ne transférez pas ce lien) :"),
-        link,
-        "",
-        t.gettext("Votre référence, pour le téléphone ou le guichet : %(ref)s") % {"ref": row["reference"]},
-        "",
-        t.gettext("Vous recevez ce message parce que vous avez accepté d'être recontacté au sujet de cet avis."),
-    ])
 
 
 async def templates_for(service_id: int) -> list[dict]:

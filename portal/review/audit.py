@@ -51,6 +51,8 @@ ACTIONS = (
     "update_commitment",
     # Clerk counter (counters.clerk).
     "withdraw_entry",
+    # The citizen's own answer to "is the problem resolved?" (portal.feedback.follow_up).
+    "resolved_answer",
 )
 
 

@@ -7,12 +7,13 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from portal.feedback import chips
+from portal.feedback import chips, follow_up
 from portal.classify.calibration import CHECK_BELOW
 from portal.feedback.reference import normalise_reference
 from portal.review import audit
 from portal.review.access import service_scope
 from portal.review.request_values import BadValue, day, in_day_range, row_id
+from portal.settings import Settings
 from portal.store.core.tables import CHANNELS, SENTIMENTS
 from portal.store.inbox import InboxKey, InboxSearch, feedback_for_export, feedback_for_inbox, key_of
 from portal.store.status import BULK_STATUSES, OPEN_STATUSES, STATUSES, set_status_many
@@ -192,13 +193,20 @@ class BulkError(ValueError):
     """Nothing can be moved as asked; the message is for the person."""
 
 
-async def bulk_set_status(staff: dict, feedback_ids: list[int], status: str, client: str = "") -> int:
-    """Move the chosen items (those this person may act on) to `status`; returns how many moved."""
+async def bulk_set_status(staff: dict, feedback_ids: list[int], status: str, client: str = "",
+                          settings: Settings | None = None) -> int:
+    """Move the chosen items (those this person may act on) to `status`; returns how many moved.
+
+    With `settings` that send e-mail, the people who agreed are told, their notices queued with the moves."""
     if status not in BULK_STATUSES:
         raise BulkError(_("Choisissez un statut dans la liste."))
     if not feedback_ids:
         raise BulkError(_("Cochez au moins un avis à mettre à jour."))
-    return await set_status_many(feedback_ids, status, staff, services=service_scope(staff), client=client)
+    notify = follow_up.notice(settings) if settings is not None else None
+    moved = await set_status_many(feedback_ids, status, staff, services=service_scope(staff), client=client, notify=notify)
+    if moved and notify is not None:
+        follow_up.mail_queued()
+    return moved
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -111,7 +111,7 @@ class TriagePages(Controller):
                         headers={"Content-Disposition": 'attachment; filename="avis.csv"'})
 
     @post("/inbox/status", status_code=303)
-    async def bulk_status(self, request: Request) -> Response:
+    async def bulk_status(self, request: Request, settings: NamedDependency[Settings]) -> Response:
         staff = await current_staff(request)
         form = await request.form()
         data = {k: form.get(k) for k in form}
@@ -120,7 +120,8 @@ class TriagePages(Controller):
         ids = [i for i in (row_id(str(v)) for v in form.getall("item", [])) if i is not None]
         back = str(data.get("back") or "")
         try:
-            moved = await bulk_set_status(staff, ids, str(data.get("status") or ""), request_client(request))
+            moved = await bulk_set_status(staff, ids, str(data.get("status") or ""), request_client(request),
+                                          settings=settings)
         except BulkError as exc:
             params = parse_qs(back, keep_blank_values=True) if "\n" not in back else {}
             return await _inbox_page(request, staff, params, status=422, error=str(exc))
@@ -157,13 +158,14 @@ class TriagePages(Controller):
         return Redirect(path=f"/staff/items/{feedback_id}?done=labels", status_code=303)
 
     @post("/items/{feedback_id:int}/status", status_code=303)
-    async def status(self, request: Request, feedback_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+    async def status(self, request: Request, settings: NamedDependency[Settings], feedback_id: FromPath[int],
+                     data: URLEncodedBody[dict[str, str]]) -> Response:
         staff = await current_staff(request)
         item = await feedback_for(staff, feedback_id)
         if not csrf_ok(request, data):
             return await _item_page(request, staff, item, status=400, error=_(EXPIRED))
         try:
-            await answers.change_status(staff, item, data.get("status", ""), request_client(request))
+            await answers.change_status(staff, item, data.get("status", ""), request_client(request), settings)
         except answers.AnswerError as exc:
             return await _item_page(request, staff, item, status=422, error=str(exc))
         return Redirect(path=f"/staff/items/{feedback_id}?done=status", status_code=303)

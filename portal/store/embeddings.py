@@ -75,3 +75,16 @@ async def services_with_ungrouped_embeddings() -> list[int]:
         "WHERE c.embedding IS NOT NULL AND NOT EXISTS (SELECT 1 FROM report_group_member m WHERE m.feedback = f.id)"
     )
     return sorted(r["service"] for r in rows)
+
+
+async def published_embeddings(service_id: int, model_version: str, limit: int = 500) -> dict[int, bytes]:
+    """The latest embedding of that model version of each of the service's published (not withdrawn) feedback,
+    by publication id, newest publications first."""
+    rows = await Feedback.raw(
+        "SELECT p.id AS publication_id, c.embedding AS embedding FROM publication p "
+        "JOIN feedback f ON f.id = p.feedback JOIN classification c ON c.feedback = f.id "
+        f"WHERE f.service = {{}} AND p.withdrawn = {{}} AND c.model_version = {{}} AND {_LATEST} "
+        "ORDER BY p.published_at DESC LIMIT {}",
+        service_id, False, model_version, limit,
+    )
+    return {r["publication_id"]: r["embedding"] for r in rows}

@@ -52,6 +52,7 @@ class FeedbackRow(msgspec.Struct):
     classify_attempts: int = 0
     sentiment_confidence: float | None = None
     sentiment_source: str | None = None  # "rating" when intake labelled a rating given without text
+    contact_language: str | None = None  # the language of the pages the person wrote from, for e-mails to them
 
 
 COLUMNS: tuple[str, ...] = FeedbackRow.__struct_fields__
@@ -144,7 +145,8 @@ async def find_for_citizen(reference: str) -> dict | None:
     """What the citizen sees through their private link: never the original text."""
     return await _by_reference(
         reference, Feedback.status, Feedback.channel, Feedback.rating, Feedback.redacted_text,
-        Feedback.received_at, Feedback.public_answer, Feedback.answered_at,
+        Feedback.received_at, Feedback.public_answer, Feedback.answered_at, Feedback.id,
+        Feedback.resolved, Feedback.service.resolved_after_days.as_alias("resolved_after_days"),
     )
 
 
@@ -294,6 +296,7 @@ async def feedback_for_staff(feedback_id: int) -> dict | None:
         Feedback.sentiment_source, Feedback.urgent, Feedback.topics, Feedback.contact_consent, Feedback.service,
         Feedback.service.code.as_alias("service_code"), Feedback.service.name_fr.as_alias("service_name_fr"),
         Feedback.service.name_en.as_alias("service_name_en"), Feedback.office.name.as_alias("office_name"),
+        Feedback.resolved, Feedback.resolved_comment, Feedback.resolved_at,
     ).where(Feedback.id == feedback_id).first()
 
 

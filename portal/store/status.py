@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 
 from portal.store.audit import append_audit, audit_row
 from portal.store.core.tables import Feedback
@@ -41,8 +42,12 @@ def can_move(current: str, to: str) -> bool:
     return to in moves_from(current)
 
 
-async def set_status(feedback_id: int, to: str, actor: dict, *, client: str = "") -> str | None:
-    """Move one feedback to `to` and audit it in one transaction; returns the status it left, or None if refused."""
+async def set_status(feedback_id: int, to: str, actor: dict, *, client: str = "",
+                     notify: Callable[[list[int]], Awaitable[object]] | None = None) -> str | None:
+    """Move one feedback to `to` and audit it in one transaction; returns the status it left, or None if refused.
+
+    `notify` is given the moved ids inside that transaction (the citizen's notice commits with the move).
+    """
     async with current_engine().transaction():
         query = Feedback.select(Feedback.status, Feedback.service).where(Feedback.id == feedback_id)
         row = await _locked(query).first()
@@ -51,11 +56,14 @@ async def set_status(feedback_id: int, to: str, actor: dict, *, client: str = ""
         await Feedback.update({Feedback.status: to}).where(Feedback.id == feedback_id)
         await append_audit(audit_row(CHANGE_STATUS, actor, feedback_id=feedback_id, service_id=row["service"],
                                      client=client, detail={"from": row["status"], "to": to}))
+        if notify is not None:
+            await notify([feedback_id])
     return row["status"]
 
 
 async def set_status_many(
-    feedback_ids: list[int], to: str, actor: dict, *, services: list[int] | None = None, client: str = ""
+    feedback_ids: list[int], to: str, actor: dict, *, services: list[int] | None = None, client: str = "",
+    notify: Callable[[list[int]], Awaitable[object]] | None = None,
 ) -> int:
     """Move those of the first MAX_MANY ids (in `services`; None: any) that may go to `to`, audited, in one go."""
     ids = feedback_ids[:MAX_MANY]
@@ -74,14 +82,20 @@ async def set_status_many(
                       detail={"from": r["status"], "to": to, "bulk": True})
             for r in rows
         ))
+        if notify is not None and rows:
+            await notify([r["id"] for r in rows])
     return len(rows)
 
 
-async def mark_answered(feedback_id: int, text: str, at: dt.datetime) -> None:
-    """Store the public answer and move the feedback to "answered", whatever its status was."""
-    await Feedback.update({Feedback.public_answer: text, Feedback.status: ANSWERED, Feedback.answered_at: at}).where(
-        Feedback.id == feedback_id
-    )
+async def mark_answered(feedback_id: int, text: str, at: dt.datetime,
+                        notify: Callable[[list[int]], Awaitable[object]] | None = None) -> None:
+    """Store the public answer and move the feedback to "answered", whatever its status was (`notify`: as set_status)."""
+    async with current_engine().transaction():
+        await Feedback.update({Feedback.public_answer: text, Feedback.status: ANSWERED, Feedback.answered_at: at}).where(
+            Feedback.id == feedback_id
+        )
+        if notify is not None:
+            await notify([feedback_id])
 
 
 def _locked(query):

@@ -117,6 +117,7 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "add_topic": t.pgettext("audit action", "Ajout d’un thème"),
             "rename_topic": t.pgettext("audit action", "Thème renommé"),
             "retire_topic": t.pgettext("audit action", "Thème retiré"),
+            "resolved_answer": t.pgettext("audit action", "Réponse de la personne : problème résolu ?"),
             "withdraw_entry": t.pgettext("audit action", "Retrait d’une saisie au guichet"),
             "create_api_key": t.pgettext("audit action", "Création d’une clé d’API partenaire"),
             "revoke_api_key": t.pgettext("audit action", "Révocation d’une clé d’API partenaire"),
@@ -175,6 +176,8 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "q": t.pgettext("audit detail", "Recherche"),
             "to_check": t.pgettext("audit detail", "À vérifier seulement"),
             "order": t.pgettext("audit detail", "Ordre"),
+            "answer": t.pgettext("audit detail", "Réponse"),
+            "by": t.pgettext("audit detail", "Par"),
             "commitment": t.pgettext("audit detail", "Engagement n°"),
             "commitment_status": t.pgettext("audit detail", "Statut de l’engagement"),
             "method": t.pgettext("audit detail", "Moyen de connexion"),
@@ -213,6 +216,14 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "not_feedback": t.pgettext("withdraw reason", "Ce n’était pas un avis"),
             "test": t.pgettext("withdraw reason", "Saisie d’essai"),
         },
+        # The citizen's answer to "is the problem resolved?", who acted when no staff account did, and why.
+        "resolved": {
+            "yes": t.pgettext("resolved", "résolu"),
+            "no": t.pgettext("resolved", "non résolu"),
+            "partly": t.pgettext("resolved", "résolu en partie"),
+        },
+        "by": {"citizen": t.pgettext("audit actor", "la personne qui a donné l’avis"), "": "–"},
+        "reason": {"not_resolved": t.pgettext("audit reason", "problème non résolu selon la personne")},
         # The inbox's orders other than the default one.
         "order": {"least_sure": t.pgettext("inbox order", "les moins sûrs d’abord")},
         "yes_no": {"yes": t.pgettext("answer", "oui"), "no": t.pgettext("answer", "non"), "none": t.pgettext("answer", "aucun")},
@@ -277,11 +288,16 @@ def _value(key: str, value, lang: str) -> str:
         return label("role", str(value), lang)
     if key == "order":
         return label("order", str(value), lang)
+    if key == "answer":
+        return label("resolved", str(value), lang)
+    if key == "by":
+        return label("by", str(value), lang)
     if key == "method":
         return label("sign_in_method", str(value), lang)
     if key == "reason":
-        # A withdrawn counter entry's reason, or a refused sign-in's.
-        return label("withdraw_reason" if value in vocabulary(lang)["withdraw_reason"] else "sign_in_refusal", str(value), lang)
+        # A withdrawn counter entry's reason, a refused sign-in's, or a re-opening's.
+        kind = next((k for k in ("withdraw_reason", "sign_in_refusal") if str(value) in words[k]), "reason")
+        return label(kind, str(value), lang)
     if key in ("since", "until"):
         return format_day(value, dt.timezone.utc, lang)
     if isinstance(value, dict):

@@ -3,6 +3,7 @@
 import dataclasses
 import datetime as dt
 
+from portal.feedback.follow_up_mail import deliver_pending
 from portal.feedback.reference import PATTERN
 from portal.feedback.tracking import private_url
 from portal.review import answers
@@ -73,12 +74,15 @@ async def test_answer_is_emailed_when_the_citizen_agreed(db, smtp_server):
     staff = {**agent, "services": {service["id"]: "agent"}}
     assert await answers.answer(staff, {"id": agreed.feedback_id, "service": service["id"]}, "Votre dossier est complet.", settings)
     assert not await answers.answer(staff, {"id": silent.feedback_id, "service": service["id"]}, "Merci.", settings)
+    # Queued with the answer, sent from the outbox.
+    assert smtp_server.messages == []
+    assert (await deliver_pending(settings))["sent"] == 1
     [message] = smtp_server.messages
     # No reference in the subject; the link is the private one (the reference alone only shows a status).
     assert message["To"] == "jeanne@example.fr" and agreed.reference not in message["Subject"]
-    assert not PATTERN.search(message["Subject"]) and "Réponse à votre avis" in message["Subject"]
+    assert not PATTERN.search(message["Subject"]) and message["Subject"] == "Réponse à votre avis"
     body = message.get_content()
     link = private_url("https://guichet.example.fr", settings.secret_key, agreed.reference)
-    assert "Votre dossier est complet." in body and body.count(link) == 2
-    assert "has answered your feedback" in body and "a répondu à votre avis" in body
-    assert body.index("a répondu") < body.index("has answered")
+    # In the person's language only (French: the text is French and no page language was recorded).
+    assert "Votre dossier est complet." in body and body.count(link) == 1
+    assert "a répondu à votre avis" in body and "has answered" not in body

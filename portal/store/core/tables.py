@@ -40,6 +40,8 @@ class Service(Table, tablename="service"):
     owner_emails = Text()  # comma-separated; accounts come with the staff workspace
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    # Days after an answer before the citizen is asked whether the problem is resolved; 0: never asked.
+    resolved_after_days = Integer(default=14)
 
 
 class Office(Table, tablename="office"):
@@ -119,6 +121,13 @@ class Feedback(Table, tablename="feedback"):
     # Set when the clerk who typed it in withdrew it as a mistake (audited): kept, but left out of
     # statistics, dashboards, digests and the inbox's default views.
     withdrawn_at = Timestamptz(null=True, default=None)
+    # Citizen follow-up: the language of the pages the person wrote from (None: unknown, e.g. a clerk's
+    # entry), whether they stopped the e-mails, and their answer to "is the problem resolved?".
+    contact_language = Varchar(length=8, null=True, default=None)
+    follow_up_stopped = Boolean(default=False)
+    resolved = Varchar(length=8, null=True, default=None)  # yes, no or partly
+    resolved_comment = Text(default="")
+    resolved_at = Timestamptz(null=True, default=None)
 
 
 # Who gave a feedback one of its effective topics: its labels (the model's, or a staff correction's),
@@ -208,3 +217,18 @@ class ApiKey(Table, tablename="api_key"):
     created_at = Timestamptz(default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
     last_used_at = Timestamptz(null=True, default=None)
+class CitizenMail(Table, tablename="citizen_mail"):
+    """The outbox of e-mails to citizens (answer, status change, "is it resolved?"): sent after the staff action, retried."""
+
+    id = Serial(primary_key=True)
+    feedback = ForeignKey(references=Feedback, index=True, on_delete=OnDelete.cascade)
+    kind = Varchar(length=16)  # answer, status or resolved
+    # Set for what is sent once per feedback at most ("resolved:<id>"); NULL otherwise. Unique.
+    once_key = Varchar(length=64, null=True, default=None, unique=True)
+    state = Varchar(length=16, default="pending")  # pending, sent, failed, dropped
+    attempts = Integer(default=0)
+    due_at = Timestamptz(default=TimestamptzNow())  # when it may be (re)tried; a claim pushes it by its lease
+    claim_token = Varchar(length=32, default="")
+    last_error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)
