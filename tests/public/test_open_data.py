@@ -102,7 +102,15 @@ async def test_a_claim_left_by_a_dead_process_is_taken_over(db, tmp_path):
     assert await export_today(settings) is False
 
 
-async def test_the_page_describes_each_file_and_serves_it(client, settings):
+async def test_the_page_describes_each_file_and_serves_it(db, make_app, tmp_path):
+    from tests.digests.conftest import running_app
+
+    settings = dataclasses.replace(db, data_dir=tmp_path)
+    async with running_app(make_app, data_dir=tmp_path) as client:
+        await _page_checks(client, settings)
+
+
+async def _page_checks(client, settings):
     before = await client.get("/open-data/")
     assert before.status_code == 200 and "pas encore été écrits" in before.text
     assert (await client.get("/open-data/feedback.csv")).status_code == 404

@@ -34,18 +34,18 @@ async def test_published_items_show_no_reference_and_no_unredacted_text(client):
     assert all(normalise_reference(r) == r for r in references)
     originals = [row["text"] for row in await Feedback.select(Feedback.text)]
 
-    listing = await client.get("/publications/")
+    listing = await client.get("/s/titres/results")
     # The page really shows both items, and their answer.
     assert MODERATED in listing.text and "dossier bloqué" in listing.text and "guichet 2" in listing.text
     pub = (await Publication.select(Publication.id).where(Publication.feedback == moderated.feedback_id).first())["id"]
-    voted = await client.post(f"/publications/{pub}/me-too", data={"csrf_token": csrf_of(listing.text)}, follow_redirects=True)
-    again = await client.post(f"/publications/{pub}/me-too", data={"csrf_token": csrf_of(listing.text)})
+    voted = await client.post(f"/s/titres/results/{pub}/me-too", data={"csrf_token": csrf_of(listing.text)}, follow_redirects=True)
+    again = await client.post(f"/s/titres/results/{pub}/me-too", data={"csrf_token": csrf_of(listing.text)})
     assert voted.status_code == 200 and again.status_code == 409
     pages = {
         "home": await client.get("/"),
         "service page": await client.get("/s/titres"),
-        "publications": listing,
-        "publications (en)": await client.get("/publications/?lang=en"),
+        "results": listing,
+        "results (en)": await client.get("/s/titres/results?lang=en"),
         "after me too": voted,
         "me too refused": again,
     }
