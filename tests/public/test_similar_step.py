@@ -50,8 +50,8 @@ async def test_a_similar_published_item_is_shown_before_sending_and_nothing_is_s
     # What the person typed is kept, in the form and in each "me too" form.
     assert f">{MINE}</textarea>" in step.text.replace("&#39;", "'") and 'value="a@example.fr"' in step.text
     assert 'name="send_anyway" value="yes"' in step.text and "Envoyer mon avis quand même" in step.text
-    # The voter cookie for the "me too" forms, sent back to /publications only.
-    assert f"{COOKIE}=" in step.headers["set-cookie"] and "Path=/publications" in step.headers["set-cookie"]
+    # The voter cookie for the "me too" forms, sent back to the services' pages (/s) only.
+    assert f"{COOKIE}=" in step.headers["set-cookie"] and "Path=/s;" in step.headers["set-cookie"]
     sent = await client.post(f"/s/{service['code']}", data={**form, "text": MINE, "send_anyway": "yes"})
     assert sent.status_code == 303 and sent.headers["location"].startswith("/merci/")
     assert await Feedback.count() == before + 1
