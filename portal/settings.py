@@ -41,6 +41,7 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("PORTAL_RUN_SCHEDULER", "run_scheduler", True, "Run the digest scheduler inside the web process; false when `portal scheduler` runs apart."),
     Setting("PORTAL_LOG_LEVEL", "log_level", "INFO", "Logging level."),
     Setting("PORTAL_TIME_ZONE", "time_zone", "Europe/Paris", "Time zone in which staff, counter and kiosk pages show times (an IANA name), the zone named beside each time."),
+    Setting("PORTAL_DASHBOARD_MIN_ANSWERS", "dashboard_min_answers", 30, "Labelled answers a channel or an office needs on a dashboard before it is ranked against the others; below, it reads \"too few answers to compare\"."),
     Setting("PORTAL_PASSWORD_SIGNIN", "password_signin", True, "Staff may sign in with an e-mail and a password; false leaves only OpenID Connect."),
     Setting("PORTAL_OIDC_ISSUER", "oidc_issuer", "", "Issuer URL of the OpenID Connect provider for staff sign-in (its metadata is read from ISSUER/.well-known/openid-configuration); empty: no single sign-on."),
     Setting("PORTAL_OIDC_CLIENT_ID", "oidc_client_id", "", "Client id the provider gave the portal."),
@@ -81,6 +82,7 @@ class Settings:
     run_scheduler: bool
     log_level: str
     time_zone: str
+    dashboard_min_answers: int
     password_signin: bool
     oidc_issuer: str
     oidc_client_id: str
@@ -122,6 +124,8 @@ class Settings:
             ZoneInfo(settings.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"PORTAL_TIME_ZONE: unknown time zone {settings.time_zone!r} (for example Europe/Paris)") from None
+        if settings.dashboard_min_answers < 1:
+            raise ValueError("PORTAL_DASHBOARD_MIN_ANSWERS must be at least 1")
         settings.oidc_signup_roles  # a wrong DOMAIN:ROLE pair stops the start, not a sign-in
         if settings.oidc_issuer and not (settings.oidc_client_id and settings.oidc_client_secret):
             raise ValueError("PORTAL_OIDC_ISSUER is set: PORTAL_OIDC_CLIENT_ID and PORTAL_OIDC_CLIENT_SECRET are needed too")
