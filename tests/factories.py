@@ -30,3 +30,14 @@ async def create_office(name: str = "Bureau de test", services: list[dict] = (),
 
 async def create_feedback(service: dict, text: str = "Très bon accueil, merci.", **kw):
     return await submit_feedback(FeedbackInput(service_code=service["code"], text=text, **kw))
+
+
+async def create_dated_feedback(service: dict, *, received_at, sentiment: str | None = "positive",
+                                text: str = "Très bon accueil, merci.", **kw):
+    """A feedback received at `received_at` (a UTC moment) with this effective sentiment (None: not labelled yet)."""
+    from portal.store.core.tables import Feedback
+
+    receipt = await create_feedback(service, text=text, **kw)
+    await Feedback.update({Feedback.received_at: received_at, Feedback.sentiment: sentiment}).where(
+        Feedback.id == receipt.feedback_id)
+    return receipt

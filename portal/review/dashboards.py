@@ -97,3 +97,11 @@ async def dashboard(*, service_id: int | None = None, office_id: int | None = No
         "mean_answer_hours": total["answer_seconds"] / total["answered"] / 3600 if total["answered"] else None,
         "comparison": [{"place": place, **_group(by_place.get(place, []))} for place in ("online", "in_person")],
     }
+
+
+def inbox_link(staff: dict, *, service: int | None = None, office: int | None = None) -> list[tuple[str, str]] | None:
+    """The inbox query a dashboard's counts extend (each count then opens the items behind it), or None for a
+    person without an inbox (a clerk sees the figures alone)."""
+    if staff["role"] not in ("admin", "owner", "agent"):
+        return None
+    return [("service", str(service))] if service is not None else [("office", str(office))]

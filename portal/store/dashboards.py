@@ -55,6 +55,8 @@ def _windows(bounds: list[dt.datetime]) -> list[tuple[int, int, dt.datetime, dt.
 
 def _period_case(column: str, days: list[dt.date]) -> tuple[str, list]:
     """SQL giving, for a day, the index of the period it falls in (days[k] <= day < days[k + 1])."""
+    if len(days) <= 2:
+        return "0", []
     parts = " ".join(f"WHEN {column} < {{}} THEN {k}" for k in range(len(days) - 2))
     return f"CASE {parts} ELSE {len(days) - 2} END", list(days[1:-1])
 
