@@ -157,22 +157,16 @@ async def test_a_clerk_sees_the_office_figures_without_inbox_links(client):
     assert page.status_code == 200 and "/staff/inbox?" not in page.text
 
 
-async def test_enough_answers_are_ranked_with_their_interval(client, make_app):
+async def test_groups_with_enough_answers_are_ranked_with_their_interval(db):
     service = await create_service()
-    owner = await create_staff("owner", services=[service])
     now = dt.datetime.now(UTC)
-    for k in range(4):
-        await create_dated_feedback(service, received_at=now - dt.timedelta(hours=k + 1),
-                                    sentiment="positive" if k else "negative")
-    await create_dated_feedback(service, received_at=now - dt.timedelta(hours=2), sentiment="negative", channel="api")
-    app = make_app(dashboard_min_answers=3)
-    import httpx
-
-    async with app.lifespan():
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
-            await signed_in(c, owner)
-            html = (await c.get(f"/staff/dashboards/services/{service['code']}")).text
-    channels = html.split('id="channels"')[1].split("</table>")[0]
-    # The website (3 of 4 positive) has enough answers but nothing to be compared with: no rank; the API has one.
-    assert "Site web" in channels and "75 %" in channels and "19 % à 95 %" in channels
-    assert channels.count("trop peu d’avis pour comparer") == 1
+    for channel, sentiments in (("web", ("positive", "positive", "positive", "negative")),
+                                ("api", ("positive", "neutral", "negative")), ("kiosk", ("positive",))):
+        for k, sentiment in enumerate(sentiments):
+            await create_dated_feedback(service, received_at=now - dt.timedelta(hours=k + 1), sentiment=sentiment,
+                                        channel=channel)
+    figures = await dashboard(service_id=service["id"], weeks=2, time_zone=PARIS, min_answers=3)
+    ranked = [(g["channel"], g["rank"], g["too_few"], g["positive"], g["labelled"]) for g in figures["channels"]]
+    assert ranked == [("web", 1, False, 3, 4), ("api", 2, False, 1, 3), ("kiosk", None, True, 1, 1)]
+    web = figures["channels"][0]["share"]
+    assert (web.low, web.high) == pytest.approx((0.3006, 0.9544), abs=5e-4)
