@@ -44,6 +44,7 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("PORTAL_PUBLIC_MIN_COUNT", "public_min_count", 5, "Smallest count public results and open data show (below: \"fewer than N\"); rates need at least this many answers."),
     Setting("PORTAL_OPEN_DATA_LICENCE", "open_data_licence", "Licence Ouverte 2.0 (Etalab)", "Licence of the open-data files, as named on the open-data page and in datapackage.json."),
     Setting("PORTAL_OPEN_DATA_LICENCE_URL", "open_data_licence_url", "https://www.etalab.gouv.fr/licence-ouverte-open-licence/", "Address of the licence's text."),
+    Setting("PORTAL_DASHBOARD_MIN_ANSWERS", "dashboard_min_answers", 30, "Labelled answers a channel or an office needs on a dashboard before it is ranked against the others; below, it reads \"too few answers to compare\"."),
     Setting("PORTAL_PASSWORD_SIGNIN", "password_signin", True, "Staff may sign in with an e-mail and a password; false leaves only OpenID Connect."),
     Setting("PORTAL_OIDC_ISSUER", "oidc_issuer", "", "Issuer URL of the OpenID Connect provider for staff sign-in (its metadata is read from ISSUER/.well-known/openid-configuration); empty: no single sign-on."),
     Setting("PORTAL_OIDC_CLIENT_ID", "oidc_client_id", "", "Client id the provider gave the portal."),
@@ -89,6 +90,7 @@ class Settings:
     public_min_count: int
     open_data_licence: str
     open_data_licence_url: str
+    dashboard_min_answers: int
     password_signin: bool
     oidc_issuer: str
     oidc_client_id: str
@@ -132,6 +134,8 @@ class Settings:
             ZoneInfo(settings.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"PORTAL_TIME_ZONE: unknown time zone {settings.time_zone!r} (for example Europe/Paris)") from None
+        if settings.dashboard_min_answers < 1:
+            raise ValueError("PORTAL_DASHBOARD_MIN_ANSWERS must be at least 1")
         settings.oidc_signup_roles  # a wrong DOMAIN:ROLE pair stops the start, not a sign-in
         if settings.oidc_issuer and not (settings.oidc_client_id and settings.oidc_client_secret):
             raise ValueError("PORTAL_OIDC_ISSUER is set: PORTAL_OIDC_CLIENT_ID and PORTAL_OIDC_CLIENT_SECRET are needed too")

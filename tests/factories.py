@@ -44,3 +44,14 @@ async def create_api_key(name: str = "Partenaire de test") -> tuple[dict, str]:
     """A partner's key in use: (its row, the key in clear)."""
     issued = await issue_key(name, None)
     return issued.row, issued.key
+
+
+async def create_dated_feedback(service: dict, *, received_at, sentiment: str | None = "positive",
+                                text: str = "Très bon accueil, merci.", **kw):
+    """A feedback received at `received_at` (a UTC moment) with this effective sentiment (None: not labelled yet)."""
+    from portal.store.core.tables import Feedback
+
+    receipt = await create_feedback(service, text=text, **kw)
+    await Feedback.update({Feedback.received_at: received_at, Feedback.sentiment: sentiment}).where(
+        Feedback.id == receipt.feedback_id)
+    return receipt

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from portal.store.audit import append_audit, audit_events, audit_row, feedback_events
+from portal.web.formats import local_midnight
 
 ACTIONS = (
     "login",
@@ -80,6 +81,7 @@ class AuditFilter:
     until: dt.date | None = None
     before_id: int | None = None
     limit: int = 100
+    time_zone: str = "UTC"  # whose midnight `since` and `until` cut at: the portal's (PORTAL_TIME_ZONE)
 
 
 async def list_events(f: AuditFilter) -> list[dict]:
@@ -88,8 +90,8 @@ async def list_events(f: AuditFilter) -> list[dict]:
         action=f.action or None,
         actor_email=f.actor_email.strip().lower() if f.actor_email else None,
         reference=f.reference or None,
-        since=_start_of(f.since) if f.since else None,
-        before=_start_of(f.until + dt.timedelta(days=1)) if f.until else None,
+        since=local_midnight(f.since, f.time_zone) if f.since else None,
+        before=local_midnight(f.until + dt.timedelta(days=1), f.time_zone) if f.until else None,
         before_id=f.before_id or None,
         limit=f.limit,
     )
@@ -98,7 +100,3 @@ async def list_events(f: AuditFilter) -> list[dict]:
 async def feedback_history(feedback_id: int) -> list[dict]:
     """What happened to one feedback, oldest first (shown on the item page)."""
     return await feedback_events(feedback_id)
-
-
-def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.timezone.utc)

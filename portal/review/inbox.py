@@ -18,6 +18,7 @@ from portal.store.core.tables import CHANNELS, SENTIMENTS
 from portal.store.inbox import InboxKey, InboxSearch, feedback_for_export, feedback_for_inbox, key_of
 from portal.store.status import BULK_STATUSES, OPEN_STATUSES, STATUSES, set_status_many
 from portal.web.csv_export import write_csv
+from portal.web.formats import local_midnight
 from portal.web.i18n import _, current_language
 from portal.web.params import can_be_row_id
 
@@ -48,14 +49,16 @@ class InboxFilter:
     q: str = ""
     to_check: bool = False  # only the sentiments too unsure to show as a label
     order: str = ""  # one of ORDERS
+    # The zone whose midnight `since` and `until` cut at: the portal's (PORTAL_TIME_ZONE).
+    time_zone: str = field(default="UTC", compare=False)
 
     # Values of the query string that could name nothing; the page answers 400 and lists them.
     problems: list[str] = field(default_factory=list, compare=False)
 
     @classmethod
-    def from_query(cls, params: dict[str, str | list[str]]) -> "InboxFilter":
-        """The filter asked for; an empty value means "any", a value that names nothing is left out
-        and explained in `problems`."""
+    def from_query(cls, params: dict[str, str | list[str]], time_zone: str = "UTC") -> "InboxFilter":
+        """The filter asked for, its days cut at `time_zone`'s midnight; an empty value means "any", a value
+        that names nothing is left out and explained in `problems`."""
         problems: list[str] = []
 
         def one(name: str) -> str:
@@ -92,6 +95,7 @@ class InboxFilter:
             q=one("q")[:200],
             to_check=one("check") == "yes",
             order=one("order") if one("order") in ORDERS else "",
+            time_zone=time_zone,
             problems=problems,
         )
 
@@ -160,8 +164,8 @@ def _search(staff: dict, f: InboxFilter) -> InboxSearch | None:
         sentiment=f.sentiment,
         topic=f.topic,
         urgent=f.urgent,
-        received_from=_start_of(f.since) if f.since else None,
-        received_before=_start_of(f.until + dt.timedelta(days=1)) if f.until else None,
+        received_from=local_midnight(f.since, f.time_zone) if f.since else None,
+        received_before=local_midnight(f.until + dt.timedelta(days=1), f.time_zone) if f.until else None,
         reference=reference or None,
         # Search reads the redacted text only: searching must not reveal hidden personal data.
         text="" if reference else f.q,
@@ -209,10 +213,6 @@ async def bulk_set_status(staff: dict, feedback_ids: list[int], status: str, cli
     return moved
 
 
-def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.timezone.utc)
-
-
 EXPORT_LIMIT = 10_000
 EXPORT_COLUMNS = ("reference", "received_at", "service_code", "channel", "office_name", "rating", "sentiment",
                   "sentiment_confidence", "sentiment_source", "topics", "urgent", "status", "redacted_text")
@@ -238,4 +238,4 @@ async def export_inbox(staff: dict, f: InboxFilter, client: str = "") -> str:
 
 def _describe(f: InboxFilter) -> dict:
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in f.__dict__.items()
-            if v not in (None, "", []) and k != "problems" and not (k == "to_check" and v is False)}
+            if v not in (None, "", []) and k not in ("problems", "time_zone") and not (k == "to_check" and v is False)}

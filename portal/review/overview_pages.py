@@ -5,18 +5,21 @@ from __future__ import annotations
 import datetime as dt
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal.review import answers, audit
 from portal.review.access import can_manage_templates, office_for, require_admin, service_for, visible_offices, visible_services
 from portal.review.language import staff_language
-from portal.review.dashboards import dashboard
+from portal.review.dashboards import dashboard, inbox_link
 from portal.review.request_values import BadValue, day, plain_int, row_id
 from portal.review.sessions import current_staff, request_client
 from portal.web.csrf import csrf_ok, with_csrf
+from portal.settings import Settings
 from portal.web.formats import in_language
 from portal.web.i18n import _
+from portal.web.settings import settings_of
 
 
 def _weeks(request: Request) -> int:
@@ -24,7 +27,7 @@ def _weeks(request: Request) -> int:
     return min(max(weeks, 1), 104) if weeks is not None else 12
 
 
-def _audit_filter(q) -> tuple[audit.AuditFilter, list[str]]:
+def _audit_filter(q, time_zone: str) -> tuple[audit.AuditFilter, list[str]]:
     """The audit filter asked for, and what in it names nothing (the page then answers 400)."""
     problems = []
 
@@ -44,7 +47,7 @@ def _audit_filter(q) -> tuple[audit.AuditFilter, list[str]]:
         actor_email=(q.get("actor") or "").strip()[:254] or None,
         reference=(q.get("reference") or "").strip().upper()[:16] or None,
         since=a_day("since", _("Depuis le")), until=a_day("until", _("Jusqu’au")),
-        before_id=before_id,
+        before_id=before_id, time_zone=time_zone,
     )
     return f, problems
 
@@ -63,19 +66,25 @@ class OverviewPages(Controller):
         )
 
     @get("/dashboards/services/{code:str}")
-    async def service_dashboard(self, request: Request, code: FromPath[str]) -> Template:
+    async def service_dashboard(self, request: Request, settings: NamedDependency[Settings], code: FromPath[str]) -> Template:
         staff = await current_staff(request)
         service = await service_for(staff, code)
-        figures = await dashboard(service_id=service["id"], weeks=_weeks(request))
+        figures = await dashboard(service_id=service["id"], weeks=_weeks(request), time_zone=settings.time_zone,
+                                  min_answers=settings.dashboard_min_answers)
         name = in_language(service["name_fr"], service.get("name_en"))
-        return Template(template_name="staff/dashboard.html", context={"staff": staff, "name": name, "d": figures})
+        context = {"staff": staff, "name": name, "d": figures, "path": f"/staff/dashboards/services/{code}",
+                   "inbox": inbox_link(staff, service=service["id"])}
+        return Template(template_name="staff/dashboard.html", context=context)
 
     @get("/dashboards/offices/{code:str}")
-    async def office_dashboard(self, request: Request, code: FromPath[str]) -> Template:
+    async def office_dashboard(self, request: Request, settings: NamedDependency[Settings], code: FromPath[str]) -> Template:
         staff = await current_staff(request)
         office = await office_for(staff, code)
-        figures = await dashboard(office_id=office["id"], weeks=_weeks(request))
-        return Template(template_name="staff/dashboard.html", context={"staff": staff, "name": office["name"], "d": figures})
+        figures = await dashboard(office_id=office["id"], weeks=_weeks(request), time_zone=settings.time_zone,
+                                  min_answers=settings.dashboard_min_answers)
+        context = {"staff": staff, "name": office["name"], "d": figures, "path": f"/staff/dashboards/offices/{code}",
+                   "inbox": inbox_link(staff, office=office["id"])}
+        return Template(template_name="staff/dashboard.html", context=context)
 
     @get("/services/{code:str}/templates")
     async def templates(self, request: Request, code: FromPath[str]) -> Template:
@@ -108,7 +117,7 @@ class OverviewPages(Controller):
         staff = await current_staff(request)
         require_admin(staff)
         q = request.query_params
-        f, problems = _audit_filter(q)
+        f, problems = _audit_filter(q, settings_of(request).time_zone)
         events = [] if problems else await audit.list_events(f)
         query = [(k, v) for k, v in q.items() if k != "before" and v]
         return Template(

@@ -33,6 +33,7 @@ from portal.store.core.tables import CHANNELS, SENTIMENTS
 from portal.store.status import BULK_STATUSES, STATUSES
 from portal.web.csrf import csrf_ok, with_csrf
 from portal.web.i18n import N_, _, message_named
+from portal.web.settings import settings_of
 
 EXPIRED = N_("La page a expiré : recommencez (votre saisie est conservée).")
 DONE = {
@@ -61,7 +62,7 @@ async def _item_page(request: Request, staff: dict, item: dict, status: int = 20
 async def _inbox_page(request: Request, staff: dict, params: dict[str, list[str]], after: str | None = None,
                       status: int = 200, error: str | None = None) -> Template:
     """The inbox for these query parameters; 400 with the filters kept when one of them names nothing."""
-    filters = InboxFilter.from_query(params)
+    filters = InboxFilter.from_query(params, settings_of(request).time_zone)
     problems = list(filters.problems)
     page = InboxPage([], None)
     if not problems:
@@ -103,7 +104,7 @@ class TriagePages(Controller):
     async def inbox_csv(self, request: Request) -> Response:
         staff = await current_staff(request)
         params = {key: request.query_params.getall(key) for key in request.query_params}
-        filters = InboxFilter.from_query(params)
+        filters = InboxFilter.from_query(params, settings_of(request).time_zone)
         if filters.problems:
             return await _inbox_page(request, staff, params)
         body = await export_inbox(staff, filters, request_client(request))

@@ -23,6 +23,11 @@ def portal_zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {name!r} (for example Europe/Paris)") from None
 
 
+def local_midnight(day: dt.date, time_zone: str) -> dt.datetime:
+    """The moment a day starts in the portal's zone (where day filters and dashboard weeks cut), in UTC."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=portal_zone(time_zone)).astimezone(dt.timezone.utc)
+
+
 def zone_label(zone: ZoneInfo, lang: str) -> str:
     """The zone in words: "heure de Paris", "Paris time"; UTC stays UTC."""
     if zone.key in ZONE_NAMES:

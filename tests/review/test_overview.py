@@ -28,16 +28,18 @@ async def test_service_dashboard_figures_as_svg_and_tables(client):
     page = await client.get(f"/staff/dashboards/services/{service['code']}")
     assert page.status_code == 200
     html = page.text
-    assert '<svg class="chart" id="chart-channels" role="img"' in html and "<title id=\"chart-channels-title\">" in html
-    # Channels and topics in words, decimals with the page's separator.
-    assert '<th scope="row">Site web</th><td class="num">2</td><td class="num">4,50</td>' in html
-    assert '<th scope="row">Guichet</th><td class="num">1</td><td class="num">2,00</td>' in html
-    assert '<th scope="row">Délais et réactivité</th><td class="num">1</td>' in html
+    assert '<svg class="chart chart-line" id="chart-trend" role="img"' in html and '<title id="chart-trend-title">' in html
+    # Channels and topics in words, counts opening the inbox, decimals with the page's separator.
+    channels = html.split('id="channels"')[1].split("</table>")[0]
+    assert '<th scope="row">Site web</th>' in channels and '<th scope="row">Guichet</th>' in channels
+    assert f'<a href="/staff/inbox?service={service["id"]}&amp;since=' in channels and "&amp;channel=web\">2</a>" in channels
+    assert '<td class="num">4,50</td>' in channels and '<td class="num">2,00</td>' in channels
+    assert '<th scope="row">Délais et réactivité</th>' in html.split('id="topics"')[1]
     assert "6,0 heures" in html
-    assert "Urgents non traités</dt><dd>1 (le plus ancien reçu le " in html and "(heure de Paris))</dd>" in html
+    assert "Urgents non traités</dt><dd><a href=" in html and "(heure de Paris))</dd>" in html
     assert '<td class="num">2</td><td class="num">4,50</td>' in html.split('id="comparison"')[1]
     english = (await client.get(f"/staff/dashboards/services/{service['code']}", params={"lang": "en"})).text
-    assert '<th scope="row">Website</th><td class="num">2</td><td class="num">4.50</td>' in english
+    assert '<th scope="row">Website</th>' in english and '<td class="num">4.50</td>' in english
     assert "6.0 hours" in english and "(Paris time))</dd>" in english
 
 

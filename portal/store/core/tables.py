@@ -6,6 +6,7 @@ from piccolo.columns import (
     JSON,
     Boolean,
     Bytea,
+    Date,
     Float,
     ForeignKey,
     Integer,
@@ -217,6 +218,8 @@ class ApiKey(Table, tablename="api_key"):
     created_at = Timestamptz(default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
     last_used_at = Timestamptz(null=True, default=None)
+
+
 class CitizenMail(Table, tablename="citizen_mail"):
     """The outbox of e-mails to citizens (answer, status change, "is it resolved?"): sent after the staff action, retried."""
 
@@ -232,3 +235,31 @@ class CitizenMail(Table, tablename="citizen_mail"):
     last_error = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)
+
+
+class FeedbackDay(Table, tablename="feedback_day"):
+    """Feedback counted per service, office, channel, sentiment and UTC day; kept by database triggers, for dashboards."""
+
+    id = Serial(primary_key=True)
+    service = Integer()
+    office = Integer(default=0)  # 0: no office (online channels)
+    channel = Varchar(length=16)
+    day = Date()  # the UTC day of reception; dashboards move the hours between it and the portal's midnight
+    sentiment = Varchar(length=16, default="")  # "" until labelled
+    n = Integer(default=0)
+    rated = Integer(default=0)
+    rating_sum = Integer(default=0)
+    answered = Integer(default=0)
+    answer_seconds = Float(default=0.0)
+
+
+class FeedbackDayTopic(Table, tablename="feedback_day_topic"):
+    """Effective topics counted per service, office, channel and UTC day; kept by database triggers, for dashboards."""
+
+    id = Serial(primary_key=True)
+    service = Integer()
+    office = Integer(default=0)
+    channel = Varchar(length=16)
+    day = Date()
+    topic = Varchar(length=64)
+    n = Integer(default=0)
