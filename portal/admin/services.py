@@ -14,6 +14,7 @@ from portal.web.i18n import N_
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s,]{1,64}@[^@\s,]+\.[^@\s,]{2,}$")
 MAX_NAME, MAX_DESCRIPTION = 200, 2000
+MAX_ANSWER_DAYS = 120
 
 
 @dataclass
@@ -25,6 +26,7 @@ class ServiceForm:
     description_en: str = ""
     owner_emails: str = ""
     active: bool = True
+    answer_days: str | int = "10"  # the answer target, in working days (as typed, until checked)
 
     @classmethod
     def of(cls, row: dict) -> "ServiceForm":
@@ -60,9 +62,13 @@ async def _checked(form: ServiceForm, service_id: int | None) -> dict:
     if bad := [e for e in owners if not EMAIL.match(e) or len(e) > 254]:
         errors.append(problem("owner_emails", N_("Ces adresses ne sont pas des adresses e-mail : %(emails)s."),
                               emails=", ".join(bad)))
+    days = str(form.answer_days if form.answer_days is not None else "").strip()
+    if not (days.isascii() and days.isdigit() and 1 <= int(days) <= MAX_ANSWER_DAYS):
+        errors.append(problem("answer_days", N_("L’objectif de réponse est un nombre de jours ouvrés entre 1 et %(max)s."),
+                              max=MAX_ANSWER_DAYS))
     if errors:
         raise FormErrors(errors)
-    return {"code": code, "name_fr": form.name_fr.strip(), "name_en": form.name_en.strip(),
+    return {"answer_days": int(days), "code": code, "name_fr": form.name_fr.strip(), "name_en": form.name_en.strip(),
             "description_fr": form.description_fr.strip(), "description_en": form.description_en.strip(),
             "owner_emails": ",".join(owners), "active": form.active}
 

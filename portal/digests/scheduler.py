@@ -14,6 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from portal.digests.periods import WEEKDAYS
 from portal.digests.runs import run_due
 from portal.process import stop_event_on_signals
+from portal.review.reminders import send_overdue_reminders
 from portal.settings import Settings
 from portal.store.engine import open_store
 from portal.store.subscriptions import fingerprint, list_subscriptions
@@ -36,6 +37,10 @@ def cron_table(settings: Settings, subscriptions: list[dict], watch: Callable[[]
     table = [
         CronEntry("digests:sweep", run_due, IntervalTrigger(minutes=SWEEP_MINUTES), {"settings": settings}),
         CronEntry("digests:watch-subscriptions", watch, IntervalTrigger(seconds=WATCH_SECONDS)),
+        # Each working day's reminder of overdue items, from PORTAL_REMINDER_TIME: every sweep tries, the store's
+        # (person, day) row lets one send through.
+        CronEntry("review:overdue-reminders", send_overdue_reminders, IntervalTrigger(minutes=SWEEP_MINUTES),
+                  {"settings": settings}),
     ]
     for s in subscriptions:
         hour, minute = (int(x) for x in s["send_time"].split(":"))
@@ -74,7 +79,7 @@ class DigestScheduler:
         for entry in table:
             self.scheduler.add_job(entry.func, entry.trigger, kwargs=entry.kwargs, id=entry.id, replace_existing=True,
                                    max_instances=1, coalesce=True)
-        log.info("digest scheduler: %d subscription jobs", len(table) - 2)
+        log.info("digest scheduler: %d subscription jobs", len(table) - 3)
 
     async def watch(self) -> None:
         if await fingerprint() != self.seen:

@@ -114,6 +114,8 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "add_topic": t.pgettext("audit action", "Ajout d’un thème"),
             "rename_topic": t.pgettext("audit action", "Thème renommé"),
             "retire_topic": t.pgettext("audit action", "Thème retiré"),
+            "assign": t.pgettext("audit action", "Attribution"),
+            "unassign": t.pgettext("audit action", "Attribution retirée"),
         },
         # The keys of an audit event's detail.
         "detail": {
@@ -151,9 +153,26 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "q": t.pgettext("audit detail", "Recherche"),
             "to_check": t.pgettext("audit detail", "À vérifier seulement"),
             "order": t.pgettext("audit detail", "Ordre"),
+            "person": t.pgettext("audit detail", "Attribué à"),
+            "team": t.pgettext("audit detail", "Attribué à l’équipe"),
+            "due": t.pgettext("audit detail", "Échéance"),
+            "view": t.pgettext("audit detail", "Vue"),
+            "comment": t.pgettext("audit detail", "Commentaire"),
         },
         # The inbox's orders other than the default one.
-        "order": {"least_sure": t.pgettext("inbox order", "les moins sûrs d’abord")},
+        "order": {"least_sure": t.pgettext("inbox order", "les moins sûrs d’abord"),
+                  "newest": t.pgettext("inbox order", "les plus récents d’abord"),
+                  "oldest": t.pgettext("inbox order", "les plus anciens d’abord"),
+                  "due": t.pgettext("inbox order", "l’échéance la plus proche d’abord")},
+        # The inbox's views and its choice of feedback by their text (portal.review.inbox).
+        "view": {"new": t.pgettext("inbox view", "nouveaux depuis ma dernière visite"),
+                 "mine": t.pgettext("inbox view", "assignés à moi"),
+                 "unassigned": t.pgettext("inbox view", "non assignés"),
+                 "overdue": t.pgettext("inbox view", "en retard"),
+                 "check": t.pgettext("inbox view", "à vérifier"),
+                 "urgent": t.pgettext("inbox view", "urgents")},
+        "comment": {"none": t.pgettext("inbox comment", "notes sans commentaire"),
+                    "all": t.pgettext("inbox comment", "avec ou sans commentaire")},
         "yes_no": {"yes": t.pgettext("answer", "oui"), "no": t.pgettext("answer", "non"), "none": t.pgettext("answer", "aucun")},
     }
 
@@ -192,9 +211,9 @@ def _value(key: str, value, lang: str) -> str:
         return label("channel", str(value), lang)
     if key == "role":
         return label("role", str(value), lang)
-    if key == "order":
-        return label("order", str(value), lang)
-    if key in ("since", "until"):
+    if key in ("order", "view", "comment"):
+        return label(key, str(value), lang)
+    if key in ("since", "until", "due"):
         return format_day(value, dt.timezone.utc, lang)
     if isinstance(value, dict):
         pairs = [translate(lang, PAIR, {"key": key_label(k, lang), "value": _value(k, v, lang)}) for k, v in value.items()]
