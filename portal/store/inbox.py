@@ -129,7 +129,7 @@ async def _select(where: list, order: tuple, limit: int) -> list[dict]:
     query = Feedback.select(*_COLUMNS)
     for clause in where:
         query = query.where(clause)
-    if order and order[0] == "desc":
+    if order and isinstance(order[0], str):  # ("desc", columns...); a column's == builds SQL, hence the isinstance
         return await query.order_by(*order[1:], ascending=False).limit(limit)
     return await query.order_by(*order).limit(limit)
 
