@@ -57,7 +57,7 @@ SELECT
     (g % 31 = 0),
     (ARRAY['responsiveness','digital','relation','information','simplicity'])[1 + (g % 5)],
     'done', NULL, 0,
-    0.35 + ((g * 7919) % 65) / 100.0, 'text',
+    0.35 + ((g::bigint * 7919) % 65) / 100.0, 'text',
     CASE WHEN g < {rows} * 0.03 AND g % 7 = 0 THEN {staff} END,
     CASE WHEN g < {rows} * 0.03 AND g % 7 = 0
          THEN now() - make_interval(secs => (g::float / {rows}) * 730 * 86400) + interval '14 days' END

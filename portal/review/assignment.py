@@ -65,7 +65,7 @@ async def _choice(staff: dict, value: str, service_ids: list[int]) -> Assignee:
     if value == ME:
         return Assignee(staff_id=staff["id"], words=staff.get("name") or staff["email"])
     if value == TEAM:
-        return Assignee(team=True, words=_("l’équipe du service"))
+        return Assignee(team=True)
     if value == NOBODY:
         return Assignee()
     if value.startswith(PERSON):
@@ -83,8 +83,6 @@ async def assign_item(staff: dict, item: dict, value: str, due_text: str, settin
         due_day = day(due_text, _("Échéance"))
     except BadValue as exc:
         raise AssignmentError(str(exc)) from exc
-    if to.team:
-        to = Assignee(team=True, words=await _service_words(item["service"]))
     changed = await assign_many([item["id"]], to, _due_of(settings, due_day), staff, services=service_scope(staff),
                                 may_take=_may_take(staff, to, {item["service"]: await _people_of(item["service"])}), client=client)
     return bool(changed)
@@ -114,12 +112,6 @@ def _may_take(staff: dict, to: Assignee, people: dict[int, set[int]]):
 
 async def _people_of(service_id: int) -> set[int]:
     return {p["id"] for p in await assignees([service_id])}
-
-
-async def _service_words(service_id: int) -> str:
-    for service in await services_by_name([service_id]):
-        return service["name_fr"]
-    return ""
 
 
 def _due_of(settings: Settings, due_day: dt.date | None):

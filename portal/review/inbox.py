@@ -28,6 +28,7 @@ from portal.store.inbox import (
     count_for_inbox,
     feedback_for_export,
     feedback_for_inbox,
+    inbox_new_since,
     key_of,
     record_inbox_visit,
 )
@@ -303,7 +304,7 @@ def _export_cell(row: dict, column: str):
 
 async def export_inbox(staff: dict, f: InboxFilter, client: str = "") -> str:
     """The filtered inbox as CSV (redacted text only, at most EXPORT_LIMIT rows); the export is audited."""
-    search = _search(staff, f)
+    search = _search(staff, f, await inbox_new_since(staff["id"]) if f.view == NEW else None)
     rows = await feedback_for_export(search, EXPORT_LIMIT) if search is not None else []
     body = write_csv(EXPORT_COLUMNS, ([_export_cell(row, c) for c in EXPORT_COLUMNS] for row in rows))
     await audit.record("export", staff, client=client, detail={"rows": len(rows), "filters": _describe(f)})

@@ -60,7 +60,7 @@ class Assignee:
 
     staff_id: int | None = None
     team: bool = False
-    words: str = ""  # the assignee as the audit log names it (a person's name, a service's name)
+    words: str = ""  # the person as the audit log names them (a team is named by its service)
 
 
 async def assign_many(
@@ -78,7 +78,8 @@ async def assign_many(
     async with current_engine().transaction():
         query = Feedback.select(Feedback.id, Feedback.service, Feedback.received_at, Feedback.due_at,
                                 Feedback.assigned_staff, Feedback.assigned_service,
-                                Feedback.service.answer_days.as_alias("answer_days")).where(Feedback.id.is_in(ids))
+                                Feedback.service.answer_days.as_alias("answer_days"),
+                                Feedback.service.name_fr.as_alias("service_name")).where(Feedback.id.is_in(ids))
         if services is not None:
             query = query.where(Feedback.service.is_in(list(services)))
         if is_postgres(current_engine()):
@@ -95,7 +96,8 @@ async def assign_many(
                 continue
             await Feedback.update({Feedback.assigned_staff: staff_id, Feedback.assigned_service: team,
                                    Feedback.due_at: due_at}).where(Feedback.id == row["id"])
-            detail = {} if nobody else {"team" if to.team else "person": to.words, "due": due_at.isoformat() if due_at else None}
+            who = {"team": row["service_name"]} if to.team else {"person": to.words}
+            detail = {} if nobody else {**who, "due": due_at.isoformat() if due_at else None}
             events.append(audit_row(UNASSIGN if nobody else ASSIGN, actor, feedback_id=row["id"], service_id=row["service"],
                                     client=client, at=now, detail={**detail, "bulk": True} if len(ids) > 1 else detail))
         await append_audit(*events)

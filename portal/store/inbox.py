@@ -255,3 +255,9 @@ async def record_inbox_visit(staff_id: int, now: dt.datetime, gap: dt.timedelta)
             since = seen
         await StaffUser.update({StaffUser.inbox_seen_at: now, StaffUser.inbox_new_since: since}).where(StaffUser.id == staff_id)
     return since
+
+
+async def inbox_new_since(staff_id: int) -> dt.datetime | None:
+    """Where this person's "new since my last visit" starts, as their last inbox page left it (nothing is changed)."""
+    row = await StaffUser.select(StaffUser.inbox_new_since).where(StaffUser.id == staff_id).first()
+    return row["inbox_new_since"] if row else None

@@ -43,7 +43,7 @@ async def test_an_agent_assigns_an_item_to_themselves_a_colleague_the_team_and_n
     other = await create_service()
     agent = await create_staff("agent", services=[service], name="Alice Martin")
     colleague = await create_staff("agent", services=[service], name="Bruno Petit")
-    stranger = await create_staff("agent", services=[other], name="Chloé Durand")
+    await create_staff("agent", services=[other], name="Chloé Durand")
     item = await _item(service, days_ago=0)
     await signed_in(client, agent)
 
