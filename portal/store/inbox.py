@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from piccolo.columns.combination import WhereRaw
+from piccolo.querystring import QueryString
 
 from portal.store.core.tables import Feedback, FeedbackTopic, StaffUser
 from portal.store.engine import current_engine, is_postgres
@@ -73,6 +75,33 @@ _COLUMNS = (
 # Literal, not a parameter, so the planner matches the partial index on rating-only feedback.
 _RATING_ONLY = WhereRaw("\"feedback\".\"text\" = ''")
 _WITH_COMMENT = WhereRaw("\"feedback\".\"text\" <> ''")
+_CODE = re.compile(r"^[a-z_]{1,16}$")
+
+
+def _status_in(statuses: tuple[str, ...]) -> WhereRaw:
+    """The status condition with its codes written as literals (they are a closed vocabulary): PostgreSQL's
+    generic plan of a prepared statement would otherwise guess half the rows for "open" (3 % of a million
+    here) and walk the whole service in date order to find them."""
+    if not all(_CODE.match(s) for s in statuses):
+        raise ValueError(f"not a status code: {statuses!r}")
+    return WhereRaw("\"feedback\".\"status\" IN (" + ", ".join(f"'{s}'" for s in statuses) + ")")
+
+
+def _moment_before(column: str, moment: dt.datetime, before: bool = True):
+    """column < moment (or > when not `before`). On PostgreSQL the moment is written as a literal (an aware datetime
+    we made, in ISO form): as a parameter, the generic plan of a prepared statement guesses a third of the rows and
+    walks the service in date order instead of taking the few overdue ones from their index."""
+    if not is_postgres(current_engine()):
+        return getattr(Feedback, column) < moment if before else getattr(Feedback, column) > moment
+    text = moment.astimezone(dt.timezone.utc).isoformat()
+    if not re.match(r"^[0-9T:.+-]+$", text):
+        raise ValueError(f"not a moment: {text!r}")
+    return WhereRaw(f"\"feedback\".\"{column}\" {'<' if before else '>'} '{text}'::timestamptz")
+
+
+def _is_urgent(urgent: bool) -> WhereRaw:
+    """Urgency as a literal, for the same reason: 1 feedback in 31 is urgent, not one in two."""
+    return WhereRaw("\"feedback\".\"urgent\" = " + ("true" if urgent else "false"))
 
 
 def _conditions(search: InboxSearch) -> list:
@@ -81,10 +110,8 @@ def _conditions(search: InboxSearch) -> list:
     if search.services:
         wanted = list(search.services)
         where.append(Feedback.service == wanted[0] if len(wanted) == 1 else Feedback.service.is_in(wanted))
-    if len(search.statuses) == 1:
-        where.append(Feedback.status == search.statuses[0])
-    elif search.statuses:
-        where.append(Feedback.status.is_in(list(search.statuses)))
+    if search.statuses:
+        where.append(_status_in(search.statuses))
     if search.channel:
         where.append(Feedback.channel == search.channel)
     if search.office:
@@ -94,19 +121,19 @@ def _conditions(search: InboxSearch) -> list:
     if search.confidence_below is not None:
         where.append(Feedback.sentiment_confidence < search.confidence_below)
     if search.urgent is not None:
-        where.append(Feedback.urgent == search.urgent)
+        where.append(_is_urgent(search.urgent))
     if search.received_from:
         where.append(Feedback.received_at >= search.received_from)
     if search.received_before:
         where.append(Feedback.received_at < search.received_before)
     if search.received_after:
-        where.append(Feedback.received_at > search.received_after)
+        where.append(_moment_before("received_at", search.received_after, before=False))
     if search.assigned_staff is not None:
         where.append(Feedback.assigned_staff == search.assigned_staff)
     if search.unassigned:
         where += [Feedback.assigned_staff.is_null(), Feedback.assigned_service.is_null()]
     if search.due_before:
-        where.append(Feedback.due_at < search.due_before)
+        where.append(_moment_before("due_at", search.due_before))
     if search.comment == WITH_COMMENT:
         where.append(_WITH_COMMENT)
     elif search.comment == RATING_ONLY:
@@ -166,7 +193,7 @@ async def feedback_for_inbox(search: InboxSearch, after: InboxKey | None = None,
             continue
         if after and after[0] is False and urgent:
             continue  # the key is already past the urgent part
-        part = [*where, Feedback.urgent == urgent]
+        part = [*where, _is_urgent(urgent)]
         if after and after[0] == urgent:
             part.append(_after(Feedback.received_at, after[1], after[2]))
         rows += await _select(part, (Feedback.received_at, Feedback.id), limit - len(rows))
@@ -210,14 +237,23 @@ def key_of(search: InboxSearch, row: dict) -> InboxKey:
     return bool(row["urgent"]), _utc(row["received_at"]), row["id"]
 
 
-async def count_for_inbox(search: InboxSearch, cap: int) -> int:
-    """How many feedback match the search, counted up to `cap` (a view's count reads "more than" past it)."""
-    if search.services is not None and not search.services:
-        return 0
-    query = Feedback.select(Feedback.id)
-    for clause in _conditions(search):
-        query = query.where(clause)
-    return len(await query.limit(cap))
+async def counts_for_inbox(searches: dict[str, InboxSearch], cap: int) -> dict[str, int]:
+    """How many feedback match each search, counted up to `cap` (a view's count reads "more than" past it), all in
+    one statement: one round trip for the inbox's view counts."""
+    wanted = {name: search for name, search in searches.items() if search.services is None or search.services}
+    counts = {name: 0 for name in searches}
+    if not wanted:
+        return counts
+    parts = []
+    for search in wanted.values():
+        query = Feedback.select(Feedback.id)
+        for clause in _conditions(search):
+            query = query.where(clause)
+        parts.append(query.limit(cap).querystrings[0])
+    template = "SELECT " + ", ".join(f"(SELECT count(*) FROM ({{}}) AS part{i}) AS n{i}" for i in range(len(parts)))
+    row = (await current_engine().run_querystring(QueryString(template, *parts)))[0]
+    counts.update({name: int(row[f"n{i}"]) for i, name in enumerate(wanted)})
+    return counts
 
 
 EXPORT_PAGE = 1000
