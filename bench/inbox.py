@@ -11,7 +11,10 @@ Targets: inbox pages < 100 ms median, each view's first page < 50 ms, dashboard 
 One feedback in six is a kiosk press without text; 3 % are open, a seventh of those assigned to the
 benchmark's owner with a due date 14 days after reception (some overdue).
 
-    .venv/bin/python bench/inbox.py [--rows 1000000] [--runs 20] [--keep]
+    .venv/bin/python bench/inbox.py [--rows 1000000] [--runs 20] [--keep] [--database NAME]
+
+--database times again a database an earlier run kept (no load). Every figure includes the round
+trips through the ORM: the first line times a trivial query the same way, to read the others against.
 """
 
 from __future__ import annotations
@@ -88,34 +91,50 @@ async def timed(runs: int, work) -> float:
     return statistics.median(samples)
 
 
-async def main(rows: int, runs: int, keep: bool) -> None:
+async def _load(engine, rows: int) -> int:
+    """Services, offices, the benchmark's owner and `rows` feedback; the owner's id."""
+    from portal.store.core.tables import Feedback, Office, Service, StaffUser
+
+    for n in range(7):
+        await Service.insert(Service(code=f"service-{n}", name_fr=f"Service {n}", name_en=f"Service {n}"))
+    for n in range(4):
+        await Office.insert(Office(code=f"office-{n}", name=f"Bureau {n}"))
+    staff = (await StaffUser.insert(StaffUser(email="bench@example.fr", name="Bench", role="owner", password_hash=""))
+             .returning(StaffUser.id))[0]["id"]
+    start = time.perf_counter()
+    await engine.run_ddl(LOAD.format(rows=rows, staff=staff))
+    await engine.run_ddl(TOPICS)
+    await engine.run_ddl("ANALYZE")
+    print(f"loaded {await Feedback.count():,} feedback rows in {time.perf_counter() - start:.0f} s")
+    return staff
+
+
+async def main(rows: int, runs: int, keep: bool, database: str | None = None) -> None:
     from portal.review.dashboards import dashboard
     from portal.review.inbox import VIEWS, InboxFilter, list_inbox, view_counts
     from portal.settings import Settings
-    from portal.store.core.tables import Feedback, Office, Service, StaffUser
+    from portal.store.core.tables import Feedback, Service, StaffUser
     from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
     from portal.store.migrate import apply_migrations
 
-    name = f"guichet_bench_{uuid.uuid4().hex[:8]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    name = database or f"guichet_bench_{uuid.uuid4().hex[:8]}"
+    if database:
+        keep = True
+    else:
+        await _admin(f'CREATE DATABASE "{name}"')
     url = f"{PG_ADMIN.rpartition('/')[0]}/{name}"
     settings = Settings.from_env(environ={}, data_dir=f"/tmp/{name}", database_url=url)
     try:
         await apply_migrations(settings)
         engine = bind_engine(build_engine(settings))
         await open_engine(engine, pool_size=2)
-        for n in range(7):
-            await Service.insert(Service(code=f"service-{n}", name_fr=f"Service {n}", name_en=f"Service {n}"))
-        for n in range(4):
-            await Office.insert(Office(code=f"office-{n}", name=f"Bureau {n}"))
-        staff = (await StaffUser.insert(StaffUser(email="bench@example.fr", name="Bench", role="owner", password_hash=""))
-                 .returning(StaffUser.id))[0]["id"]
-        start = time.perf_counter()
-        await engine.run_ddl(LOAD.format(rows=rows, staff=staff))
-        await engine.run_ddl(TOPICS)
-        await engine.run_ddl("ANALYZE")
-        print(f"loaded {await Feedback.count():,} feedback rows in {time.perf_counter() - start:.0f} s")
+        if database:
+            staff = (await StaffUser.select(StaffUser.id).where(StaffUser.email == "bench@example.fr").first())["id"]
+        else:
+            staff = await _load(engine, rows)
+        print(f"a trivial query through the ORM: {await timed(runs, lambda: Service.select(Service.id).limit(1)):7.1f} ms (median)")
         counts = await Feedback.raw("SELECT service, count(*) AS n FROM feedback GROUP BY service ORDER BY n DESC")
+
         print("rows per service:", ", ".join(f"{r['service']}: {r['n']:,}" for r in counts))
 
         busiest = counts[0]["service"]
@@ -164,5 +183,6 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--database", help="time again the database (its name) an earlier --keep run left")
     args = parser.parse_args()
-    asyncio.run(main(args.rows, args.runs, args.keep))
+    asyncio.run(main(args.rows, args.runs, args.keep, args.database))
