@@ -11,6 +11,7 @@ from piccolo.querystring import QueryString
 
 from portal.store.core.tables import Feedback, FeedbackTopic, StaffUser
 from portal.store.engine import current_engine, is_postgres
+from portal.store.status import OPEN_STATUSES
 
 # The orders of a page: urgent first then the oldest (the usual one), the oldest, the newest, the
 # soonest due (those without a due date last), and the least sure sentiment first (`least_sure_first`).
@@ -187,6 +188,8 @@ async def feedback_for_inbox(search: InboxSearch, after: InboxKey | None = None,
         part = [*where, _after(Feedback.received_at, after[0], after[1], descending)] if after else where
         order = ("desc", Feedback.received_at, Feedback.id) if descending else (Feedback.received_at, Feedback.id)
         return await _select(part, order, limit)
+    if search.urgent is None and search.statuses and set(search.statuses) <= set(OPEN_STATUSES):
+        return await _urgent_first_in_one(where, after, limit)
     rows: list[dict] = []
     for urgent in (True, False):
         if search.urgent is not None and search.urgent != urgent:
@@ -200,6 +203,20 @@ async def feedback_for_inbox(search: InboxSearch, after: InboxKey | None = None,
         if len(rows) >= limit:
             break
     return rows
+
+
+async def _urgent_first_in_one(where: list, after: tuple | None, limit: int) -> list[dict]:
+    """Urgent first, then the rest, each oldest first, in one statement: for the open items only (3 % of the
+    rows), which sort quickly, where two scans would cost two round trips."""
+    if after:
+        urgent, received, row_id = after
+        later = _after(Feedback.received_at, received, row_id)
+        where = [*where, ((Feedback.urgent == True) & later) | (Feedback.urgent == False) if urgent  # noqa: E712
+                 else (Feedback.urgent == False) & later]  # noqa: E712
+    query = Feedback.select(*_COLUMNS)
+    for clause in where:
+        query = query.where(clause)
+    return await query.order_by(Feedback.urgent, ascending=False).order_by(Feedback.received_at, Feedback.id).limit(limit)
 
 
 async def _nulls_last(search: InboxSearch, column, after: tuple | None, limit: int) -> list[dict]:

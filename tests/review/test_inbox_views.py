@@ -116,6 +116,18 @@ async def test_every_order_reads_the_same_rows_in_pages_of_one(client):
             cursor = page.next_cursor
         assert seen == rows, order
         assert ids(await client.get("/staff/inbox", params={"order": order})) == rows
+    # Open items only are read in one statement, urgent first: the same rows, the same pages.
+    c_closed = await _item(service, "Six", 35, urgent=True, status="closed")
+    f_urgent = await _item(service, "Sept", 5, urgent=True)
+    seen, cursor = [], None
+    while True:
+        page = await list_inbox(staff, InboxFilter(status="open"), cursor, page_size=1)
+        seen += [r["id"] for r in page.rows]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert seen == [b, f_urgent, a, c, d, e] and c_closed not in seen
+    assert ids(await client.get("/staff/inbox", params={"view": "unassigned"})) == [b, f_urgent, a, c, d, e]
     # A cursor from another order, or altered, is refused in words with a 400.
     first = await list_inbox(staff, InboxFilter(order="due"), page_size=1)
     wrong = await client.get("/staff/inbox", params={"order": "", "after": first.next_cursor})
