@@ -51,6 +51,7 @@ from portal.review.oidc import provider_state
 from portal.review.oidc_pages import OidcPages
 from portal.review.overview_pages import OverviewPages
 from portal.review.similar_pages import SimilarPages
+from portal.review.assignment_pages import AssignmentPages
 from portal.review.triage_pages import TriagePages
 from portal.settings import Settings
 from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TopicPages,
             ApiKeyPages,
             TriagePages,
+            AssignmentPages,
             OverviewPages,
             CommitmentPages,
             PublicationPages,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import secrets
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("PORTAL_OIDC_SIGNUP_DOMAINS", "oidc_signup_domains", (), "Comma-separated DOMAIN:ROLE pairs (role agent or owner): a person of that domain without an account gets one with that role at first sign-in."),
     Setting("PORTAL_OPEN311_JURISDICTION_ID", "open311_jurisdiction_id", "", "The jurisdiction_id of the Open311 endpoint (optional in requests; another value answers 404); empty: the host of PORTAL_BASE_URL."),
     Setting("PORTAL_OPEN311_RATE_LIMIT", "open311_rate_limit", "60/60", "Open311 POST requests allowed per partner API key (and failed key checks per client): COUNT/SECONDS."),
+    Setting("PORTAL_PUBLIC_HOLIDAYS", "public_holidays", (), "Comma-separated dates (YYYY-MM-DD) that are not working days when a due date is counted; Saturdays and Sundays never are."),
+    Setting("PORTAL_REMINDER_TIME", "reminder_time", "08:00", "Local time (HH:MM, in PORTAL_TIME_ZONE) from which the scheduler sends each working day's reminder of overdue items."),
 )
 
 # Roles an account may get by signing up through the provider: never admin, and a clerk needs an office.
@@ -101,6 +104,8 @@ class Settings:
     oidc_signup_domains: tuple[str, ...]
     open311_jurisdiction_id: str
     open311_rate_limit: str
+    public_holidays: tuple[str, ...]
+    reminder_time: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -126,6 +131,8 @@ class Settings:
                     value = Path(value)
                 elif name == "trusted_proxies":
                     value = tuple(p.strip() for p in value.split(",") if p.strip())
+                elif name == "public_holidays":
+                    value = tuple(p.strip() for p in value.split(",") if p.strip())
                 elif name in ("oidc_allowed_domains", "oidc_signup_domains"):
                     value = tuple(p.strip().lower() for p in value.split(",") if p.strip())
             out[name] = value
@@ -136,6 +143,13 @@ class Settings:
             raise ValueError(f"PORTAL_TIME_ZONE: unknown time zone {settings.time_zone!r} (for example Europe/Paris)") from None
         if settings.dashboard_min_answers < 1:
             raise ValueError("PORTAL_DASHBOARD_MIN_ANSWERS must be at least 1")
+        try:
+            [dt.date.fromisoformat(d) for d in settings.public_holidays]
+        except ValueError:
+            raise ValueError(f"PORTAL_PUBLIC_HOLIDAYS: dates are written YYYY-MM-DD, comma-separated: {settings.public_holidays!r}") from None
+        hour, _, minute = settings.reminder_time.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60 and len(minute) == 2):
+            raise ValueError(f"PORTAL_REMINDER_TIME: a local time HH:MM, for example 08:00: {settings.reminder_time!r}")
         settings.oidc_signup_roles  # a wrong DOMAIN:ROLE pair stops the start, not a sign-in
         if settings.oidc_issuer and not (settings.oidc_client_id and settings.oidc_client_secret):
             raise ValueError("PORTAL_OIDC_ISSUER is set: PORTAL_OIDC_CLIENT_ID and PORTAL_OIDC_CLIENT_SECRET are needed too")

@@ -26,6 +26,7 @@ def _form_of(p) -> services.ServiceForm:
         code=p.get("code"), name_fr=p.get("name_fr"), name_en=p.get("name_en"), description_fr=p.get("description_fr"),
         description_en=p.get("description_en"), owner_emails=p.get("owner_emails"), active=p.get("active") == "yes",
         resolved_after_days=p.get("resolved_after_days"),
+        answer_days=p.get("answer_days", "10"),
     )
 
 

@@ -16,6 +16,7 @@ EMAIL = re.compile(r"^[^@\s,]{1,64}@[^@\s,]+\.[^@\s,]{2,}$")
 MAX_NAME, MAX_DESCRIPTION = 200, 2000
 # "Is the problem resolved?" is asked this many days after an answer, unless the service says otherwise.
 DEFAULT_RESOLVED_DAYS, MAX_RESOLVED_DAYS = 14, 365
+MAX_ANSWER_DAYS = 120
 
 
 @dataclass
@@ -28,6 +29,7 @@ class ServiceForm:
     owner_emails: str = ""
     active: bool = True
     resolved_after_days: str = str(DEFAULT_RESOLVED_DAYS)  # as typed; 0: never ask
+    answer_days: str | int = "10"  # the answer target, in working days (as typed, until checked)
 
     @classmethod
     def of(cls, row: dict) -> "ServiceForm":
@@ -66,9 +68,13 @@ async def _checked(form: ServiceForm, service_id: int | None, kept_code: str | N
     if not days.isdigit() or int(days) > MAX_RESOLVED_DAYS:
         errors.append(problem("resolved_after_days", N_("Donnez un nombre de jours entre 0 et %(max)s (0 : ne jamais demander)."),
                               max=MAX_RESOLVED_DAYS))
+    answer_days = str(form.answer_days if form.answer_days is not None else "").strip()
+    if not (answer_days.isascii() and answer_days.isdigit() and 1 <= int(answer_days) <= MAX_ANSWER_DAYS):
+        errors.append(problem("answer_days", N_("L’objectif de réponse est un nombre de jours ouvrés entre 1 et %(max)s."),
+                              max=MAX_ANSWER_DAYS))
     if errors:
         raise FormErrors(errors)
-    return {"resolved_after_days": int(days), "code": code, "name_fr": form.name_fr.strip(), "name_en": form.name_en.strip(),
+    return {"resolved_after_days": int(days), "answer_days": int(answer_days), "code": code, "name_fr": form.name_fr.strip(), "name_en": form.name_en.strip(),
             "description_fr": form.description_fr.strip(), "description_en": form.description_en.strip(),
             "owner_emails": ",".join(owners), "active": form.active}
 

@@ -18,6 +18,7 @@ from portal.feedback.follow_up import queue_resolved_questions
 from portal.feedback.follow_up_mail import deliver_pending
 from portal.digests.runs import run_due
 from portal.process import command_function, stop_event_on_signals
+from portal.review.reminders import send_overdue_reminders
 from portal.settings import Settings
 from portal.store.engine import open_store
 from portal.store.subscriptions import fingerprint, list_subscriptions
@@ -28,7 +29,7 @@ WATCH_SECONDS = 60  # how soon a subscription added from the command line gets i
 SEND_SECONDS = 60  # the citizens' outbox is emptied this often (and at once when this process queues)
 QUESTION_MINUTES = 15  # how often answered items are checked for a due "is it resolved?"
 FOLLOW_UP_SEND = "follow-up:send"
-FIXED_JOBS = 4  # the entries of cron_table before the subscriptions' own
+FIXED_JOBS = 5  # the entries of cron_table before the subscriptions' own (and the root's extra jobs)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,10 @@ def cron_table(settings: Settings, subscriptions: list[dict], watch: Callable[[]
         CronEntry("digests:watch-subscriptions", watch, IntervalTrigger(seconds=WATCH_SECONDS)),
         CronEntry(FOLLOW_UP_SEND, deliver_pending, IntervalTrigger(seconds=SEND_SECONDS), {"settings": settings}),
         CronEntry("follow-up:resolved-questions", queue_resolved_questions, IntervalTrigger(minutes=QUESTION_MINUTES),
+                  {"settings": settings}),
+        # Each working day's reminder of overdue items, from PORTAL_REMINDER_TIME: every sweep tries, the store's
+        # (person, day) row lets one send through.
+        CronEntry("review:overdue-reminders", send_overdue_reminders, IntervalTrigger(minutes=SWEEP_MINUTES),
                   {"settings": settings}),
         *(CronEntry(job_id, command_function(func), IntervalTrigger(minutes=minutes), {"settings": settings})
           for job_id, func, minutes in extra_jobs),

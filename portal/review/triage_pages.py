@@ -25,7 +25,11 @@ from portal.review.inbox import (
     bulk_set_status,
     export_inbox,
     list_inbox,
+    open_inbox,
+    view_counts,
 )
+from portal.review.assignment import assignment_view
+from portal.review.inbox_views import bulk_assignees, view_links
 from portal.review.request_values import plain_int, row_id
 from portal.review.sessions import current_staff, request_client, requires_role
 from portal.settings import Settings
@@ -43,6 +47,7 @@ DONE = {
     "answer_mailed": N_("Réponse enregistrée et envoyée par e-mail au citoyen."),
     "published": N_("Avis publié (texte masqué)."),
     "withdrawn": N_("Publication retirée."),
+    "assigned": N_("Attribution enregistrée."),
 }
 
 
@@ -55,6 +60,7 @@ async def _item_page(request: Request, staff: dict, item: dict, status: int = 20
         answer_text=chosen["body"] if chosen else (context["item"]["public_answer"] or ""),
         publish_text=(context["publication"] or {}).get("text") or context["item"]["redacted_text"],
     )
+    context["assignment"] = await assignment_view(staff, item, settings_of(request))
     context.update(extra)
     return with_csrf(request, "staff/item.html", context, status=status)
 
@@ -65,9 +71,10 @@ async def _inbox_page(request: Request, staff: dict, params: dict[str, list[str]
     filters = InboxFilter.from_query(params, settings_of(request).time_zone)
     problems = list(filters.problems)
     page = InboxPage([], None)
+    new_since = await open_inbox(staff)
     if not problems:
         try:
-            page = await list_inbox(staff, filters, after)
+            page = await list_inbox(staff, filters, after, new_since=new_since)
         except InvalidCursor as exc:
             problems.append(str(exc))
     if problems:
@@ -79,6 +86,9 @@ async def _inbox_page(request: Request, staff: dict, params: dict[str, list[str]
         "channels": CHANNELS, "sentiments": SENTIMENTS, "statuses": STATUSES, "topics": await items.topic_choices(),
         "bulk_statuses": BULK_STATUSES, "moved": _moved(request.query_params.get("moved")) if status == 200 else None,
         "first_page": not after, "typed": {name: (params.get(name) or [""])[0][:40] for name in ("since", "until")},
+        "counts": await view_counts(staff, filters, new_since), "new_since": new_since,
+        "view_links": view_links(params), "assign_people": await bulk_assignees(staff),
+        "assigned": plain_int(request.query_params.get("assigned")) if status == 200 else None,
     }
     return with_csrf(request, "staff/inbox.html", context, status=status)
 

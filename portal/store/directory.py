@@ -185,17 +185,19 @@ async def service_with_id(service_id: int) -> dict | None:
 
 
 async def create_service(*, code: str, name_fr: str, name_en: str, description_fr: str, description_en: str,
-                         owner_emails: str, active: bool = True, resolved_after_days: int = 14) -> dict:
+                         owner_emails: str, active: bool = True, resolved_after_days: int = 14,
+                         answer_days: int = 10) -> dict:
     """A new service (already checked); its row."""
     rows = await Service.insert(Service(
         code=code, name_fr=name_fr, name_en=name_en, description_fr=description_fr, description_en=description_en,
-        owner_emails=owner_emails, active=active, resolved_after_days=resolved_after_days,
+        owner_emails=owner_emails, active=active, resolved_after_days=resolved_after_days, answer_days=answer_days,
     )).returning(Service.id)
     return await service_with_id(rows[0]["id"])
 
 
 async def change_service(service_id: int, **fields) -> dict | None:
-    """Change these columns of the service (code, names, descriptions, owner_emails, active, resolved_after_days); its row."""
+    """Change these columns of the service (code, names, descriptions, owner_emails, active, resolved_after_days,
+    answer_days); its row."""
     columns = {getattr(Service, name): value for name, value in fields.items()}
     if columns:
         await Service.update(columns).where(Service.id == service_id)

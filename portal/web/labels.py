@@ -117,6 +117,8 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "add_topic": t.pgettext("audit action", "Ajout d’un thème"),
             "rename_topic": t.pgettext("audit action", "Thème renommé"),
             "retire_topic": t.pgettext("audit action", "Thème retiré"),
+            "assign": t.pgettext("audit action", "Attribution"),
+            "unassign": t.pgettext("audit action", "Attribution retirée"),
             "resolved_answer": t.pgettext("audit action", "Réponse de la personne : problème résolu ?"),
             "withdraw_entry": t.pgettext("audit action", "Retrait d’une saisie au guichet"),
             "create_api_key": t.pgettext("audit action", "Création d’une clé d’API partenaire"),
@@ -184,6 +186,11 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "reason": t.pgettext("audit detail", "Motif"),
             "invitation": t.pgettext("audit detail", "Invitation n°"),
             "sign_up": t.pgettext("audit detail", "Compte créé à la première connexion"),
+            "person": t.pgettext("audit detail", "Attribué à"),
+            "team": t.pgettext("audit detail", "Attribué à l’équipe"),
+            "due": t.pgettext("audit detail", "Échéance"),
+            "view": t.pgettext("audit detail", "Vue"),
+            "comment": t.pgettext("audit detail", "Commentaire"),
         },
         # How a person signed in, and why a sign-in was refused (the audit's detail).
         "sign_in_method": {
@@ -225,7 +232,19 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
         "by": {"citizen": t.pgettext("audit actor", "la personne qui a donné l’avis"), "": "–"},
         "reason": {"not_resolved": t.pgettext("audit reason", "problème non résolu selon la personne")},
         # The inbox's orders other than the default one.
-        "order": {"least_sure": t.pgettext("inbox order", "les moins sûrs d’abord")},
+        "order": {"least_sure": t.pgettext("inbox order", "les moins sûrs d’abord"),
+                  "newest": t.pgettext("inbox order", "les plus récents d’abord"),
+                  "oldest": t.pgettext("inbox order", "les plus anciens d’abord"),
+                  "due": t.pgettext("inbox order", "l’échéance la plus proche d’abord")},
+        # The inbox's views and its choice of feedback by their text (portal.review.inbox).
+        "view": {"new": t.pgettext("inbox view", "nouveaux depuis ma dernière visite"),
+                 "mine": t.pgettext("inbox view", "assignés à moi"),
+                 "unassigned": t.pgettext("inbox view", "non assignés"),
+                 "overdue": t.pgettext("inbox view", "en retard"),
+                 "check": t.pgettext("inbox view", "à vérifier"),
+                 "urgent": t.pgettext("inbox view", "urgents")},
+        "comment": {"none": t.pgettext("inbox comment", "notes sans commentaire"),
+                    "all": t.pgettext("inbox comment", "avec ou sans commentaire")},
         "yes_no": {"yes": t.pgettext("answer", "oui"), "no": t.pgettext("answer", "non"), "none": t.pgettext("answer", "aucun")},
     }
 
@@ -286,8 +305,8 @@ def _value(key: str, value, lang: str) -> str:
         return label("commitment_status", str(value), lang)
     if key == "role":
         return label("role", str(value), lang)
-    if key == "order":
-        return label("order", str(value), lang)
+    if key in ("order", "view", "comment"):
+        return label(key, str(value), lang)
     if key == "answer":
         return label("resolved", str(value), lang)
     if key == "by":
@@ -298,7 +317,7 @@ def _value(key: str, value, lang: str) -> str:
         # A withdrawn counter entry's reason, a refused sign-in's, or a re-opening's.
         kind = next((k for k in ("withdraw_reason", "sign_in_refusal") if str(value) in words[k]), "reason")
         return label(kind, str(value), lang)
-    if key in ("since", "until"):
+    if key in ("since", "until", "due"):
         return format_day(value, dt.timezone.utc, lang)
     if isinstance(value, dict):
         pairs = [translate(lang, PAIR, {"key": key_label(k, lang), "value": _value(k, v, lang)}) for k, v in value.items()]

@@ -53,7 +53,7 @@ async def test_jobs_follow_the_subscriptions(mail_settings):
     try:
         await digests.rebuild()
         digests.scheduler.start(paused=True)
-        assert digests.job_ids() == sorted(["digests:sweep", "digests:watch-subscriptions", "follow-up:resolved-questions", "follow-up:send", f"digest:{first['id']}"])
+        assert digests.job_ids() == sorted(["digests:sweep", "digests:watch-subscriptions", "follow-up:resolved-questions", "follow-up:send", "review:overdue-reminders", f"digest:{first['id']}"])
         trigger = digests.scheduler.get_job(f"digest:{first['id']}").trigger
         assert str(trigger) == "cron[day_of_week='fri', hour='17', minute='30']" and str(trigger.timezone) == "Europe/Paris"
         job = digests.scheduler.get_job("digests:sweep")

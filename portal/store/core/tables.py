@@ -40,6 +40,8 @@ class Service(Table, tablename="service"):
     description_en = Text()
     owner_emails = Text()  # comma-separated; accounts come with the staff workspace
     active = Boolean(default=True)
+    # The answer target: an assigned feedback is due this many working days (Monday to Friday) after it was received.
+    answer_days = Integer(default=10)
     created_at = Timestamptz(default=TimestamptzNow())
     # Days after an answer before the citizen is asked whether the problem is resolved; 0: never asked.
     resolved_after_days = Integer(default=14)
@@ -78,6 +80,9 @@ class StaffUser(Table, tablename="staff_user"):
     created_at = Timestamptz(default=TimestamptzNow())
     # The language the person chose with the staff pages' switch; None: their browser's.
     language = Varchar(length=8, null=True, default=None)
+    # The inbox's last page load, and the start of "new since my last visit" (the end of the visit before).
+    inbox_seen_at = Timestamptz(null=True, default=None)
+    inbox_new_since = Timestamptz(null=True, default=None)
 
 
 class Feedback(Table, tablename="feedback"):
@@ -129,6 +134,10 @@ class Feedback(Table, tablename="feedback"):
     resolved = Varchar(length=8, null=True, default=None)  # yes, no or partly
     resolved_comment = Text(default="")
     resolved_at = Timestamptz(null=True, default=None)
+    # Who answers it: a person (a staff user's id) or a service's team (a service id), or nobody; and by when.
+    assigned_staff = Integer(null=True, default=None)
+    assigned_service = Integer(null=True, default=None)
+    due_at = Timestamptz(null=True, default=None)
 
 
 # Who gave a feedback one of its effective topics: its labels (the model's, or a staff correction's),

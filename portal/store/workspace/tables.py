@@ -7,6 +7,7 @@ from __future__ import annotations
 from piccolo.columns import (
     Boolean,
     Date,
+    Integer,
     ForeignKey,
     OnDelete,
     Real,
@@ -162,3 +163,18 @@ class OpenDataRun(Table, tablename="open_data_run"):
     day = Varchar(length=10, unique=True)  # YYYY-MM-DD in the portal's time zone
     claimed_at = Timestamptz(default=TimestamptzNow())
     finished_at = Timestamptz(null=True, default=None)
+
+
+class OverdueReminder(Table, tablename="overdue_reminder"):
+    """The daily reminder of a person's overdue items: one row per (person, local day), claimed before sending."""
+
+    id = Serial(primary_key=True)
+    staff_user = Integer()  # unique with day (migration): the exactly-once key
+    day = Varchar(length=10)  # the portal's local date, YYYY-MM-DD
+    state = Varchar(length=16, default="claimed")  # claimed, sent, failed
+    claim_token = Varchar(length=64)
+    retry_at = Timestamptz(null=True, default=None)  # a claim may be taken over from then (a crash, or a retry)
+    attempts = Integer(default=0)
+    last_error = Text()
+    items = Integer(default=0)
+    sent_at = Timestamptz(null=True, default=None)
