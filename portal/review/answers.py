@@ -11,6 +11,16 @@ from portal.feedback.tracking import private_url
 from portal.review import audit
 from portal.review.access import can_manage_templates
 from portal.settings import Settings
+from portal.store.answer_mail import (
+    NO_SMTP,
+    NOT_ASKED,
+    QUEUED,
+    RETRY_STATES,
+    SENT,
+    FAILED,
+    answer_mail_of,
+    set_answer_mail,
+)
 from portal.store.feedback import answer_recipient
 from portal.store.publications import add_template, templates_of, update_template
 from portal.store.status import mark_answered, set_status
@@ -36,8 +46,9 @@ async def change_status(staff: dict, item: dict, status: str, client: str = "") 
         raise AnswerError(_("Ce changement de statut n'est pas possible."))
 
 
-async def answer(staff: dict, item: dict, text: str, settings: Settings, client: str = "") -> bool:
-    """Store the public answer, mark it answered, e-mail the citizen if they agreed; True if e-mailed."""
+async def answer(staff: dict, item: dict, text: str, settings: Settings, client: str = "",
+                 detail: dict | None = None) -> str:
+    """Store the public answer, mark it answered, e-mail the citizen if they agreed; returns the e-mail state."""
     text = text.strip()
     if not text:
         raise AnswerError(_("Écrivez une réponse."))
@@ -45,16 +56,49 @@ async def answer(staff: dict, item: dict, text: str, settings: Settings, client:
         raise AnswerError(_("La réponse dépasse %(max)s caractères.") % {"max": MAX_ANSWER})
     now = dt.datetime.now(dt.timezone.utc)
     await mark_answered(item["id"], text, now)
-    row = await answer_recipient(item["id"])
-    mailed = False
-    if row["contact_email"] and row["contact_consent"] and settings.smtp_url:
-        mailed = await _send_answer(settings, row, text)
+    state = await mail_answer(settings, item["id"], text)
     await audit.record("answer", staff, feedback_id=item["id"], service_id=item["service"], client=client,
-                       detail={"emailed": mailed, "length": len(text)})
-    return mailed
+                       detail={"emailed": state == SENT, "email_state": state, "length": len(text), **(detail or {})})
+    return state
 
 
-async def _send_answer(settings: Settings, row: dict, text: str) -> bool:
+async def retry_answer_mail(staff: dict, item: dict, settings: Settings, client: str = "") -> str:
+    """Send the stored answer's e-mail again (after a failure, or once e-mail is set up); returns the new state."""
+    row = await answer_mail_of(item["id"])
+    if not row or not row["public_answer"]:
+        raise AnswerError(_("Cet avis n’a pas encore de réponse à envoyer."))
+    if row["answer_mail_state"] not in RETRY_STATES:
+        raise AnswerError(_("Il n’y a pas d’e-mail à renvoyer pour cette réponse."))
+    state = await mail_answer(settings, item["id"], row["public_answer"])
+    await audit.record("retry_answer_mail", staff, feedback_id=item["id"], service_id=item["service"], client=client,
+                       detail={"email_state": state})
+    return state
+
+
+async def mail_answer(settings: Settings, feedback_id: int, text: str) -> str:
+    """E-mail the answer when the citizen agreed, recording each step's state; returns the final state."""
+    row = await answer_recipient(feedback_id)
+    if not (row["contact_email"] and row["contact_consent"]):
+        await set_answer_mail(feedback_id, NOT_ASKED)
+        return NOT_ASKED
+    if not settings.smtp_url:
+        await set_answer_mail(feedback_id, NO_SMTP)
+        return NO_SMTP
+    await set_answer_mail(feedback_id, QUEUED)
+    try:
+        await send_email(settings, _answer_message(settings, row, text))
+    except MailError as exc:
+        # The answer is saved and shown on the tracking page either way; the agent sees why no e-mail left.
+        # The reason never carries the address (the server may quote it): staff see it, logs do not.
+        reason = str(exc).replace(row["contact_email"], "…") or exc.__class__.__name__
+        log.warning("answer to feedback %s not e-mailed (%s)", feedback_id, "temporary" if exc.temporary else "refused")
+        await set_answer_mail(feedback_id, FAILED, reason)
+        return FAILED
+    await set_answer_mail(feedback_id, SENT)
+    return SENT
+
+
+def _answer_message(settings: Settings, row: dict, text: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = row["contact_email"]
@@ -66,13 +110,7 @@ async def _send_answer(settings: Settings, row: dict, text: str) -> bool:
     # We do not know which language the person reads: both, theirs first when their text was English.
     languages = ("en", "fr") if row["language"] == "en" else ("fr", "en")
     message.set_content("\n\n-----\n\n".join(_answer_body(lang, row, text, link) for lang in languages))
-    try:
-        await send_email(settings, message)
-        return True
-    except MailError as exc:
-        # The answer is saved and shown on the tracking page either way; the log says why no e-mail.
-        log.warning("answer to feedback %s not e-mailed: %s", row["id"], exc)
-        return False
+    return message
 
 
 def _answer_body(lang: str, row: dict, text: str, link: str) -> str:

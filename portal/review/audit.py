@@ -44,6 +44,8 @@ ACTIONS = (
     "add_topic",
     "rename_topic",
     "retire_topic",
+    "clear_flag",
+    "retry_answer_mail",
 )
 
 

@@ -45,6 +45,7 @@ _COLUMNS = (
     Feedback.sentiment_source,
     Feedback.topics,
     Feedback.urgent,
+    Feedback.flagged,
     Feedback.status,
     Feedback.received_at,
     Feedback.service.code.as_alias("service_code"),

@@ -16,7 +16,8 @@ from portal.web.i18n import N_, current_language, translate, translations
 PAIR = N_("%(key)s : %(value)s")
 PAIRS_SEPARATOR = N_("%(before)s ; %(after)s")
 
-KINDS = ("status", "channel", "given_as", "sentiment", "sentiment_guess", "sentiment_source", "topic", "role", "action")
+KINDS = ("status", "channel", "given_as", "sentiment", "sentiment_guess", "sentiment_source", "topic", "role", "action",
+         "answer_mail")
 
 
 @lru_cache(maxsize=None)
@@ -114,6 +115,17 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "add_topic": t.pgettext("audit action", "Ajout d’un thème"),
             "rename_topic": t.pgettext("audit action", "Thème renommé"),
             "retire_topic": t.pgettext("audit action", "Thème retiré"),
+            "clear_flag": t.pgettext("audit action", "Signalement levé"),
+            "retry_answer_mail": t.pgettext("audit action", "Nouvel envoi de la réponse par e-mail"),
+        },
+        # Where the e-mail of a public answer stands (portal.store.answer_mail).
+        "answer_mail": {
+            "not_asked": t.pgettext("answer e-mail", "pas d’e-mail : la personne n’a pas demandé à être recontactée"),
+            "no_smtp": t.pgettext("answer e-mail", "pas envoyée : aucun envoi d’e-mail n’est configuré sur ce portail"),
+            "queued": t.pgettext("answer e-mail", "en cours d’envoi par e-mail"),
+            "sent": t.pgettext("answer e-mail", "envoyée par e-mail"),
+            "failed": t.pgettext("answer e-mail", "l’envoi par e-mail a échoué"),
+            "": t.pgettext("answer e-mail", "état de l’e-mail inconnu (réponse antérieure au suivi des envois)"),
         },
         # The keys of an audit event's detail.
         "detail": {
@@ -151,6 +163,8 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "q": t.pgettext("audit detail", "Recherche"),
             "to_check": t.pgettext("audit detail", "À vérifier seulement"),
             "order": t.pgettext("audit detail", "Ordre"),
+            "reason": t.pgettext("audit detail", "Raison"),
+            "email_state": t.pgettext("audit detail", "E-mail"),
         },
         # The inbox's orders other than the default one.
         "order": {"least_sure": t.pgettext("inbox order", "les moins sûrs d’abord")},
@@ -192,6 +206,8 @@ def _value(key: str, value, lang: str) -> str:
         return label("channel", str(value), lang)
     if key == "role":
         return label("role", str(value), lang)
+    if key == "email_state":
+        return label("answer_mail", str(value), lang)
     if key == "order":
         return label("order", str(value), lang)
     if key in ("since", "until"):
