@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar.exceptions import NotFoundException
 
 from portal.review import answers
-from portal.review.access import can_triage
+from portal.review.access import can_triage, visible_services
 from portal.settings import Settings
 from portal.store.status import CLOSED
 from portal.store import groups as groups_store
@@ -57,6 +57,15 @@ async def service_groups(service_id: int) -> list[dict]:
         r["votes"] = votes.get(r["id"], 0)
         r["weight"] = r["reports"] + r["votes"]
     return sorted(rows, key=lambda r: (-r["weight"], -r["id"]))
+
+
+async def groups_by_service(staff: dict, per_service: int = 20) -> list[dict]:
+    """Each service this person sees, with its heaviest groups (a list page reached from the navigation)."""
+    listed = []
+    for service in await visible_services(staff):
+        groups = await service_groups(service["id"])
+        listed.append({"service": service, "groups": groups[:per_service], "more": max(0, len(groups) - per_service)})
+    return listed
 
 
 async def group_of_item(feedback_id: int) -> dict | None:

@@ -40,6 +40,12 @@ class SimilarPages(Controller):
     before_request = staff_language
     guards = [requires_role(*TRIAGE_ROLES)]
 
+    @get("/similar")
+    async def all_groups(self, request: Request) -> Template:
+        staff = await current_staff(request)
+        return Template(template_name="staff/similar_services.html",
+                        context={"staff": staff, "services": await similar_groups.groups_by_service(staff)})
+
     @get("/services/{code:str}/similar")
     async def groups(self, request: Request, code: FromPath[str]) -> Template:
         staff = await current_staff(request)
