@@ -7,6 +7,7 @@ import numpy as np
 from portal.classify import versions
 from portal.classify.calibration import CHECK_BELOW
 from portal.classify.encoder import Encoder
+from portal.classify.flags import keep_flags, without_markup
 from portal.classify.heads import DescriptionTopic, Heads, describe_topic
 from portal.classify.labels import FLAGS, SENTIMENTS, Topic
 from portal.classify.prepare import accelerated_model_dir, default_model_dir, prepare_model
@@ -54,7 +55,7 @@ class Classifier:
         `ratings`: the 1-5 rating each person gave with the text, or None; it is combined with
         the text's sentiment (and is the only evidence when the text is blank).
         """
-        texts = [t if isinstance(t, str) else "" for t in texts]
+        texts = [without_markup(t) if isinstance(t, str) else "" for t in texts]
         if not texts:
             return []
         encoded = self.encoder.encode(texts, batch_size=batch_size)
@@ -108,7 +109,8 @@ class Classifier:
                 "topics": [] if blank else [n for j, n in enumerate(names) if topic_present[i, j]],
                 "topic_scores": {n: round(float(topic_scores[i, j]), 4) for j, n in enumerate(names)},
                 "urgent": bool(urgent_yes[i]) and not blank,
-                "flags": [] if blank else [f for k, f in enumerate(FLAGS) if flag_yes[i, k]],
+                "flags": [] if blank else keep_flags(text, [f for k, f in enumerate(FLAGS) if flag_yes[i, k]],
+                                                     float(flag_scores[i, FLAGS.index("abusive")])),
                 "language": detect_language(text),
                 "model_version": version,
             })

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from portal.classify.flags import without_markup
 from portal.classify.topics import DescribedTopics
 from portal.store.labels import (
     LEASE_SECONDS,
@@ -49,7 +50,7 @@ def classify_batch(classifier, items: list[dict]) -> list[ModelLabels]:
 
     Items are {"id", "text", "rating"}: the citizen's rating, when given, is combined with the text.
     """
-    texts = [i["text"] for i in items]
+    texts = [without_markup(i["text"]) for i in items]  # HTML tags are no part of what the person said
     encoded = classifier.encoder.encode(texts)
     labels = classifier.label(texts, encoded.features, encoded.embeddings, [i.get("rating") for i in items])
     urgent_scores = classifier.heads.urgent.scores(encoded.features)[:, 0].tolist()

@@ -11,6 +11,7 @@ from portal.feedback.follow_up import UTC, stop_url
 from portal.feedback.tracking import private_url
 from portal.settings import Settings
 from portal.store import follow_up as store
+from portal.store.answer_mail import FAILED, NOT_ASKED, QUEUED, SENT, set_answer_mail
 from portal.store.follow_up import ANSWER, RESOLVED, STATUS, MailClaim
 from portal.web.i18n import N_, translations
 from portal.web.mail import MailError, send_email
@@ -101,6 +102,7 @@ async def _deliver(settings: Settings, claim: MailClaim, now: dt.datetime) -> st
     # Read again at sending time: the person may have stopped the e-mails since this one was queued.
     if row is None or row["follow_up_stopped"] or not row["contact_consent"] or not row["contact_email"]:
         await store.finish_mail(claim, "dropped", now, "no longer to be sent")
+        await _answer_state(claim, NOT_ASKED)
         return "dropped"
     if claim.kind == RESOLVED and row["resolved"]:
         await store.finish_mail(claim, "dropped", now, "already answered")
@@ -114,10 +116,24 @@ async def _deliver(settings: Settings, claim: MailClaim, now: dt.datetime) -> st
             log.warning("follow-up e-mail %s for feedback %s not sent yet (attempt %d): %s",
                         claim.kind, claim.feedback_id, claim.attempts, type(exc).__name__)
             await store.retry_mail(claim, str(exc), now + _retry_delay(claim.attempts))
+            await _answer_state(claim, QUEUED, _for_staff(exc, row))
             return "retry"
         log.warning("follow-up e-mail %s for feedback %s given up after %d attempts", claim.kind, claim.feedback_id,
                     claim.attempts)
         await store.finish_mail(claim, "failed", now, str(exc))
+        await _answer_state(claim, FAILED, _for_staff(exc, row))
         return "failed"
     await store.finish_mail(claim, "sent", dt.datetime.now(UTC))
+    await _answer_state(claim, SENT)
     return "sent"
+
+
+async def _answer_state(claim: MailClaim, state: str, reason: str = "") -> None:
+    """What the agent reads on the item page about the answer's e-mail (answers only)."""
+    if claim.kind == ANSWER:
+        await set_answer_mail(claim.feedback_id, state, reason)
+
+
+def _for_staff(exc: MailError, row: dict) -> str:
+    # The server's reason for the agent; it may quote the address, which is left out (logs get neither).
+    return str(exc).replace(row["contact_email"], "…") or exc.__class__.__name__

@@ -8,6 +8,8 @@ from portal.feedback import follow_up
 from portal.review import audit
 from portal.review.access import can_manage_templates
 from portal.settings import Settings
+from portal.store.answer_mail import NO_SMTP, NOT_ASKED, QUEUED, RETRY_STATES, answer_mail_of, set_answer_mail
+from portal.store.feedback import answer_recipient
 from portal.store.publications import add_template, templates_of, update_template
 from portal.store.status import mark_answered, set_status
 from portal.web.i18n import _
@@ -33,11 +35,12 @@ async def change_status(staff: dict, item: dict, status: str, client: str = "", 
         follow_up.mail_queued()
 
 
-async def answer(staff: dict, item: dict, text: str, settings: Settings, client: str = "") -> bool:
-    """Store the public answer, mark it answered, queue the citizen's e-mail if they agreed; True if queued.
+async def answer(staff: dict, item: dict, text: str, settings: Settings, client: str = "",
+                 detail: dict | None = None) -> str:
+    """Store the public answer, mark it answered, queue the citizen's e-mail if they agreed; the e-mail's state.
 
-    The e-mail goes out from the outbox (portal.feedback.follow_up_mail): a failing SMTP server neither
-    loses it nor holds up the answer.
+    The e-mail goes out from the outbox (portal.feedback.follow_up_mail), which records whether it was
+    sent or why not: a failing SMTP server neither loses it nor holds up the answer.
     """
     text = text.strip()
     if not text:
@@ -52,12 +55,39 @@ async def answer(staff: dict, item: dict, text: str, settings: Settings, client:
         queued.append(await notify(ids))
 
     await mark_answered(item["id"], text, now, notify=queue if notify is not None else None)
-    mailed = bool(sum(queued))
-    if mailed:
-        follow_up.mail_queued()
+    state = await _record_mail_state(settings, item["id"], bool(sum(queued)))
     await audit.record("answer", staff, feedback_id=item["id"], service_id=item["service"], client=client,
-                       detail={"emailed": mailed, "length": len(text)})
-    return mailed
+                       detail={"emailed": state == QUEUED, "email_state": state, "length": len(text), **(detail or {})})
+    return state
+
+
+async def retry_answer_mail(staff: dict, item: dict, settings: Settings, client: str = "") -> str:
+    """Queue the stored answer's e-mail again (after a failure, or once e-mail is set up); the new state."""
+    row = await answer_mail_of(item["id"])
+    if not row or not row["public_answer"]:
+        raise AnswerError(_("Cet avis n’a pas encore de réponse à envoyer."))
+    if row["answer_mail_state"] not in RETRY_STATES:
+        raise AnswerError(_("Il n’y a pas d’e-mail à renvoyer pour cette réponse."))
+    notify = follow_up.answer_notice(settings)
+    queued = await notify([item["id"]]) if notify is not None else 0
+    state = await _record_mail_state(settings, item["id"], bool(queued))
+    await audit.record("retry_answer_mail", staff, feedback_id=item["id"], service_id=item["service"], client=client,
+                       detail={"email_state": state})
+    return state
+
+
+async def _record_mail_state(settings: Settings, feedback_id: int, queued: bool) -> str:
+    """Where the answer's e-mail stands once the answer is stored: queued, or why it will not be sent."""
+    if queued:
+        state = QUEUED
+    else:
+        row = await answer_recipient(feedback_id)
+        agreed = bool(row and row["contact_email"] and row["contact_consent"])
+        state = NO_SMTP if agreed and not settings.smtp_url else NOT_ASKED
+    await set_answer_mail(feedback_id, state)
+    if queued:
+        follow_up.mail_queued()
+    return state
 
 
 async def templates_for(service_id: int) -> list[dict]:

@@ -54,6 +54,8 @@ ACTIONS = (
     "withdraw_entry",
     # The citizen's own answer to "is the problem resolved?" (portal.feedback.follow_up).
     "resolved_answer",
+    "clear_flag",
+    "retry_answer_mail",
 )
 
 

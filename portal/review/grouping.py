@@ -13,7 +13,7 @@ from portal.store import embeddings
 from portal.store.feedback import service_id_of_feedback
 from portal.store.groups import Filing, NewGroup, file_similar_reports
 
-TITLE_LENGTH = 120
+TITLE_LENGTH = 80  # a short summary, read in a list; staff edit it when they confirm the group
 
 
 @dataclass
@@ -95,9 +95,12 @@ def plan_filing(items: list[dict], members: list[dict], since: dt.datetime, only
         if len(chosen) < 2:
             continue
         total = vectors[chosen].sum(axis=0)
-        group = NewGroup(_title(items[i]["text"]))
-        for j in chosen:
-            group.members.append((items[j]["id"], similarity.mean_cosine_to_others(vectors[j], total, len(chosen))))
+        closeness = [similarity.mean_cosine_to_others(vectors[j], total, len(chosen)) for j in chosen]
+        # Titled by the most central member: the report that says best what they all say.
+        central = chosen[int(np.argmax(closeness))]
+        group = NewGroup(short_summary(items[central]["text"]))
+        for j, score in zip(chosen, closeness):
+            group.members.append((items[j]["id"], score))
             placed[j] = True
         filing.new_groups.append(group)
         groups.append(_Group(group, total, len(chosen), Counter(items[j]["sentiment"] for j in chosen if items[j]["sentiment"])))
@@ -118,10 +121,15 @@ def _mutually_similar(seed: int, items: list[dict], vectors: np.ndarray, placed:
     return chosen
 
 
-def _title(text: str) -> str:
-    """A new group's title: the first report's words, shortened."""
+def short_summary(text: str, length: int = TITLE_LENGTH) -> str:
+    """A group's title from a (redacted) report: its words, cut on a word boundary with "…" when longer."""
     title = " ".join((text or "").split())
-    title = title if len(title) <= TITLE_LENGTH else title[: TITLE_LENGTH - 1].rstrip() + "…"
+    if len(title) > length:
+        cut = title[: length - 1]
+        # Back to the last space, unless that throws most of the text away (one very long word).
+        space = cut.rfind(" ")
+        cut = cut[:space] if space >= length // 2 else cut
+        title = cut.rstrip(" ,;:.-–") + "…"
     return title or "Avis semblables"
 
 

@@ -12,8 +12,10 @@ from portal.review.similar_groups import group_of_item
 from portal.store import feedback
 from portal.store import topics as topic_store
 from portal.store.core.tables import SENTIMENTS
-from portal.store.status import moves_from
+from portal.store.answer_mail import RETRY_STATES
+from portal.store.status import ANSWERED, CLOSED, IN_REVIEW, RECEIVED, moves_from
 from portal.web.i18n import _, current_language, ngettext
+from portal.web.labels import detail_items, label
 
 
 class CorrectionError(ValueError):
@@ -30,20 +32,95 @@ async def item_view(item: dict) -> dict:
         if model["sentiment_confidence"] is None:  # stored before the confidence was: read it from the scores
             model["sentiment_confidence"] = max((model["sentiment_scores"] or {}).values(), default=None)
         model["to_check"] = to_check(model["sentiment_confidence"])
+    publication = await feedback.publication_of(item["id"])
+    published = bool(publication and not publication["withdrawn"])
     return {
         "item": row,
+        "next_action": next_action(row, published),
+        "confidence_words": confidence_words(model["sentiment_confidence"] if model else None),
+        "mail_retry": bool(row["public_answer"]) and row["answer_mail_state"] in RETRY_STATES,
         "tapped_topics": await tapped_topics(item["id"]),
         "model": model,
         "corrections": await feedback.corrections_of(item["id"]),
-        "history": await audit.feedback_history(item["id"]),
+        "history": history_in_words(await audit.feedback_history(item["id"])),
         "templates": await templates_for(row["service"]),
-        "publication": await feedback.publication_of(item["id"]),
-        "moves": moves_from(row["status"]),
+        "publication": publication,
+        "moves": status_moves(row["status"]),
         "topic_choices": await topic_choices(),
         "sentiments": SENTIMENTS,
         "similar": await similar_reports(item["id"]),
         "report_group": await group_of_item(item["id"]),
     }
+
+
+def next_action(row: dict, published: bool) -> str | None:
+    """The step the item page offers first, from the item's state: "flag", "answer", "close", "publish" or None.
+
+    A flagged open item is looked at first (clear the flag or close it); an open item with text is
+    answered; a rating alone needs no answer and is closed; an answered item is published when it
+    may be (text, no flag, not yet public), else closed; a closed item may still be published.
+    """
+    has_text = bool(row["redacted_text"])
+    may_publish = has_text and not row["flagged"] and not published
+    if row["status"] in (RECEIVED, IN_REVIEW):
+        if row["flagged"]:
+            return "flag"
+        return "answer" if has_text else "close"
+    if row["status"] == ANSWERED:
+        return "publish" if may_publish else "close"
+    if row["status"] == CLOSED and may_publish:
+        return "publish"
+    return None
+
+
+def status_moves(status: str) -> tuple[str, ...]:
+    """The moves the status box offers, the likely one first: once answered, closing, not going back to review."""
+    moves = moves_from(status)
+    if status == ANSWERED:
+        return tuple(sorted(moves, key=lambda m: m != CLOSED))
+    return moves
+
+
+# How sure the model is, in words: the thresholds the team reads a confidence with.
+SURE, FAIRLY_SURE = 0.85, 0.65
+
+
+def confidence_words(confidence: float | None) -> str:
+    """The model's confidence as a person says it ("sure", "fairly sure", "unsure: to check")."""
+    if confidence is None:
+        return ""
+    if confidence >= SURE:
+        return _("le modèle est sûr de lui")
+    if confidence >= FAIRLY_SURE:
+        return _("le modèle est assez sûr de lui")
+    return _("le modèle hésite : à vérifier")
+
+
+# Details the history leaves out: counts for the audit page, not for a person following the item.
+_QUIET_DETAILS = ("length", "emailed", "bulk")
+
+
+def history_in_words(events: list[dict]) -> list[dict]:
+    """Each event of the item as a sentence: when, who, and what happened in words (never a code)."""
+    lines = []
+    for e in events:
+        detail = e["detail"] or {}
+        if e["action"] == "change_status" and detail.get("from") and detail.get("to"):
+            what = _("Statut changé de « %(before)s » à « %(after)s »") % {
+                "before": label("status", detail["from"]), "after": label("status", detail["to"])}
+        elif e["action"] in ("answer", "retry_answer_mail") and "email_state" in detail:
+            what = _("%(action)s : %(state)s") % {"action": label("action", e["action"]),
+                                                  "state": label("answer_mail", detail["email_state"])}
+        elif e["action"] == "clear_flag":
+            what = _("Signalement levé : « %(reason)s »") % {"reason": detail.get("reason", "")}
+        else:
+            what = label("action", e["action"])
+        shown = {k: v for k, v in detail.items()
+                 if k not in (*_QUIET_DETAILS, "from", "to", "email_state", "reason", "by")}
+        # No staff account acted (the citizen answering "is it resolved?"): who did, in words.
+        who = e["actor_email"] or label("by", detail.get("by"))
+        lines.append({"at": e["at"], "who": who, "what": what, "details": detail_items(shown)})
+    return lines
 
 
 async def tapped_topics(feedback_id: int) -> list[str]:

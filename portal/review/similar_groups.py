@@ -1,10 +1,13 @@
-"""What staff do with groups of similar reports: list, read, confirm, split, merge; and the counts citizens see."""
+"""What staff do with groups of similar reports: list, read, confirm, split, merge, answer; and the counts citizens see."""
 
 from __future__ import annotations
 
 from litestar.exceptions import NotFoundException
 
-from portal.review.access import can_triage
+from portal.review import answers
+from portal.review.access import can_triage, visible_services
+from portal.settings import Settings
+from portal.store.status import CLOSED
 from portal.store import groups as groups_store
 from portal.web.i18n import _
 from portal.web.params import can_be_row_id
@@ -56,6 +59,15 @@ async def service_groups(service_id: int) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["weight"], -r["id"]))
 
 
+async def groups_by_service(staff: dict, per_service: int = 20) -> list[dict]:
+    """Each service this person sees, with its heaviest groups (a list page reached from the navigation)."""
+    listed = []
+    for service in await visible_services(staff):
+        groups = await service_groups(service["id"])
+        listed.append({"service": service, "groups": groups[:per_service], "more": max(0, len(groups) - per_service)})
+    return listed
+
+
 async def group_of_item(feedback_id: int) -> dict | None:
     """The group an item is in, with its members, for the item page."""
     group = await groups_store.group_of_feedback(feedback_id)
@@ -101,3 +113,39 @@ async def merge(staff: dict, group: dict, other_id: int, client: str = "") -> No
 async def group_exists(group_id: int) -> bool:
     """Whether the group is still there (a split may have dissolved it)."""
     return await groups_store.group_exists(group_id)
+
+
+async def answer_group(staff: dict, group: dict, text: str, settings: Settings, close: bool = False,
+                       client: str = "") -> dict[str, int]:
+    """One answer for every member: on each tracking page, e-mailed to each who agreed, audited per item.
+
+    With `close`, each answered member is then closed. Returns how many members ended in each e-mail
+    state, plus "closed"; the text is checked once, before any member is touched.
+    """
+    text = text.strip()
+    if not text:
+        raise GroupError(_("Écrivez une réponse."))
+    if len(text) > answers.MAX_ANSWER:
+        raise GroupError(_("La réponse dépasse %(max)s caractères.") % {"max": answers.MAX_ANSWER})
+    counts: dict[str, int] = {"closed": 0}
+    for member in await members(group["id"]):
+        item = {"id": member["feedback_id"], "service": group["service"]}
+        state = await answers.answer(staff, item, text, settings, client, detail={"group": group["id"]})
+        counts[state] = counts.get(state, 0) + 1
+        if close:  # answered -> closed is always a move
+            await answers.change_status(staff, item, CLOSED, client)
+            counts["closed"] += 1
+    return counts
+
+
+ANSWER_COUNTS = ("sent", "not_asked", "no_smtp", "failed", "queued", "closed")
+
+
+def answer_counts(query) -> dict[str, int]:
+    """The outcome of a group answer as its redirect wrote it: counts of known states only."""
+    counts = {}
+    for key in ANSWER_COUNTS:
+        value = query.get(key)
+        if value and value.isdigit() and len(value) < 7:
+            counts[key] = int(value)
+    return counts

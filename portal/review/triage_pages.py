@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from portal.review import answers, items, publication
+from portal.review import answers, flags, items, publication
 from portal.review.access import (
     TRIAGE_ROLES,
     all_offices,
@@ -45,6 +45,16 @@ DONE = {
     "status": N_("Statut modifié."),
     "answer": N_("Réponse enregistrée ; elle est visible sur la page de suivi du citoyen."),
     "answer_mailed": N_("Réponse enregistrée et envoyée par e-mail au citoyen."),
+    "answer_not_asked": N_("Réponse enregistrée ; elle est visible sur la page de suivi du citoyen, "
+                           "qui n’a pas demandé de réponse par e-mail."),
+    "answer_no_smtp": N_("Réponse enregistrée, mais pas envoyée par e-mail : aucun envoi d’e-mail n’est configuré "
+                         "sur ce portail. Elle est visible sur la page de suivi du citoyen."),
+    "answer_failed": N_("Réponse enregistrée, mais l’envoi par e-mail a échoué (voir la raison ci-dessous). "
+                        "Elle est visible sur la page de suivi du citoyen."),
+    "mail_sent": N_("Réponse envoyée par e-mail au citoyen."),
+    "mail_failed": N_("L’envoi par e-mail a de nouveau échoué (voir la raison ci-dessous)."),
+    "mail_no_smtp": N_("Toujours pas d’envoi possible : aucun envoi d’e-mail n’est configuré sur ce portail."),
+    "flag_cleared": N_("Signalement levé ; la raison est gardée dans l’historique."),
     "published": N_("Avis publié (texte masqué)."),
     "withdrawn": N_("Publication retirée."),
     "assigned": N_("Attribution enregistrée."),
@@ -59,6 +69,7 @@ async def _item_page(request: Request, staff: dict, item: dict, status: int = 20
         staff=staff, error=None, original=None, done=message_named(DONE, request.query_params.get("done")),
         answer_text=chosen["body"] if chosen else (context["item"]["public_answer"] or ""),
         publish_text=(context["publication"] or {}).get("text") or context["item"]["redacted_text"],
+        flag_reason="",
     )
     context["assignment"] = await assignment_view(staff, item, settings_of(request))
     context.update(extra)
@@ -192,10 +203,40 @@ class TriagePages(Controller):
         if not csrf_ok(request, data):
             return await _item_page(request, staff, item, status=400, error=_(EXPIRED), answer_text=text)
         try:
-            mailed = await answers.answer(staff, item, text, settings, request_client(request))
+            state = await answers.answer(staff, item, text, settings, request_client(request))
         except answers.AnswerError as exc:
             return await _item_page(request, staff, item, status=422, error=str(exc), answer_text=text)
-        return Redirect(path=f"/staff/items/{feedback_id}?done={'answer_mailed' if mailed else 'answer'}", status_code=303)
+        done = {"sent": "answer_mailed", "not_asked": "answer_not_asked", "no_smtp": "answer_no_smtp",
+                "failed": "answer_failed"}.get(state, "answer")
+        return Redirect(path=f"/staff/items/{feedback_id}?done={done}", status_code=303)
+
+    @post("/items/{feedback_id:int}/answer/mail", status_code=303)
+    async def retry_mail(
+        self, request: Request, settings: NamedDependency[Settings], feedback_id: FromPath[int],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Response:
+        staff = await current_staff(request)
+        item = await feedback_for(staff, feedback_id)
+        if not csrf_ok(request, data):
+            return await _item_page(request, staff, item, status=400, error=_(EXPIRED))
+        try:
+            state = await answers.retry_answer_mail(staff, item, settings, request_client(request))
+        except answers.AnswerError as exc:
+            return await _item_page(request, staff, item, status=422, error=str(exc))
+        return Redirect(path=f"/staff/items/{feedback_id}?done=mail_{state}", status_code=303)
+
+    @post("/items/{feedback_id:int}/flag", status_code=303)
+    async def clear_flag(self, request: Request, feedback_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+        staff = await current_staff(request)
+        item = await feedback_for(staff, feedback_id)
+        reason = data.get("reason", "")
+        if not csrf_ok(request, data):
+            return await _item_page(request, staff, item, status=400, error=_(EXPIRED), flag_reason=reason)
+        try:
+            await flags.clear_flag(staff, item, reason, request_client(request))
+        except flags.FlagError as exc:
+            return await _item_page(request, staff, item, status=422, error=str(exc), flag_reason=reason)
+        return Redirect(path=f"/staff/items/{feedback_id}?done=flag_cleared", status_code=303)
 
     @post("/items/{feedback_id:int}/publication", status_code=303)
     async def publication(self, request: Request, feedback_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:

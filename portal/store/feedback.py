@@ -294,6 +294,7 @@ async def feedback_for_staff(feedback_id: int) -> dict | None:
         Feedback.submitted_at, Feedback.received_at, Feedback.status, Feedback.public_answer, Feedback.answered_at,
         Feedback.given_as, Feedback.flagged, Feedback.withdrawn_at, Feedback.sentiment, Feedback.sentiment_confidence,
         Feedback.sentiment_source, Feedback.urgent, Feedback.topics, Feedback.contact_consent, Feedback.service,
+        Feedback.answer_mail_state, Feedback.answer_mail_error, Feedback.answer_mail_at,
         Feedback.service.code.as_alias("service_code"), Feedback.service.name_fr.as_alias("service_name_fr"),
         Feedback.service.name_en.as_alias("service_name_en"), Feedback.office.name.as_alias("office_name"),
         Feedback.resolved, Feedback.resolved_comment, Feedback.resolved_at,

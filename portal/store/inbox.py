@@ -63,6 +63,7 @@ _COLUMNS = (
     Feedback.sentiment_source,
     Feedback.topics,
     Feedback.urgent,
+    Feedback.flagged,
     Feedback.status,
     Feedback.received_at,
     Feedback.withdrawn_at,

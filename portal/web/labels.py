@@ -19,7 +19,7 @@ PAIR = N_("%(key)s : %(value)s")
 PAIRS_SEPARATOR = N_("%(before)s ; %(after)s")
 
 KINDS = ("status", "channel", "given_as", "sentiment", "sentiment_guess", "sentiment_source", "topic", "role", "action",
-         "sign_in_method", "sign_in_refusal", "commitment_status", "trend", "withdraw_reason")
+         "sign_in_method", "sign_in_refusal", "commitment_status", "trend", "withdraw_reason", "answer_mail")
 
 
 @lru_cache(maxsize=None)
@@ -117,6 +117,8 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "add_topic": t.pgettext("audit action", "Ajout d’un thème"),
             "rename_topic": t.pgettext("audit action", "Thème renommé"),
             "retire_topic": t.pgettext("audit action", "Thème retiré"),
+            "clear_flag": t.pgettext("audit action", "Signalement levé"),
+            "retry_answer_mail": t.pgettext("audit action", "Nouvel envoi de la réponse par e-mail"),
             "assign": t.pgettext("audit action", "Attribution"),
             "unassign": t.pgettext("audit action", "Attribution retirée"),
             "resolved_answer": t.pgettext("audit action", "Réponse de la personne : problème résolu ?"),
@@ -139,6 +141,15 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "falling": t.pgettext("trend", "en baisse"),
             "stable": t.pgettext("trend", "stable"),
             "": t.pgettext("trend", "trop peu d’avis pour dire"),
+        },
+        # Where the e-mail of a public answer stands (portal.store.answer_mail).
+        "answer_mail": {
+            "not_asked": t.pgettext("answer e-mail", "pas d’e-mail : la personne n’a pas demandé à être recontactée"),
+            "no_smtp": t.pgettext("answer e-mail", "pas envoyée : aucun envoi d’e-mail n’est configuré sur ce portail"),
+            "queued": t.pgettext("answer e-mail", "en cours d’envoi par e-mail"),
+            "sent": t.pgettext("answer e-mail", "envoyée par e-mail"),
+            "failed": t.pgettext("answer e-mail", "l’envoi par e-mail a échoué"),
+            "": t.pgettext("answer e-mail", "état de l’e-mail inconnu (réponse antérieure au suivi des envois)"),
         },
         # The keys of an audit event's detail.
         "detail": {
@@ -191,6 +202,7 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "due": t.pgettext("audit detail", "Échéance"),
             "view": t.pgettext("audit detail", "Vue"),
             "comment": t.pgettext("audit detail", "Commentaire"),
+            "email_state": t.pgettext("audit detail", "E-mail"),
         },
         # How a person signed in, and why a sign-in was refused (the audit's detail).
         "sign_in_method": {
@@ -305,6 +317,8 @@ def _value(key: str, value, lang: str) -> str:
         return label("commitment_status", str(value), lang)
     if key == "role":
         return label("role", str(value), lang)
+    if key == "email_state":
+        return label("answer_mail", str(value), lang)
     if key in ("order", "view", "comment"):
         return label(key, str(value), lang)
     if key == "answer":

@@ -37,7 +37,10 @@ def workspace(store) -> dict:
             feedback=urgent.feedback_id, model_version="e5-heads-test", sentiment="negative",
             sentiment_scores={"negative": 0.9, "neutral": 0.05, "positive": 0.05}, topics=["responsiveness"],
             topic_scores={"responsiveness": 0.8}, urgent=True, urgent_score=0.77, flags=[], language="fr"))
+        flagged = await create_feedback(service, text="<b>c'est NUL</b>, honteux, j'en ai marre !!!")
+        await Feedback.update({Feedback.flagged: True}).where(Feedback.id == flagged.feedback_id)
         return {"service": service, "office": office, "agent": agent, "admin": admin, "calm": calm.reference,
+                "flagged_id": flagged.feedback_id,
                 "calm_id": calm.feedback_id, "urgent": urgent.reference, "urgent_id": urgent.feedback_id}
 
     return store.run(build)
@@ -73,6 +76,9 @@ def test_agent_signs_in_filters_opens_corrects_answers_and_publishes(browser, li
     expect(page.locator("main")).to_contain_text("e5-heads-test")
     expect(page.locator("main")).not_to_contain_text("06 11 22 33 44")
 
+    # The correction is one click away, under what the model thinks; the next step is to answer.
+    expect(page.locator("#next-action")).to_contain_text("Réponse publique : répondre à la personne")
+    page.click("#correct > summary")
     page.check("#topic-access")
     page.click("button:has-text('Enregistrer la correction')")
     expect(page.locator(".flash")).to_contain_text("Correction enregistrée")
@@ -82,7 +88,9 @@ def test_agent_signs_in_filters_opens_corrects_answers_and_publishes(browser, li
     page.click("button:has-text('Envoyer la réponse')")
     expect(page.locator(".flash")).to_contain_text("Réponse enregistrée")
 
-    page.click("button:has-text('Publier')")
+    # Once answered, publishing is the next step, offered first.
+    expect(page.locator("#next-action")).to_contain_text("Publication : montrer l’avis au public")
+    page.click("#next-action button:has-text('Publier')")
     expect(page.locator(".flash")).to_contain_text("Avis publié")
     page.goto(f"{base}/s/{workspace['service']['code']}/results")
     expect(page.locator("main")).to_contain_text("Plus de versement depuis trois mois")
@@ -113,6 +121,7 @@ def test_every_staff_page_has_no_axe_violations(browser, live_server, workspace)
             "/staff/inbox?check=yes&order=least_sure", f"/staff/items/{workspace['calm_id']}",
             "/staff/dashboards", f"/staff/dashboards/services/{service}", f"/staff/dashboards/offices/{office}",
             f"/staff/services/{service}/templates", f"/staff/services/{service}/commitments", "/staff/audit",
+            f"/staff/items/{workspace['flagged_id']}", "/staff/similar", f"/staff/services/{service}/similar",
             "/staff/logout", f"/s/{service}/results",
         )
         for path in paths:

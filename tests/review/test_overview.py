@@ -74,8 +74,8 @@ async def test_answer_is_emailed_when_the_citizen_agreed(db, smtp_server):
     silent = await create_feedback(service, text="Pas de contact")
     settings = dataclasses.replace(db, smtp_url=smtp_server.url, base_url="https://guichet.example.fr")
     staff = {**agent, "services": {service["id"]: "agent"}}
-    assert await answers.answer(staff, {"id": agreed.feedback_id, "service": service["id"]}, "Votre dossier est complet.", settings)
-    assert not await answers.answer(staff, {"id": silent.feedback_id, "service": service["id"]}, "Merci.", settings)
+    assert await answers.answer(staff, {"id": agreed.feedback_id, "service": service["id"]}, "Votre dossier est complet.", settings) == "queued"
+    assert await answers.answer(staff, {"id": silent.feedback_id, "service": service["id"]}, "Merci.", settings) == "not_asked"
     # Queued with the answer, sent from the outbox.
     assert smtp_server.messages == []
     assert (await deliver_pending(settings))["sent"] == 1

@@ -66,11 +66,11 @@ async def test_every_staff_page_speaks_the_browsers_language_only(client, lang):
     item = (await client.get(f"/staff/items/{w['item']}")).text
     audit = (await client.get("/staff/audit")).text
     if lang == "en":
-        assert "Counter (on a paper card)" in item and "In review" in item and "Status changed (In review)" in item
+        assert "Counter (on a paper card)" in item and "In review" in item and "to “In review”" in item
         assert "Previous status: Received" in audit and "New status: In review" in audit and "Labels corrected" in audit
         assert "(Paris time)" in item
     else:
-        assert "Guichet (sur carte papier)" in item and "Changement de statut (En cours d’examen)" in item
+        assert "Guichet (sur carte papier)" in item and "à « En cours d’examen »" in item
         assert "Ancien statut : Reçu" in audit and "Correction des labels" in audit and "(heure de Paris)" in item
     for code in ("change_status", "correct_labels", ">responsiveness", ">counter", "in_review", "paper)", '{"'):
         assert code not in re.sub(r'(value|href|id|name|for)="[^"]*"', "", item + audit), code

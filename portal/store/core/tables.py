@@ -104,6 +104,10 @@ class Feedback(Table, tablename="feedback"):
     status = Varchar(length=16, default="received")
     public_answer = Text()
     answered_at = Timestamptz(null=True, default=None)
+    # Whether the answer reached the citizen's mailbox (portal.store.answer_mail owns the states), why not, and when.
+    answer_mail_state = Varchar(length=16, default="")
+    answer_mail_error = Text()
+    answer_mail_at = Timestamptz(null=True, default=None)
     # Who or what sent it: "web", "api", "kiosk:<id>", "clerk:<id>", "agent:<id>".
     source = Varchar(length=64)
     idempotency_key = Varchar(length=128, null=True, default=None)

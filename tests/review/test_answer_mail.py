@@ -1,0 +1,93 @@
+"""The e-mail state of an answer, shown to the agent: sent, failed with the reason, no e-mail set up; and a retry."""
+
+import httpx
+import pytest
+
+from portal.store.core.tables import AuditEvent, Feedback
+from tests.conftest import clean_tables
+from tests.factories import create_feedback, create_service
+from tests.review.staff import create_staff, csrf_of, signed_in
+
+
+@pytest.fixture
+async def mail_client(make_app, smtp_server):
+    """The client fixture's pattern, with the portal sending through the real test SMTP server."""
+    app = make_app(smtp_url=smtp_server.url, base_url="https://guichet.example.fr")
+    async with app.lifespan():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", follow_redirects=False) as c:
+            c.app = app  # type: ignore[attr-defined]
+            yield c
+        await clean_tables()
+
+
+async def _answered(client, text="Votre carte est prête.", **contact):
+    service = await create_service()
+    agent = await create_staff("agent", services=[service])
+    await signed_in(client, agent)
+    item = (await create_feedback(service, text="Où en est ma carte ?", **contact)).feedback_id
+    token = csrf_of((await client.get(f"/staff/items/{item}")).text)
+    response = await client.post(f"/staff/items/{item}/answer", data={"csrf_token": token, "answer": text})
+    return item, token, response
+
+
+def mail_state(html: str) -> str:
+    return html.split('id="answer-mail-state">', 1)[1].split("</strong>", 1)[0]
+
+
+CONSENTED = {"contact_email": "jeanne@example.fr", "contact_consent": True}
+
+
+async def test_a_sent_answer_says_so(mail_client, smtp_server):
+    item, _, response = await _answered(mail_client, **CONSENTED)
+    assert response.headers["location"].endswith("done=answer_mailed")
+    [message] = smtp_server.messages
+    assert message["To"] == "jeanne@example.fr" and "Votre carte est prête." in message.get_content()
+    page = (await mail_client.get(f"/staff/items/{item}")).text
+    assert mail_state(page) == "envoyée par e-mail" and 'id="retry-mail"' not in page
+    assert (await Feedback.select(Feedback.answer_mail_state).where(Feedback.id == item).first())["answer_mail_state"] == "sent"
+
+
+async def test_a_refusing_server_shows_the_reason_and_a_retry_sends_it(mail_client, smtp_server):
+    smtp_server.refuse_next(3)  # every attempt of the first send
+    item, token, response = await _answered(mail_client, **CONSENTED)
+    assert response.headers["location"].endswith("done=answer_failed")
+    assert smtp_server.messages == [] and smtp_server.handler.refused == 3
+    page = (await mail_client.get(f"/staff/items/{item}")).text
+    assert mail_state(page) == "l’envoi par e-mail a échoué"
+    reason = page.split('id="answer-mail-error">', 1)[1].split("</p>", 1)[0]
+    assert "Temporary failure" in reason and "jeanne@example.fr" not in reason
+    assert "envoi par e-mail a échoué" in (await mail_client.get(f"/staff/items/{item}", params={"done": "answer_failed"})).text
+    retried = await mail_client.post(f"/staff/items/{item}/answer/mail", data={"csrf_token": token})
+    assert retried.status_code == 303 and retried.headers["location"].endswith("done=mail_sent")
+    [message] = smtp_server.messages
+    assert "Votre carte est prête." in message.get_content()
+    after = (await mail_client.get(f"/staff/items/{item}")).text
+    assert mail_state(after) == "envoyée par e-mail" and 'id="retry-mail"' not in after
+    assert "Nouvel envoi de la réponse par e-mail : envoyée par e-mail" in after
+    assert [r["action"] for r in await AuditEvent.select(AuditEvent.action).where(AuditEvent.feedback == item)
+            .order_by(AuditEvent.id)][-2:] == ["answer", "retry_answer_mail"]
+    # Nothing left to send: a second retry is refused with words.
+    again = await mail_client.post(f"/staff/items/{item}/answer/mail", data={"csrf_token": token})
+    assert again.status_code == 422 and "pas d’e-mail à renvoyer" in again.text
+
+
+async def test_no_email_set_up_is_said_not_silent(client):
+    item, token, response = await _answered(client, **CONSENTED)  # the test settings have no PORTAL_SMTP_URL
+    assert response.headers["location"].endswith("done=answer_no_smtp")
+    page = (await client.get(f"/staff/items/{item}", params={"done": "answer_no_smtp"})).text
+    assert "aucun envoi d’e-mail n’est configuré sur ce portail" in page.split('role="status"', 1)[1]
+    assert mail_state(page) == "pas envoyée : aucun envoi d’e-mail n’est configuré sur ce portail"
+    assert 'id="retry-mail"' in page
+    still = await client.post(f"/staff/items/{item}/answer/mail", data={"csrf_token": token})
+    assert still.headers["location"].endswith("done=mail_no_smtp")
+    english = (await client.get(f"/staff/items/{item}", params={"lang": "en"})).text
+    assert mail_state(english) == "not sent: no e-mail sending is set up on this portal"
+
+
+async def test_no_consent_means_no_email_and_no_retry(client):
+    item, _, response = await _answered(client)
+    assert response.headers["location"].endswith("done=answer_not_asked")
+    page = (await client.get(f"/staff/items/{item}")).text
+    assert mail_state(page) == "pas d’e-mail : la personne n’a pas demandé à être recontactée"
+    assert 'id="retry-mail"' not in page
