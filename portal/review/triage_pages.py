@@ -51,6 +51,9 @@ DONE = {
                          "sur ce portail. Elle est visible sur la page de suivi du citoyen."),
     "answer_failed": N_("Réponse enregistrée, mais l’envoi par e-mail a échoué (voir la raison ci-dessous). "
                         "Elle est visible sur la page de suivi du citoyen."),
+    "answer_queued": N_("Réponse enregistrée ; l’e-mail au citoyen part dans la minute (où il en est s’affiche ci-dessous). "
+                        "Elle est visible sur la page de suivi du citoyen."),
+    "mail_queued": N_("L’e-mail de la réponse est de nouveau en file d’envoi."),
     "mail_sent": N_("Réponse envoyée par e-mail au citoyen."),
     "mail_failed": N_("L’envoi par e-mail a de nouveau échoué (voir la raison ci-dessous)."),
     "mail_no_smtp": N_("Toujours pas d’envoi possible : aucun envoi d’e-mail n’est configuré sur ce portail."),
@@ -207,7 +210,7 @@ class TriagePages(Controller):
         except answers.AnswerError as exc:
             return await _item_page(request, staff, item, status=422, error=str(exc), answer_text=text)
         done = {"sent": "answer_mailed", "not_asked": "answer_not_asked", "no_smtp": "answer_no_smtp",
-                "failed": "answer_failed"}.get(state, "answer")
+                "failed": "answer_failed", "queued": "answer_queued"}.get(state, "answer")
         return Redirect(path=f"/staff/items/{feedback_id}?done={done}", status_code=303)
 
     @post("/items/{feedback_id:int}/answer/mail", status_code=303)

@@ -210,11 +210,11 @@ async def test_resolution_counts_per_service(db):
 
 async def test_no_email_without_consent_or_when_email_is_off(mail_client, settings, mail_settings, smtp_server):
     service, staff, item = await _agent_and_item()
-    assert not await answers.answer(staff, {"id": item.feedback_id, "service": service["id"]}, "Réponse.", settings)
+    assert await answers.answer(staff, {"id": item.feedback_id, "service": service["id"]}, "Réponse.", settings) == "no_smtp"
     assert await outbox_of(item.feedback_id) == []
     no_consent = await create_feedback(service, text="x", contact_email="b@example.fr", contact_consent=True)
     await Feedback.update({Feedback.contact_consent: False}).where(Feedback.id == no_consent.feedback_id)
-    assert not await answers.answer(staff, {"id": no_consent.feedback_id, "service": service["id"]}, "R.", mail_settings)
+    assert await answers.answer(staff, {"id": no_consent.feedback_id, "service": service["id"]}, "R.", mail_settings) == "not_asked"
     assert await outbox_of(no_consent.feedback_id) == []
 
 

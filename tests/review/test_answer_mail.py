@@ -1,22 +1,29 @@
 """The e-mail state of an answer, shown to the agent: sent, failed with the reason, no e-mail set up; and a retry."""
 
+import dataclasses
+import datetime as dt
+
 import httpx
 import pytest
 
-from portal.store.core.tables import AuditEvent, Feedback
+from portal.feedback.follow_up_mail import MAX_ATTEMPTS, deliver_pending
+from portal.store.core.tables import AuditEvent, CitizenMail, Feedback
 from tests.conftest import clean_tables
 from tests.factories import create_feedback, create_service
 from tests.review.staff import create_staff, csrf_of, signed_in
 
 
 @pytest.fixture
-async def mail_client(make_app, smtp_server):
-    """The client fixture's pattern, with the portal sending through the real test SMTP server."""
-    app = make_app(smtp_url=smtp_server.url, base_url="https://guichet.example.fr")
+async def mail_client(make_app, settings, smtp_server):
+    """The client fixture's pattern, with the portal sending through the real test SMTP server (its
+    scheduler off: the tests run the citizens' outbox themselves, as the scheduler would)."""
+    overrides = {"smtp_url": smtp_server.url, "base_url": "https://guichet.example.fr"}
+    app = make_app(**overrides)
     async with app.lifespan():
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", follow_redirects=False) as c:
             c.app = app  # type: ignore[attr-defined]
+            c.settings = dataclasses.replace(settings, **overrides)  # type: ignore[attr-defined]
             yield c
         await clean_tables()
 
@@ -40,7 +47,10 @@ CONSENTED = {"contact_email": "jeanne@example.fr", "contact_consent": True}
 
 async def test_a_sent_answer_says_so(mail_client, smtp_server):
     item, _, response = await _answered(mail_client, **CONSENTED)
-    assert response.headers["location"].endswith("done=answer_mailed")
+    assert response.headers["location"].endswith("done=answer_queued")
+    queued = (await mail_client.get(f"/staff/items/{item}")).text
+    assert mail_state(queued) == "en cours d’envoi par e-mail"
+    assert (await deliver_pending(mail_client.settings))["sent"] == 1
     [message] = smtp_server.messages
     assert message["To"] == "jeanne@example.fr" and "Votre carte est prête." in message.get_content()
     page = (await mail_client.get(f"/staff/items/{item}")).text
@@ -49,22 +59,31 @@ async def test_a_sent_answer_says_so(mail_client, smtp_server):
 
 
 async def test_a_refusing_server_shows_the_reason_and_a_retry_sends_it(mail_client, smtp_server):
-    smtp_server.refuse_next(3)  # every attempt of the first send
+    settings = mail_client.settings
+    smtp_server.refuse_next(1)
     item, token, response = await _answered(mail_client, **CONSENTED)
-    assert response.headers["location"].endswith("done=answer_failed")
-    assert smtp_server.messages == [] and smtp_server.handler.refused == 3
+    assert response.headers["location"].endswith("done=answer_queued")
+    assert (await deliver_pending(settings))["retry"] == 1 and smtp_server.messages == []
     page = (await mail_client.get(f"/staff/items/{item}")).text
-    assert mail_state(page) == "l’envoi par e-mail a échoué"
+    assert mail_state(page) == "en cours d’envoi par e-mail"
     reason = page.split('id="answer-mail-error">', 1)[1].split("</p>", 1)[0]
-    assert "Temporary failure" in reason and "jeanne@example.fr" not in reason
-    assert "envoi par e-mail a échoué" in (await mail_client.get(f"/staff/items/{item}", params={"done": "answer_failed"})).text
+    assert "Temporary failure" in reason and "jeanne@example.fr" not in reason and "un nouvel essai suit" in reason
+    # The outbox gives up after its last attempt: the agent reads that it failed, and why.
+    await CitizenMail.update({CitizenMail.attempts: MAX_ATTEMPTS, CitizenMail.due_at: dt.datetime.now(dt.timezone.utc)}).where(
+        CitizenMail.feedback == item)
+    smtp_server.refuse_next(1)
+    assert (await deliver_pending(settings))["failed"] == 1
+    failed = (await mail_client.get(f"/staff/items/{item}", params={"done": "answer_failed"})).text
+    assert mail_state(failed) == "l’envoi par e-mail a échoué" and "envoi par e-mail a échoué" in failed
+    assert 'id="retry-mail"' in failed
     retried = await mail_client.post(f"/staff/items/{item}/answer/mail", data={"csrf_token": token})
-    assert retried.status_code == 303 and retried.headers["location"].endswith("done=mail_sent")
+    assert retried.status_code == 303 and retried.headers["location"].endswith("done=mail_queued")
+    assert (await deliver_pending(settings))["sent"] == 1
     [message] = smtp_server.messages
     assert "Votre carte est prête." in message.get_content()
     after = (await mail_client.get(f"/staff/items/{item}")).text
     assert mail_state(after) == "envoyée par e-mail" and 'id="retry-mail"' not in after
-    assert "Nouvel envoi de la réponse par e-mail : envoyée par e-mail" in after
+    assert "Nouvel envoi de la réponse par e-mail : en cours d’envoi par e-mail" in after
     assert [r["action"] for r in await AuditEvent.select(AuditEvent.action).where(AuditEvent.feedback == item)
             .order_by(AuditEvent.id)][-2:] == ["answer", "retry_answer_mail"]
     # Nothing left to send: a second retry is refused with words.

@@ -1,8 +1,11 @@
 """One answer for a whole group of similar reports: on each tracking page, e-mailed to each who agreed, audited per item."""
 
+import dataclasses
+
 import httpx
 import pytest
 
+from portal.feedback.follow_up_mail import deliver_pending
 from portal.feedback.tracking import private_path
 from portal.review.grouping import group_pending
 from portal.store.core.tables import AuditEvent, Feedback
@@ -16,12 +19,14 @@ ANSWER = "Les créneaux de rendez-vous rouvrent lundi ; nous vous écrivons dès
 
 
 @pytest.fixture
-async def mail_client(make_app, smtp_server):
-    app = make_app(smtp_url=smtp_server.url, base_url="https://guichet.example.fr")
+async def mail_client(make_app, settings, smtp_server):
+    overrides = {"smtp_url": smtp_server.url, "base_url": "https://guichet.example.fr"}
+    app = make_app(**overrides)
     async with app.lifespan():
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", follow_redirects=False) as c:
             c.app = app  # type: ignore[attr-defined]
+            c.settings = dataclasses.replace(settings, **overrides)  # type: ignore[attr-defined]
             yield c
         await clean_tables()
 
@@ -53,7 +58,8 @@ async def test_one_answer_reaches_every_member_and_closes_the_group(mail_client,
                                   data={"csrf_token": token, "answer": ANSWER, "close": "yes"})
     assert done.status_code == 303
     outcome = (await mail_client.get(done.headers["location"])).text
-    assert "2 avis : envoyée par e-mail" in outcome and "3 avis clos" in outcome
+    assert "2 avis : en cours d’envoi par e-mail" in outcome and "3 avis clos" in outcome
+    assert (await deliver_pending(mail_client.settings))["sent"] == 2  # the citizens' outbox, as the scheduler runs it
     assert sorted(m["To"] for m in smtp_server.messages) == ["a@example.fr", "c@example.fr"]
     assert all(ANSWER in m.get_content() for m in smtp_server.messages)
 
