@@ -307,7 +307,8 @@ def as_request(row: Mapping, lang: str, zone) -> dict:
         "service_notice": None,
         "requested_datetime": _stamp(requested, zone),
         "updated_datetime": _stamp(updated, zone),
-        "expected_datetime": None,  # TODO(due dates): the item's due date once feedback has one
+        # The due date of an open item (from its service's answer target), as staff see it; none once closed.
+        "expected_datetime": _stamp(row["due_at"], zone) if row.get("due_at") and row["status"] in OPEN_STATUSES else None,
         "address": None,
         "address_id": None,
         "zipcode": None,

@@ -29,6 +29,7 @@ async def published_requests(where: RequestFilter) -> list[dict]:
         Publication.feedback.status.as_alias("status"),
         Publication.feedback.received_at.as_alias("received_at"),
         Publication.feedback.answered_at.as_alias("answered_at"),
+        Publication.feedback.due_at.as_alias("due_at"),
         Publication.feedback.service.code.as_alias("service_code"),
         Publication.feedback.service.name_fr.as_alias("service_name_fr"),
         Publication.feedback.service.name_en.as_alias("service_name_en"),

@@ -200,6 +200,9 @@ async def test_get_requests_lists_published_items_only_with_every_field(client, 
     answered = await published(service, "Attente trop longue.", answer="Nous ouvrons un second guichet.")
     waiting = await published(service, "Formulaire introuvable.")
     unpublished = await create_feedback(service, text="Pas publié, écrivez à marie@example.org")
+    # An assigned open item has a due date: expected_datetime; the answered one has none.
+    await Feedback.update({Feedback.due_at: dt.datetime(2026, 12, 15, 22, 59, tzinfo=dt.timezone.utc)}).where(
+        Feedback.id.is_in([waiting, answered]))
     body = parsed(await client.get(f"/open311/v2/requests.{fmt}"), fmt)
     assert [r["service_request_id"] for r in body] == [str(waiting), str(answered)]
     for request in body:
@@ -208,11 +211,11 @@ async def test_get_requests_lists_published_items_only_with_every_field(client, 
         assert request["service_code"] == "etat-civil" and request["service_name"] == "État civil"
         assert request["agency_responsible"] == "État civil"
         assert ISO_WITH_ZONE.match(request["requested_datetime"]) and ISO_WITH_ZONE.match(request["updated_datetime"])
-        assert nothing(request["expected_datetime"])
         assert isinstance(request["service_request_id"], str)
     closed, open_ = body[1], body[0]
     assert closed["status"] == "closed" and closed["status_notes"] == "Nous ouvrons un second guichet."
     assert open_["status"] == "open" and nothing(open_["status_notes"])
+    assert ISO_WITH_ZONE.match(open_["expected_datetime"]) and nothing(closed["expected_datetime"])
     assert closed["description"] == "Publié : Attente trop longue."
     client_text = (await client.get(f"/open311/v2/requests.{fmt}")).text
     assert not PATTERN.search(client_text) and "marie@example.org" not in client_text
