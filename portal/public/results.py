@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from portal.feedback import follow_up
 from portal.feedback.redact import redact
 from portal.feedback.reference import PATTERN as REFERENCE
 from portal.public import me_too
-from portal.public.disclosure import rate_shown, shown_count
+from portal.public.disclosure import Line, protect, rate_shown, shown_count
 from portal.public.satisfaction import satisfaction_table, window
 from portal.review.publication import published
 from portal.store.commitments import FINISHED, commitments_of
@@ -76,6 +77,12 @@ async def results_of(service: dict, *, min_count: int, zone: ZoneInfo, voter: st
         topics.append({"topic": row["topic"], "count": shown_count(row["recent"], min_count),
                        "trend": trend_word(row["recent"], row["before"], min_count)})
     median, answered = await median_answer_seconds(service["id"], since, end)
+    # "Is the problem resolved?": the people's own answers, the total and its parts protected together.
+    said = (await follow_up.resolution_counts([service["id"]])).get(service["id"], {})
+    resolution = {kind: said.get(kind, 0) for kind in ("yes", "partly", "no")}
+    resolution_total = sum(resolution.values())
+    resolved = protect({**resolution, "total": resolution_total}, [Line("total", ("yes", "partly", "no"))], min_count) \
+        if resolution_total else {}
     items = await me_too.with_votes(await published(50, service["code"]), voter)
     for item in items:
         item["people_shown"] = shown_count(item["people"], min_count)
@@ -88,6 +95,7 @@ async def results_of(service: dict, *, min_count: int, zone: ZoneInfo, voter: st
         "median_hours": median / 3600 if median is not None and rate_shown(answered, min_count) else None,
         "answered": shown_count(answered, min_count),
         "commitments": await service_commitments(service["id"], today),
+        "resolved": resolved,
         "items": items,
         "min_count": min_count,
     }

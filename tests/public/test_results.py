@@ -113,3 +113,20 @@ async def test_the_service_pages_link_to_the_results_and_publications_redirect(c
     one = await client.get("/publications/", params={"service": service["code"]})
     assert one.status_code == 301 and one.headers["location"] == f"/s/{service['code']}/results#published"
     assert (await client.post("/publications/12345/me-too", data={})).status_code == 404
+
+
+async def test_is_it_resolved_answers_are_published_with_small_count_protection(client):
+    service = await create_service()
+    for answer in ["yes"] * 6 + ["no"] * 2:
+        item = await create_feedback(service, text="Avis de test")
+        await Feedback.update({Feedback.resolved: answer}).where(Feedback.id == item.feedback_id)
+    figures = await results_of(service, min_count=5, zone=ZONE, voter=None)
+    resolved = figures["resolved"]
+    assert resolved["yes"].n == 6 and resolved["total"].n == 8
+    # "no" (2) and "partly" (0) are few; the total minus "yes" gives only their sum, never one of them.
+    assert resolved["no"].hidden == "few" and resolved["partly"].hidden == "few"
+    page = await client.get(f"/s/{service['code']}/results")
+    section = page.text.split('id="resolved"', 1)[1].split("</section>", 1)[0]
+    assert "résolu : 6" in section and "non résolu : moins de 5" in section and "Réponses en tout : 8" in section
+    english = await client.get(f"/s/{service['code']}/results", params={"lang": "en"})
+    assert "not resolved: fewer than 5" in english.text
