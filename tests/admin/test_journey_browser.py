@@ -15,37 +15,13 @@ from pathlib import Path
 
 import axe_playwright_python
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.citizen.store import Store
-from tests.conftest import ROOT, LiveServer, free_port, server_env
-from tests.fixtures.smtp import RecordingHandler
+from tests.conftest import ROOT, server_env
 
 pytestmark = pytest.mark.browser
 
 AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 ADMIN, PASSWORD = "first.admin@townhall.example", "first admin passphrase"
-
-
-@pytest.fixture(scope="module")
-def mail():
-    handler = RecordingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, f"smtp://127.0.0.1:{controller.port}"
-    controller.stop()
-
-
-@pytest.fixture(scope="module")
-def mailing_server(base_settings, mail):
-    """A `portal serve` that sends its e-mail to the test SMTP server, on an emptied database."""
-    Store(base_settings).empty()
-    port = free_port()
-    server = LiveServer(server_env(base_settings, PORTAL_BASE_URL=f"http://127.0.0.1:{port}", PORTAL_SMTP_URL=mail[1]), port)
-    server.start()
-    yield server
-    server.stop()
-    Store(base_settings).empty()
 
 
 def assert_accessible(page, what: str) -> None:
