@@ -82,7 +82,7 @@ async def test_an_agent_assigns_an_item_to_themselves_a_colleague_the_team_and_n
     assert assigned[0]["person"] == "Alice Martin" and assigned[1] == {"person": "Bruno Petit", "due": "2026-12-24T22:59:59+00:00"}
     assert assigned[2]["team"] == "État civil" and all(e["actor"] == agent["id"] for e in events)
     history = (await client.get(f"/staff/items/{item}")).text
-    assert history.count("Attribution retirée") == 1 and history.count("– Attribution</li>") == 3
+    assert history.count("Attribution retirée") == 1 and history.count("– Attribution ; Attribué à") == 3
 
 
 async def test_a_person_of_another_service_or_a_bad_date_is_refused_with_the_form_kept(client):
