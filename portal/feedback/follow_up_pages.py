@@ -84,7 +84,7 @@ class FollowUpPages(Controller):
 
 def _signed(settings: Settings, feedback_id: str, signature: str) -> int | None:
     """The feedback id of a genuine stop link; None for anything else."""
-    if not feedback_id.isdigit() or not can_be_row_id(int(feedback_id)):
+    if not (feedback_id.isascii() and feedback_id.isdigit() and len(feedback_id) <= 19) or not can_be_row_id(int(feedback_id)):
         return None
     target = int(feedback_id)
     return target if follow_up.stop_link_valid(settings.secret_key, target, signature) else None

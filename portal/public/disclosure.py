@@ -15,6 +15,12 @@ import math
 from dataclasses import dataclass
 from typing import Hashable
 
+from portal.feedback.redact import redact
+from portal.feedback.reference import PATTERN as REFERENCE
+
+# What stands for a tracking reference in public text, like the redaction's own placeholders ("[téléphone]").
+REFERENCE_MASK = "[référence]"
+
 FEW = "few"  # below the threshold: shown as "fewer than N"
 MASKED = "masked"  # at or above it, but hidden so that a small count cannot be derived
 
@@ -82,3 +88,9 @@ def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float,
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def public_text(text: str | None) -> str:
+    """Text as the public may read it (pages, open data, Open311): redacted once more, any tracking
+    reference masked (staff wrote it or a moderator redacted it, but a reference is a secret)."""
+    return REFERENCE.sub(REFERENCE_MASK, redact(text or "").text)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from portal.feedback.intake import FeedbackInput, IntakeError, list_services, submit_feedback
+from portal.public.disclosure import public_text
 from portal.settings import Settings
 from portal.store.directory import office_with_code
 from portal.store.open311 import RequestFilter, feedback_exists, published_requests
@@ -277,8 +278,11 @@ def request_filter(params: Mapping[str, str], zone, now: dt.datetime) -> Request
             raise Open311Error(400, Problem(N_("status vaut open ou closed (ou les deux, séparés par une virgule).")))
         statuses += SPEC_STATUSES[word]
     start, end = _moment(params.get("start_date"), "start_date", zone), _moment(params.get("end_date"), "end_date", zone)
-    end = end or (start + WINDOW if start else now)
-    start = start or end - WINDOW
+    try:
+        end = end or (start + WINDOW if start else now)
+        start = start or end - WINDOW
+    except OverflowError:  # a date at the edge of the calendar: 90 days from it do not exist
+        raise Open311Error(400, Problem(N_("De start_date à end_date : au plus 90 jours, dans cet ordre."))) from None
     if end < start or end - start > WINDOW:
         raise Open311Error(400, Problem(N_("De start_date à end_date : au plus 90 jours, dans cet ordre.")))
     codes = tuple(c.strip() for c in (params.get("service_code") or "").split(",") if c.strip())
@@ -299,10 +303,10 @@ def as_request(row: Mapping, lang: str, zone) -> dict:
     return {
         "service_request_id": str(row["id"]),
         "status": OPEN if row["status"] in OPEN_STATUSES else CLOSED,
-        "status_notes": row["answer"] or None,
+        "status_notes": public_text(row["answer"]) or None,
         "service_name": service_name,
         "service_code": row["service_code"],
-        "description": row["text"] or None,
+        "description": public_text(row["text"]) or None,
         "agency_responsible": service_name,
         "service_notice": None,
         "requested_datetime": _stamp(requested, zone),

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from portal.public.disclosure import FEW, MASKED
 from portal.public.open_data_schema import FILES, FORMAT, fields_of
-from portal.public.results import is_late, public_text, today_in
+from portal.public.disclosure import public_text
+from portal.public.results import is_late, today_in
 from portal.public.satisfaction import ALL, satisfaction_table, weeks_done
 from portal.settings import Settings
 from portal.store.commitments import (

@@ -6,10 +6,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from portal.feedback import follow_up
-from portal.feedback.redact import redact
-from portal.feedback.reference import PATTERN as REFERENCE
 from portal.public import me_too
-from portal.public.disclosure import Line, protect, rate_shown, shown_count
+from portal.public.disclosure import Line, protect, public_text, rate_shown, shown_count
 from portal.public.satisfaction import satisfaction_table, window
 from portal.review.publication import published
 from portal.store.commitments import FINISHED, commitments_of
@@ -19,11 +17,6 @@ from portal.store.results import median_answer_seconds, topic_trend, weekly_rati
 TOPIC_WEEKS = 12  # topics: the window's last twelve weeks against the twelve before
 TOP_TOPICS = 6
 RISING, FALLING = 1.25, 0.8  # recent / before beyond these: rising, falling; between: stable
-
-
-def public_text(text: str | None) -> str:
-    """Redacted once more (staff wrote it, a moderator already redacted it), and any tracking reference masked."""
-    return REFERENCE.sub("[référence]", redact(text or "").text)
 
 
 def today_in(zone: ZoneInfo, now: dt.datetime | None = None) -> dt.date:
@@ -85,6 +78,7 @@ async def results_of(service: dict, *, min_count: int, zone: ZoneInfo, voter: st
         if resolution_total else {}
     items = await me_too.with_votes(await published(50, service["code"]), voter)
     for item in items:
+        item["text"], item["answer"] = public_text(item["text"]), public_text(item["answer"]) if item["answer"] else ""
         item["people_shown"] = shown_count(item["people"], min_count)
         item["me_too_shown"] = shown_count(item["me_too"], min_count)
     return {

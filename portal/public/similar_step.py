@@ -15,6 +15,7 @@ from litestar.datastructures import State
 
 from portal.classify.similarity import published_like, text_vector
 from portal.public import me_too
+from portal.public.disclosure import public_text, shown_count
 from portal.review.publication import published
 from portal.settings import Settings
 
@@ -86,4 +87,8 @@ async def similar_for_form(state: State, settings: Settings, cookies: dict, serv
         return SimilarStep()
     cookie = me_too.voter_cookie(settings.secret_key, cookies.get(me_too.COOKIE))
     items = await me_too.with_votes(items, me_too.voter_key(settings.secret_key, cookie))
+    for item in items:  # as the results page shows them: text masked again, small counts protected
+        item["text"], item["answer"] = public_text(item["text"]), public_text(item["answer"]) if item["answer"] else ""
+        item["people_shown"] = shown_count(item["people"], settings.public_min_count)
+        item["min_count"] = settings.public_min_count
     return SimilarStep(items, me_too.cookie_args(settings, cookie))

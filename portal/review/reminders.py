@@ -90,10 +90,11 @@ async def send_overdue_reminders(settings: Settings, now: dt.datetime | None = N
             await send_email(settings, reminder_message(settings, person, counts[person["id"]]))
         except MailError as exc:
             final = not exc.temporary or claim.attempts >= MAX_ATTEMPTS
-            await finish_reminder(claim, state="failed" if final else "claimed", error=str(exc),
+            # The server's reason may quote the address: kept without it, and the log names the kind only.
+            await finish_reminder(claim, state="failed" if final else "claimed", error=str(exc).replace(person["email"], "…"),
                                   retry_at=None if final else now + RETRY_AFTER)
             (report.failed if final else report.retrying).append(person["id"])
-            log.warning("overdue reminder to staff %s not sent: %s", person["id"], exc)
+            log.warning("overdue reminder to staff %s not sent: %s", person["id"], type(exc).__name__)
             continue
         await finish_reminder(claim, state="sent", items=counts[person["id"]], now=dt.datetime.now(UTC))
         report.sent.append(person["id"])

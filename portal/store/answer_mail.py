@@ -13,7 +13,7 @@ SENT = "sent"
 FAILED = "failed"
 MAIL_STATES = (NOT_ASKED, NO_SMTP, QUEUED, SENT, FAILED)
 # What a retry button is offered for: the answer is there and the citizen agreed, but it did not leave.
-RETRY_STATES = (NO_SMTP, QUEUED, FAILED)
+RETRY_STATES = (NO_SMTP, FAILED)  # not while queued: the outbox still has it, a retry would send it twice
 MAX_ERROR = 500
 
 

@@ -133,6 +133,8 @@ async def test_one_click_stop_ends_the_emails(mail_client, mail_settings, smtp_s
     forged = re.sub(r"/[0-9a-f]{32}$", "/" + "0" * 32, path)
     assert (await mail_client.post(forged)).status_code == 404
     assert (await mail_client.get(f"/follow-up/stop/99999999999999/{'0' * 32}")).status_code == 404
+    for odd in ("²", "9" * 5000):  # digits int() refuses: a page saying the link is not valid, never a 500
+        assert (await mail_client.get(f"/follow-up/stop/{odd}/{'0' * 32}")).status_code == 404
 
 
 async def test_resolved_question_is_emailed_exactly_once_after_the_services_delay(mail_client, mail_settings, smtp_server):

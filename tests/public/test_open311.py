@@ -281,3 +281,16 @@ async def test_each_key_is_rate_limited_and_a_revoked_key_refused(limited_client
     assert await revoke_key(other_row["id"], None)
     assert (await post_request(c, "json", {"api_key": other_key, **fields})).status_code == 403
     assert await Feedback.count() == 3
+
+
+async def test_a_reference_in_published_text_never_leaves_through_open311(client, service):
+    quoted = await published(service, "Suite à GCH-7K3Q-Z9M2, toujours rien.", answer="Voir GCH-7K3Q-Z9M2.")
+    for fmt in FORMATS:
+        body = (await client.get(f"/open311/v2/requests/{quoted}.{fmt}")).text
+        assert "GCH-7K3Q-Z9M2" not in body and "[référence]" in body
+
+
+async def test_dates_at_the_edge_of_the_calendar_are_a_400(client):
+    for params in ({"start_date": "9999-12-31T00:00:00Z"}, {"end_date": "0001-01-01T00:00:00Z"}):
+        response = await client.get("/open311/v2/requests.json", params=params)
+        assert response.status_code == 400, params

@@ -87,7 +87,7 @@ async def test_me_too_from_the_step_is_counted_once_and_keeps_the_text(client):
     done = await client.post(f"/s/{service['code']}/results/{pub}/me-too-from-form", data=vote)
     assert done.status_code == 200 and "votre « moi aussi » est compté" in done.text
     assert f">{MINE}</textarea>" in done.text.replace("&#39;", "'") and "Envoyer aussi mon avis" in done.text
-    assert "Vous avez dit « moi aussi » pour cet avis." in done.text and "2 personnes concernées" in done.text
+    assert "Vous avez dit « moi aussi » pour cet avis." in done.text and "Personnes concernées : moins de 5" in done.text
     assert await MeTooVote.count() == 1 and await Feedback.count() == 1  # only the published one
     # The main form, sent as it is, stores the person's own feedback as well (no second step).
     main = done.text[done.text.index('class="feedback-form"'):]
