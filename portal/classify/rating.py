@@ -4,9 +4,12 @@ A rating of 1-5 given with the text says a lot about how the person feels, but n
 "5 stars, but..." and sarcasm rated 1 exist. A small multinomial logistic model on
 [log text probabilities, one-hot rating] is fitted on rated examples where both are known
 (`portal/classify/rated/`), so the combination is learned and calibrated rather than guessed.
-Two rules hold whatever the model says: a rating of 1 or 2 given with a complaint (the text model
-finds negative at least as likely as positive) is never labelled positive, and a rating of 5 given
-with praise is never labelled negative.
+Two rules hold whatever the model says: a text rated 1 or 2 is never labelled positive, and a text
+rated 5 is never labelled negative. When the text reads the other way (the text model's most likely
+label is the polarity opposite to the rating's), the person either wrote sarcasm ("super, encore
+trois heures d'attente") or picked the wrong end of the scale, and the text alone cannot tell which: the
+label then leans the rating's way with a confidence under the "to check" threshold, so a person
+decides instead of the model.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ RATED_DIR = Path(__file__).parent / "rated"
 RATINGS = (1, 2, 3, 4, 5)
 FUSION_C = 1.0  # mild regularisation: eight inputs, a few hundred examples
 NEGATIVE, NEUTRAL, POSITIVE = (SENTIMENTS.index(s) for s in ("negative", "neutral", "positive"))
+# Text against rating: the rating's polarity leads, the rest is split so the label reads "to check".
+CONTRADICTION = {"rating": 0.5, "neutral": 0.3, "text": 0.2}
 # Where a label came from, as recorded beside it.
 SOURCES = ("text", "text+rating", "rating")
 
@@ -89,12 +94,19 @@ def design(text_probs: np.ndarray, ratings: list[int]) -> np.ndarray:
 
 
 def apply_rules(fused: np.ndarray, text: np.ndarray, rating: int) -> np.ndarray:
-    """A 1-2 rated complaint is never positive; a 5-rated praise is never negative."""
+    """Rated 1-2: never positive; rated 5: never negative; text against rating: leaning the rating's way, to check."""
+    if rating <= 2:
+        kept, banned = NEGATIVE, POSITIVE
+    elif rating == 5:
+        kept, banned = POSITIVE, NEGATIVE
+    else:
+        return fused
+    if int(np.argmax(text)) == banned:
+        out = np.zeros_like(fused)
+        out[kept], out[NEUTRAL], out[banned] = CONTRADICTION["rating"], CONTRADICTION["neutral"], CONTRADICTION["text"]
+        return out
     fused = fused.copy()
-    if rating <= 2 and text[NEGATIVE] >= text[POSITIVE]:
-        fused[POSITIVE] = 0.0
-    elif rating == 5 and text[POSITIVE] >= text[NEGATIVE]:
-        fused[NEGATIVE] = 0.0
+    fused[banned] = 0.0
     total = fused.sum()
     return fused / total if total > 0 else text
 

@@ -49,8 +49,15 @@ def test_a_low_rated_complaint_is_never_positive_and_a_five_rated_praise_never_n
     complaint = np.array([0.50, 0.05, 0.45])
     assert apply_rules(np.array([0.1, 0.1, 0.8]), complaint, 2)[POS] == 0.0
     assert apply_rules(np.array([0.8, 0.1, 0.1]), leaning_positive, 5)[NEG] == 0.0
-    # Glowing text rated 1 by mistake: the rule does not forbid positive.
-    assert apply_rules(np.array([0.2, 0.1, 0.7]), np.array([0.05, 0.05, 0.9]), 1)[POS] == pytest.approx(0.7)
+    # The text reads as praise but the rating is 1 (sarcasm, or the wrong end of the scale): leaning
+    # negative, below the "to check" threshold, whatever the fusion said.
+    for fused, text, rating, lean in ((np.array([0.2, 0.1, 0.7]), np.array([0.05, 0.05, 0.9]), 1, NEG),
+                                      (np.array([0.8, 0.1, 0.1]), np.array([0.6, 0.1, 0.3]), 5, POS)):
+        out = apply_rules(fused, text, rating)
+        assert out.argmax() == lean and out.max() < CHECK_BELOW and out.sum() == pytest.approx(1.0)
+    # A neutral-sounding text rated 1 is no contradiction: the fusion's answer stands, without positive.
+    out = apply_rules(np.array([0.3, 0.5, 0.2]), np.array([0.15, 0.7, 0.15]), 1)
+    assert out[POS] == 0.0 and out.argmax() == NEU
     fused = trained_fusion().combine(np.array([complaint]), [1])[0]
     assert fused[POS] == 0.0 and fused.sum() == pytest.approx(1.0)
 
