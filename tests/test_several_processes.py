@@ -10,6 +10,7 @@ counts in the database whatever the setting, and holds over the three as well.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import re
 import signal
@@ -25,7 +26,7 @@ import pytest
 from redis import Redis
 
 from portal.review.throttle import MAX_CLIENT_FAILURES
-from portal.serve import settings_environ
+from portal.serve import several_processes_warnings, settings_environ
 from portal.settings import Settings
 from tests.citizen.store import Store
 from tests.conftest import ROOT, LiveServer, free_port, server_env, skip_or_fail
@@ -183,3 +184,9 @@ def test_the_settings_reach_every_worker_unchanged(base_settings, tmp_path):
     environ = settings_environ(settings)
     assert Settings.from_env(environ=environ) == settings
     assert environ["PORTAL_SECRET_KEY"] == settings.secret_key and os.path.isabs(settings.sqlite_path)
+
+
+def test_serve_warns_of_what_several_processes_get_wrong(base_settings):
+    warnings = several_processes_warnings(dataclasses.replace(base_settings, rate_limit_store="memory", run_worker=True), 3)
+    assert any("3 times each limit" in w for w in warnings) and any("portal worker" in w for w in warnings)
+    assert several_processes_warnings(dataclasses.replace(base_settings, rate_limit_store="database", run_worker=False), 3) == []

@@ -25,6 +25,8 @@ from typing import Protocol
 from litestar.stores.base import Store
 from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from portal.settings import Settings
@@ -227,7 +229,9 @@ class RateLimits:
         self.backend = settings.rate_limits_in
         self.stores: dict[str, Store] = {}
         if self.backend == "redis":
-            client = Redis.from_url(settings.redis_url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
+            # No retries: a request waits REDIS_TIMEOUT at most, then the limits count in memory for a while.
+            client = Redis.from_url(settings.redis_url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT,
+                                    retry=Retry(NoBackoff(), 0))
             # Registered with the application (Litestar(stores=...)), which closes the client at shutdown.
             self.store = WindowStore(client, namespace=f"{settings.redis_namespace}:limits", handle_client_shutdown=True)
             self.stores["rate_limits"] = self.store

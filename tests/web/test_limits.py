@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import socket
 import time
 import uuid
 
@@ -115,6 +116,24 @@ async def test_redis_down_counts_in_memory_with_one_warning_then_uses_redis_agai
         assert await limit.hit("192.0.2.4") > 0
     assert not caplog.records
     await built.store.__aexit__(None, None, None)
+
+
+async def test_a_redis_that_does_not_answer_costs_one_request_half_a_second_then_nothing(db):
+    # A server that takes connections and never answers, like a Redis stuck or cut off mid-way.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        settings = dataclasses.replace(db, rate_limit_store="redis", redis_url=f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
+                                       redis_namespace=f"test-{uuid.uuid4().hex}")
+        built = RateLimits(settings)
+        limit = built.limit("lookups", 3, 60)
+        start = time.monotonic()
+        assert await limit.hit("192.0.2.6") == 0
+        first = time.monotonic() - start
+        start = time.monotonic()
+        assert [await limit.hit("192.0.2.6") for _ in range(3)] == [0, 0, 60]
+        assert limits_module.REDIS_TIMEOUT <= first < 1.5 and time.monotonic() - start < 0.1
+        await built.store.__aexit__(None, None, None)
 
 
 async def test_expired_database_hits_are_swept(db):
