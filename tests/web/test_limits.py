@@ -12,6 +12,7 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
+from portal.feedback.lookups import LookupThrottle, TooManyLookups
 from portal.store.core.tables import RateLimitHit
 from portal.store.rate_limits import forget_expired
 from portal.web import limits as limits_module
@@ -145,3 +146,33 @@ async def test_expired_database_hits_are_swept(db):
     await asyncio.sleep(1.1)
     assert await forget_expired(time.time()) == 3
     assert await RateLimitHit.count() == 0
+
+
+async def test_concurrent_misses_spend_exactly_the_miss_budget(limits):
+    throttle = LookupThrottle(limits.limit("lookups", 100, 60), limits.limit("lookup-misses", 5, 60), "secret")
+
+    async def guess() -> str:
+        try:
+            stamp = await throttle.admit("192.0.2.3")
+        except TooManyLookups:
+            return "refused"
+        await asyncio.sleep(0.01)  # the store is asked meanwhile
+        await throttle.settle("192.0.2.3", stamp, missed=True)
+        return "missed"
+
+    results = await asyncio.gather(*(guess() for _ in range(30)))
+    assert results.count("missed") == 5 and results.count("refused") == 25
+
+
+async def test_a_lookup_refused_for_its_budget_leaves_no_miss_charged(limits):
+    throttle = LookupThrottle(limits.limit("lookups", 3, 60), limits.limit("lookup-misses", 4, 60), "secret")
+    admitted, refused = [], 0
+    for _ in range(10):
+        try:
+            admitted.append(await throttle.admit("192.0.2.7"))
+        except TooManyLookups:
+            refused += 1
+    assert len(admitted) == 3 and refused == 7
+    for stamp in admitted:
+        await throttle.settle("192.0.2.7", stamp, missed=False)  # found: refunded
+    assert [await throttle.reserve_miss("192.0.2.7") is not None for _ in range(4)] == [True] * 4
