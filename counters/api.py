@@ -102,7 +102,7 @@ class CounterDeviceApi(Controller):
         responses={400: PROBLEM_400, 401: PROBLEM_401, 429: PROBLEM_429},
     )
     async def enrol(self, request: Request, state: State, settings: NamedDependency[Settings], data: JSONBody[EnrolIn]) -> Enrolled:
-        check_rate_limit(request, state)  # codes are short: slow down guessing
+        await check_rate_limit(request, state)  # codes are short: slow down guessing
         exchanged = await exchange_code(settings.secret_key, data.code)
         if exchanged is None:
             raise DeviceNotAuthorized(detail="This enrolment code is unknown, already used or expired.")

@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="web processes sharing the port (default 1); the migrations run once, before they start")
     serve.add_argument("--http", choices=["auto", "httptools", "h11"], default="auto", help="HTTP parser (auto: httptools)")
     serve.add_argument("--loop", choices=["auto", "uvloop", "asyncio"], default="auto", help="event loop (auto: uvloop)")
     serve.set_defaults(func="portal.serve:cmd_serve")

@@ -39,7 +39,7 @@ from portal.feedback import pages as citizen_pages
 from portal.feedback.pages import CitizenPages
 from portal.health import healthz, readyz
 from portal.public.cli import OPEN_DATA_JOB
-from portal.public.me_too_pages import ResultsPages
+from portal.public.me_too_pages import ResultsPages, me_too_limit_for
 from portal.public.open311_pages import Open311Api, limiter_for
 from portal.public.open_data_pages import OpenDataPages
 from portal.public.pages import PublicationPages
@@ -60,7 +60,7 @@ from portal.web.bodies import PortalRequest
 from portal.web.errors import EXCEPTION_HANDLERS
 from portal.web.openapi import StrictStructSchemaPlugin
 from portal.web.params import request_values_guard
-from portal.web.ratelimit import RateLimiter
+from portal.web.limits import RateLimits
 from portal.web.security import add_security_headers
 from portal.web.settings import settings_dependency, settings_state
 
@@ -100,7 +100,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await close_engine(engine)
 
-    count, seconds = settings.rate_limit_pair
+    # Counted in this process's memory, in Redis or in the database, as the settings say (portal.web.limits).
+    limits = RateLimits(settings)
     return Litestar(
         route_handlers=[
             CitizenPages,
@@ -141,10 +142,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({
             **settings_state(settings),
             **provider_state(settings),
-            "rate_limiter": RateLimiter(count, seconds),
-            **limiter_for(settings),
-            lookups.STATE_KEY: lookups.LookupThrottle(settings.lookup_limit_pair, settings.lookup_miss_limit_pair, settings.secret_key),
+            "rate_limiter": limits.limit("submissions", *settings.rate_limit_pair),
+            **limiter_for(settings, limits),
+            **me_too_limit_for(limits),
+            lookups.STATE_KEY: lookups.LookupThrottle(limits.limit("lookups", *settings.lookup_limit_pair),
+                                                      limits.limit("lookup-misses", *settings.lookup_miss_limit_pair),
+                                                      settings.secret_key),
         }),
+        stores=limits.stores,
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=lambda engine: configure_templates(engine, settings),
         ),

@@ -58,10 +58,15 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("PORTAL_OPEN311_RATE_LIMIT", "open311_rate_limit", "60/60", "Open311 POST requests allowed per partner API key (and failed key checks per client): COUNT/SECONDS."),
     Setting("PORTAL_PUBLIC_HOLIDAYS", "public_holidays", (), "Comma-separated dates (YYYY-MM-DD) that are not working days when a due date is counted; Saturdays and Sundays never are."),
     Setting("PORTAL_REMINDER_TIME", "reminder_time", "08:00", "Local time (HH:MM, in PORTAL_TIME_ZONE) from which the scheduler sends each working day's reminder of overdue items."),
+    Setting("PORTAL_REDIS_URL", "redis_url", "", "redis://host:6379/0: where several processes count their rate limits together; empty: no Redis."),
+    Setting("PORTAL_RATE_LIMIT_STORE", "rate_limit_store", "", "Where rate limits are counted: memory (each process alone), redis or database; empty: redis when PORTAL_REDIS_URL is set, else memory."),
+    Setting("PORTAL_REDIS_NAMESPACE", "redis_namespace", "guichet", "Prefix of the portal's Redis keys, so several portals can share one Redis."),
 )
 
 # Roles an account may get by signing up through the provider: never admin, and a clerk needs an office.
 SIGNUP_ROLES = ("agent", "owner")
+# Where rate limits may be counted ("" chooses: redis when PORTAL_REDIS_URL is set, else memory).
+RATE_LIMIT_STORES = ("", "memory", "redis", "database")
 
 
 def _as_bool(value: str) -> bool:
@@ -106,6 +111,9 @@ class Settings:
     open311_rate_limit: str
     public_holidays: tuple[str, ...]
     reminder_time: str
+    redis_url: str
+    rate_limit_store: str
+    redis_namespace: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -158,6 +166,10 @@ class Settings:
                              "otherwise nobody can sign in")
         if settings.public_min_count < 1:
             raise ValueError("PORTAL_PUBLIC_MIN_COUNT must be 1 or more")
+        if settings.rate_limit_store not in RATE_LIMIT_STORES:
+            raise ValueError(f"PORTAL_RATE_LIMIT_STORE: one of memory, redis, database (or empty): {settings.rate_limit_store!r}")
+        if settings.rate_limit_store == "redis" and not settings.redis_url:
+            raise ValueError("PORTAL_RATE_LIMIT_STORE=redis needs PORTAL_REDIS_URL")
         if not settings.database_url:
             settings = dataclasses.replace(
                 settings, database_url=f"sqlite:///{(settings.data_dir / 'portal.db').resolve()}"
@@ -204,6 +216,11 @@ class Settings:
     @property
     def lookup_miss_limit_pair(self) -> tuple[int, int]:
         return _pair(self.lookup_miss_limit)
+
+    @property
+    def rate_limits_in(self) -> str:
+        """Where rate limits are counted: memory, redis or database."""
+        return self.rate_limit_store or ("redis" if self.redis_url else "memory")
 
 
 def _pair(value: str) -> tuple[int, int]:

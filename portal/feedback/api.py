@@ -146,10 +146,11 @@ def decode_strictly(body: bytes) -> FeedbackIn:
         raise ValidationException(detail="The feedback is not valid; nothing was stored.", extra=[problem]) from exc
 
 
-def check_rate_limit(request: Request, state: State) -> None:
+async def check_rate_limit(request: Request, state: State) -> None:
+    """Count one public submission against the client's limit (PORTAL_RATE_LIMIT); 429 with Retry-After once spent."""
     settings = settings_of(request)
     key = client_key(request.scope.get("client"), request.headers.get("x-forwarded-for"), settings.trusted_proxies)
-    wait = state.rate_limiter.hit(key)
+    wait = await state.rate_limiter.hit(key)
     if wait:
         raise TooManyRequests(headers={"Retry-After": str(wait)})
 
@@ -187,13 +188,13 @@ class FeedbackApi(Controller):
     async def submit(
         self, request: Request, state: State, settings: NamedDependency[Settings], data: JSONBody[FeedbackIn]
     ) -> Response[Accepted]:
-        check_rate_limit(request, state)
+        await check_rate_limit(request, state)
         data = decode_strictly(await request.body())
         key = data.idempotency_key or request.headers.get("idempotency-key") or None
         # Trying bodies against someone's key is guessing: each keyed submission is charged as a miss
         # before the store is asked, and refunded unless it was a conflict.
         throttle, client = throttle_of(request), lookup_client(request)
-        stamp = throttle.reserve_miss(client) if key else None
+        stamp = await throttle.reserve_miss(client) if key else None
         conflict = False
         try:
             submitted = await submit_feedback(
@@ -215,7 +216,7 @@ class FeedbackApi(Controller):
             raise
         finally:
             if stamp is not None:
-                throttle.settle(client, stamp, missed=conflict)
+                await throttle.settle(client, stamp, missed=conflict)
         reference = submitted.reference
         body = Accepted(
             reference=reference,

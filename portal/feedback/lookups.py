@@ -23,7 +23,8 @@ from portal.store.feedback import find_for_citizen, find_status
 from portal.store.groups import reports_in_group_of
 from portal.web import signing
 from portal.web.i18n import _
-from portal.web.ratelimit import RateLimiter, client_key
+from portal.web.limits import Limit
+from portal.web.ratelimit import client_key
 from portal.web.settings import settings_of
 
 log = logging.getLogger(__name__)
@@ -41,47 +42,49 @@ class TooManyLookups(HTTPException):
 
 
 class LookupThrottle:
-    """Two sliding windows per client: all lookups, and misses among them."""
+    """Two sliding windows per client: all lookups, and misses among them (counted where the portal's limits are)."""
 
-    def __init__(self, lookups: tuple[int, int], misses: tuple[int, int], secret: str):
-        self.lookups = RateLimiter(*lookups)
-        self.misses = RateLimiter(*misses)
+    def __init__(self, lookups: Limit, misses: Limit, secret: str):
+        self.lookups = lookups
+        self.misses = misses
         self._secret = secret
         self._warned: dict[str, float] = {}
 
-    def admit(self, client: str, now: float | None = None) -> float:
+    async def admit(self, client: str) -> object:
         """Count one lookup, or raise TooManyLookups when the client spent either budget.
 
         The lookup is charged as a miss at once and refunded by settle() if it finds something:
-        otherwise requests sent together would all pass before the first miss is counted.
+        otherwise requests sent together would all pass before the first miss is counted. The
+        miss is charged first, so a refused lookup (either budget) is never left counted.
         """
-        now = time.monotonic() if now is None else now
-        wait = self.misses.wait(client, now) or self.lookups.hit(client, now)
+        wait, stamp = await self.misses.reserve(client)
         if wait:
             raise TooManyLookups(wait)
-        self.misses.hit(client, now)
-        return now
+        wait = await self.lookups.hit(client)
+        if wait:
+            await self.misses.refund(client, stamp)
+            raise TooManyLookups(wait)
+        return stamp
 
-    def settle(self, client: str, stamp: float, missed: bool) -> None:
-        """The outcome of the lookup admitted at `stamp`: a miss stays charged, anything else is refunded."""
+    async def settle(self, client: str, stamp: object, missed: bool) -> None:
+        """The outcome of the lookup admitted with `stamp`: a miss stays charged, anything else is refunded."""
         if missed:
-            self._warn_once_if_spent(client, stamp)
+            await self._warn_once_if_spent(client)
         else:
-            self.misses.refund(client, stamp)
+            await self.misses.refund(client, stamp)
 
-    def reserve_miss(self, client: str, now: float | None = None) -> float:
+    async def reserve_miss(self, client: str) -> object:
         """For other guessable answers (a replayed idempotency key): charged as a miss at once,
         refunded by settle() unless it was one, so requests sent together cannot overrun the budget."""
-        now = time.monotonic() if now is None else now
-        wait = self.misses.wait(client, now)
+        wait, stamp = await self.misses.reserve(client)
         if wait:
             raise TooManyLookups(wait)
-        self.misses.hit(client, now)
-        return now
+        return stamp
 
-    def _warn_once_if_spent(self, client: str, now: float) -> None:
-        if not self.misses.wait(client, now):
+    async def _warn_once_if_spent(self, client: str) -> None:
+        if not await self.misses.wait(client):
             return
+        now = time.monotonic()
         last = self._warned.get(client)
         if last is not None and now - last < self.misses.seconds:
             return
@@ -123,14 +126,14 @@ async def read_private(request: Request, typed: str, key: str, secret: str) -> d
 async def _looked_up(request: Request, typed: str, find: Callable[[str], Awaitable[dict | None]], missing: str) -> dict:
     """One throttled lookup: admitted (charged as a miss), then settled by what `find` answered."""
     throttle, client = throttle_of(request), lookup_client(request)
-    stamp = throttle.admit(client)
+    stamp = await throttle.admit(client)
     reference = normalise_reference(typed)
     try:
         row = await find(reference) if reference else None
     except BaseException:
-        throttle.settle(client, stamp, missed=False)  # the store failed: the person did not miss
+        await throttle.settle(client, stamp, missed=False)  # the store failed: the person did not miss
         raise
-    throttle.settle(client, stamp, missed=row is None and reference is not None)
+    await throttle.settle(client, stamp, missed=row is None and reference is not None)
     if row is None:
         raise NotFoundException(missing)
     return row

@@ -169,7 +169,7 @@ class CitizenPages(Controller):
             except ValueError:
                 rating = -1
         try:
-            check_rate_limit(request, state)
+            await check_rate_limit(request, state)
         except TooManyRequests as exc:
             errors.append(
                 FieldError(

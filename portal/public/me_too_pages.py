@@ -19,9 +19,14 @@ from portal.settings import Settings
 from portal.web.csrf import csrf_ok, with_csrf
 from portal.web.formats import in_language, portal_zone
 from portal.web.i18n import _
-from portal.web.ratelimit import RateLimiter
+from portal.web.limits import Limit, RateLimits
 
 _LIMITER = "me_too_limiter"
+
+
+def me_too_limit_for(limits: RateLimits) -> dict:
+    """The app state the "me too" buttons need: their per-client limit, counted where the portal's limits are."""
+    return {_LIMITER: limits.limit("me-too", *me_too.PER_CLIENT)}
 
 
 async def results_page(request: Request, settings: Settings, service: dict, status: int = 200,
@@ -46,11 +51,8 @@ async def _form_again(request: Request, state: State, settings: Settings, servic
                      headers=headers)
 
 
-def _limiter(request: Request) -> RateLimiter:
-    state = request.app.state
-    if _LIMITER not in state:
-        state[_LIMITER] = RateLimiter(*me_too.PER_CLIENT)
-    return state[_LIMITER]
+def _limiter(request: Request) -> Limit:
+    return request.app.state[_LIMITER]
 
 
 async def _service(code: str) -> dict:
@@ -81,7 +83,7 @@ class ResultsPages(Controller):
         voter = me_too.voter_key(settings.secret_key, request.cookies.get(me_too.COOKIE))
         if voter is None:
             return await results_page(request, settings, service, 400, _("Votre navigateur n’a pas gardé notre cookie : autorisez les cookies de ce site puis réessayez."))
-        wait = _limiter(request).hit(request_client(request))
+        wait = await _limiter(request).hit(request_client(request))
         if wait:
             return await results_page(request, settings, service, 429, _("Beaucoup de « moi aussi » sont venus de votre connexion. Réessayez plus tard."), headers={"Retry-After": str(wait)})
         if not await me_too.add_vote(publication_id, voter):
@@ -105,7 +107,7 @@ class ResultsPages(Controller):
         if voter is None:
             return await _form_again(request, state, settings, service, values, status=400, error=_(
                 "Votre navigateur n’a pas gardé notre cookie : autorisez les cookies de ce site puis réessayez."))
-        wait = _limiter(request).hit(request_client(request))
+        wait = await _limiter(request).hit(request_client(request))
         if wait:
             return await _form_again(request, state, settings, service, values, status=429, headers={"Retry-After": str(wait)},
                                      error=_("Beaucoup de « moi aussi » sont venus de votre connexion. Réessayez plus tard."))

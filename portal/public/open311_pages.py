@@ -11,16 +11,17 @@ from portal.public.open311 import Open311Error, Problem, document_of, not_found
 from portal.public.open311_format import document, format_of_path
 from portal.public.open311_keys import partner_of
 from portal.web.i18n import N_, current_language
-from portal.web.ratelimit import RateLimiter, client_key
+from portal.web.limits import RateLimits
+from portal.web.ratelimit import client_key
 from portal.web.settings import settings_of
 
 STATE_KEY = "open311_limiter"
 
 
-def limiter_for(settings) -> dict:
-    """The app state the endpoint needs: its per-key limit of POSTs."""
+def limiter_for(settings, limits: RateLimits) -> dict:
+    """The app state the endpoint needs: its per-key limit of POSTs, counted where the portal's limits are."""
     count, seconds = settings.open311_rate_limit_pair
-    return {STATE_KEY: RateLimiter(count, seconds)}
+    return {STATE_KEY: limits.limit("open311", count, seconds)}
 
 
 def _errors(request: Request, exc: Open311Error) -> Response:
@@ -47,12 +48,12 @@ async def _partner(request: Request, fields: dict[str, str]) -> dict:
     if partner is None:
         # Guessing keys costs the client its own budget.
         client = client_key(request.scope.get("client"), request.headers.get("x-forwarded-for"), settings.trusted_proxies)
-        wait = limiter.hit(f"client:{client}")
+        wait = await limiter.hit(f"client:{client}")
         if wait:
             raise Open311Error(429, Problem(N_("Trop de demandes : réessayez plus tard.")), headers={"Retry-After": str(wait)})
         raise Open311Error(403, Problem(N_("api_key manque ou n’est pas une clé en service : demandez-en une "
                                            "aux administrateurs du portail.")))
-    wait = limiter.hit(f"key:{partner['id']}")
+    wait = await limiter.hit(f"key:{partner['id']}")
     if wait:
         raise Open311Error(429, Problem(N_("Trop de demandes pour cette clé : réessayez plus tard.")),
                            headers={"Retry-After": str(wait)})

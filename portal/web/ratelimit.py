@@ -1,4 +1,4 @@
-"""Per-client rate limits for public submissions and lookups (sliding window, in process memory)."""
+"""Whom a rate limit counts against (client_key), and the sliding window kept in process memory (the memory store of portal.web.limits)."""
 
 from __future__ import annotations
 

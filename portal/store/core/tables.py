@@ -7,6 +7,7 @@ from piccolo.columns import (
     Boolean,
     Bytea,
     Date,
+    DoublePrecision,
     Float,
     ForeignKey,
     Integer,
@@ -276,3 +277,13 @@ class FeedbackDayTopic(Table, tablename="feedback_day_topic"):
     day = Date()
     topic = Varchar(length=64)
     n = Integer(default=0)
+
+
+class RateLimitHit(Table, tablename="rate_limit_hit"):
+    """One counted hit of a rate limit, for processes that count their limits in the database (PORTAL_RATE_LIMIT_STORE=database)."""
+
+    id = Serial(primary_key=True)
+    name = Varchar(length=32)  # the limit: submissions, lookups, lookup-misses, me-too, open311
+    client = Varchar(length=128)  # whom it counts against: a client network, or "key:<id>"
+    at = DoublePrecision()  # seconds since the epoch (double precision: a REAL would round to minutes)
+    expires_at = DoublePrecision()  # at + the limit's window: older rows count for nothing and are swept
