@@ -58,7 +58,12 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("PORTAL_OPEN311_RATE_LIMIT", "open311_rate_limit", "60/60", "Open311 POST requests allowed per partner API key (and failed key checks per client): COUNT/SECONDS."),
     Setting("PORTAL_PUBLIC_HOLIDAYS", "public_holidays", (), "Comma-separated dates (YYYY-MM-DD) that are not working days when a due date is counted; Saturdays and Sundays never are."),
     Setting("PORTAL_REMINDER_TIME", "reminder_time", "08:00", "Local time (HH:MM, in PORTAL_TIME_ZONE) from which the scheduler sends each working day's reminder of overdue items."),
+    Setting("PORTAL_DATABASE_POOLER", "database_pooler", "", "pgbouncer when PORTAL_DATABASE_URL (and the replica's) points at PgBouncer in transaction mode (statements are then not kept prepared); empty: a direct connection."),
+    Setting("PORTAL_DATABASE_REPLICA_URL", "database_replica_url", "", "postgresql://... of a read replica for public results, open data and staff dashboards; empty, or the replica unreachable: they read the primary."),
 )
+
+# PORTAL_DATABASE_POOLER values: none (a direct connection), or PgBouncer in transaction mode.
+POOLERS = ("", "pgbouncer")
 
 # Roles an account may get by signing up through the provider: never admin, and a clerk needs an office.
 SIGNUP_ROLES = ("agent", "owner")
@@ -106,6 +111,8 @@ class Settings:
     open311_rate_limit: str
     public_holidays: tuple[str, ...]
     reminder_time: str
+    database_pooler: str
+    database_replica_url: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -158,6 +165,12 @@ class Settings:
                              "otherwise nobody can sign in")
         if settings.public_min_count < 1:
             raise ValueError("PORTAL_PUBLIC_MIN_COUNT must be 1 or more")
+        if settings.database_pooler not in POOLERS:
+            raise ValueError(f"PORTAL_DATABASE_POOLER: {settings.database_pooler!r} is not one of: pgbouncer, or empty")
+        if settings.database_replica_url and not (
+            settings.is_postgres and settings.database_replica_url.startswith(("postgres://", "postgresql://"))
+        ):
+            raise ValueError("PORTAL_DATABASE_REPLICA_URL: a postgresql:// address, beside a PostgreSQL PORTAL_DATABASE_URL")
         if not settings.database_url:
             settings = dataclasses.replace(
                 settings, database_url=f"sqlite:///{(settings.data_dir / 'portal.db').resolve()}"
