@@ -21,7 +21,7 @@ from piccolo.engine.sqlite import (
 from piccolo.querystring import QueryString
 
 from portal.settings import Settings
-from portal.store.replica import CONNECT_TIMEOUT, PrimaryWithReplica
+from portal.store.replica import CONNECT_TIMEOUT, PrimaryWithReplica, ReplicaEngine
 from portal.store.schema import ALL_TABLES
 
 # Piccolo looks its engine up through this module (see piccolo_conf.py).
@@ -153,7 +153,7 @@ def build_engine(settings: Settings) -> Engine:
     if settings.is_postgres:
         config = postgres_config(settings.database_url, settings)
         if settings.database_replica_url:
-            replica = PostgresEngine(
+            replica = ReplicaEngine(
                 config={**postgres_config(settings.database_replica_url, settings), "timeout": CONNECT_TIMEOUT},
                 extensions=(),
             )

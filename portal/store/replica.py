@@ -54,10 +54,18 @@ def replica_read(function: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R
     return read
 
 
+class ReplicaEngine(PostgresEngine):
+    """The replica's engine: built without connecting, so a replica that is down delays no start."""
+
+    async def check_version(self) -> None:
+        # Piccolo connects at construction to check the server's version; the primary's check is enough.
+        return None
+
+
 class PrimaryWithReplica(PostgresEngine):
     """The primary PostgreSQL engine, which hands the queries of `reading()` to its replica while it answers."""
 
-    def __init__(self, config: dict[str, Any], replica: PostgresEngine, **kwargs: Any) -> None:
+    def __init__(self, config: dict[str, Any], replica: ReplicaEngine, **kwargs: Any) -> None:
         super().__init__(config=config, **kwargs)
         self.replica = replica
         self.rest_seconds = REST_SECONDS
