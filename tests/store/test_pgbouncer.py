@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import re
+import subprocess
+import sys
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
+import httpx
 import pytest
 
 from portal.classify.worker import run_once
@@ -20,7 +26,7 @@ from portal.store.migrate import apply_migrations
 from portal.store.digests.tables import DigestRun
 from piccolo.apps.migrations.tables import Migration
 from tests.classify.test_worker import TEXTS
-from tests.conftest import _pg_admin, clean_tables
+from tests.conftest import ROOT, LiveServer, _pg_admin, clean_tables, free_port, server_env
 from tests.digests.test_delivery import FAST, sending_time, weekly_subscription
 from tests.factories import create_feedback, create_service
 from tests.fixtures.pgbouncer import PgBouncer
@@ -155,3 +161,40 @@ async def test_three_digest_passes_at_once_send_one_email_through_pgbouncer(db, 
     assert len(smtp_server.messages) == 1
     [run] = await DigestRun.select()
     assert run["state"] == "sent" and run["attempts"] == 1
+
+
+async def test_real_processes_through_pgbouncer_classify_every_item_exactly_once(db, model_cache_dir):
+    """`portal serve` and two `portal worker` processes, all through PgBouncer's 3 server connections."""
+    await create_service(code="caf")
+    port = free_port()
+    server = LiveServer(server_env(db, PORTAL_DATABASE_POOLER="pgbouncer", PORTAL_BASE_URL=f"http://127.0.0.1:{port}"), port)
+    worker_env = {**os.environ, "PORTAL_DATA_DIR": str(model_cache_dir), "PORTAL_DATABASE_URL": db.database_url,
+                  "PORTAL_DATABASE_POOLER": "pgbouncer", "PORTAL_LOG_LEVEL": "WARNING"}
+    workers = [subprocess.Popen([sys.executable, "-m", "portal", "worker", "--batch-size", "4"], env=worker_env,
+                                cwd=ROOT, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    server.start()
+    try:
+        def submit(n: int) -> int:
+            body = {"service": "caf", "text": f"{TEXTS[n % len(TEXTS)]} (cas {n})", "idempotency_key": f"real-{n}"}
+            return httpx.post(f"{server.url}/api/v1/feedback", json=body, timeout=30).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(submit, range(40)))
+        assert codes == [201] * 40
+        deadline = time.monotonic() + 180
+        while await Feedback.count().where(Feedback.classify_state == "done") < 40 and time.monotonic() < deadline:
+            for worker in workers:
+                assert worker.poll() is None, worker.stderr.read()
+            await asyncio.sleep(0.2)
+    finally:
+        server.stop()
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+    assert await Feedback.count() == 40
+    assert await Feedback.count().where(Feedback.classify_state == "done") == 40
+    assert await Classification.count() == 40  # each item labelled once, by one of the two workers
