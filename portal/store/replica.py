@@ -70,39 +70,44 @@ class PrimaryWithReplica(PostgresEngine):
         self.replica = replica
         self.rest_seconds = REST_SECONDS
         self.resting_until = 0.0
+        self.left = False  # the replica failed and has not answered since
         # Queries the replica answered, and reads it left to the primary: for tests and operators.
         self.replica_answers = 0
         self.primary_fallbacks = 0
 
-    def replica_usable(self) -> bool:
-        return (
-            _reading.get()
-            and self.current_transaction.get() is None
-            and time.monotonic() >= self.resting_until
-        )
-
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True):
-        if self.replica_usable():
-            try:
-                response = await self.replica.run_querystring(querystring, in_pool=in_pool)
-            except Exception as exc:  # noqa: BLE001 - whatever failed there, the primary answers
-                self.replica_failed(exc)
+        if _reading.get() and self.current_transaction.get() is None:
+            if time.monotonic() >= self.resting_until:
+                try:
+                    response = await self.replica.run_querystring(querystring, in_pool=in_pool)
+                except Exception as exc:  # noqa: BLE001 - whatever failed there, the primary answers
+                    self.replica_failed(exc)
+                else:
+                    self.replica_answered()
+                    return response
             else:
-                self.replica_answers += 1
-                return response
-        elif _reading.get():
-            self.primary_fallbacks += 1
+                self.primary_fallbacks += 1
         return await super().run_querystring(querystring, in_pool=in_pool)
 
     def replica_failed(self, exc: Exception) -> None:
         self.primary_fallbacks += 1
-        self.resting_until = time.monotonic() + self.rest_seconds
+        now = time.monotonic()
+        if now < self.resting_until:
+            return  # reads sent before the first of them failed: that one said it already
+        self.resting_until = now + self.rest_seconds
+        self.left = True
         # The class and SQLSTATE only: a server's message may quote the values of the statement.
         code = getattr(exc, "sqlstate", None)
         log.warning(
-            "read replica unavailable (%s%s): reading the primary for the next %.0f s",
+            "read replica unavailable (%s%s): reading the primary for the next %g s",
             type(exc).__name__, f", SQLSTATE {code}" if code else "", self.rest_seconds,
         )
+
+    def replica_answered(self) -> None:
+        self.replica_answers += 1
+        if self.left:
+            self.left = False
+            log.info("read replica answering again")
 
     async def start_connection_pool(self, **kwargs) -> None:
         await super().start_connection_pool(**kwargs)

@@ -15,18 +15,25 @@ from concurrent.futures import ThreadPoolExecutor
 import asyncpg
 import httpx
 import pytest
+from piccolo.apps.migrations.tables import Migration
 
 from portal.classify.worker import run_once
 from portal.digests.runs import run_due
 from portal.settings import Settings
 from portal.store.core.tables import Classification, Feedback
+from portal.store.digests.tables import DigestRun
 from portal.store.engine import bind_engine, build_engine, close_engine, open_engine
 from portal.store.labels import claim_pending
 from portal.store.migrate import apply_migrations
-from portal.store.digests.tables import DigestRun
-from piccolo.apps.migrations.tables import Migration
 from tests.classify.test_worker import TEXTS
-from tests.conftest import ROOT, LiveServer, _pg_admin, clean_tables, free_port, server_env
+from tests.conftest import (
+    ROOT,
+    LiveServer,
+    _pg_admin,
+    clean_tables,
+    free_port,
+    server_env,
+)
 from tests.digests.test_delivery import FAST, sending_time, weekly_subscription
 from tests.factories import create_feedback, create_service
 from tests.fixtures.pgbouncer import PgBouncer
