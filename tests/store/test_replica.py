@@ -63,6 +63,12 @@ async def copy_to_replica(settings):
         await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+async def read_only(replica_url: str) -> None:
+    """Refuse writes on the copy from now on, as a hot standby does (a marked function that wrote would fail there)."""
+    name = replica_url.rpartition("/")[2]
+    await _pg_admin(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+
+
 class Warnings(logging.Handler):
     """The replica's warnings, caught on its own logger (the app's logging setup replaces the root's handlers)."""
 
@@ -107,6 +113,7 @@ async def rated_and_published(code: str = "titres") -> dict:
 
 async def make_replica_differ(replica_url: str) -> None:
     await on(replica_url, f"UPDATE feedback SET rating = 1; UPDATE publication SET text = '{REPLICA_TEXT}'")
+    await read_only(replica_url)
 
 
 @pytest.mark.postgres_only
