@@ -61,7 +61,12 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("PORTAL_REDIS_URL", "redis_url", "", "redis://host:6379/0: where several processes count their rate limits together; empty: no Redis."),
     Setting("PORTAL_RATE_LIMIT_STORE", "rate_limit_store", "", "Where rate limits are counted: memory (each process alone), redis or database; empty: redis when PORTAL_REDIS_URL is set, else memory."),
     Setting("PORTAL_REDIS_NAMESPACE", "redis_namespace", "guichet", "Prefix of the portal's Redis keys, so several portals can share one Redis."),
+    Setting("PORTAL_DATABASE_POOLER", "database_pooler", "", "pgbouncer when PORTAL_DATABASE_URL (and the replica's) points at PgBouncer in transaction mode (statements are then not kept prepared); empty: a direct connection."),
+    Setting("PORTAL_DATABASE_REPLICA_URL", "database_replica_url", "", "postgresql://... of a read replica for public results, open data and staff dashboards; empty, or the replica unreachable: they read the primary."),
 )
+
+# PORTAL_DATABASE_POOLER values: none (a direct connection), or PgBouncer in transaction mode.
+POOLERS = ("", "pgbouncer")
 
 # Roles an account may get by signing up through the provider: never admin, and a clerk needs an office.
 SIGNUP_ROLES = ("agent", "owner")
@@ -114,6 +119,8 @@ class Settings:
     redis_url: str
     rate_limit_store: str
     redis_namespace: str
+    database_pooler: str
+    database_replica_url: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -170,6 +177,12 @@ class Settings:
             raise ValueError(f"PORTAL_RATE_LIMIT_STORE: one of memory, redis, database (or empty): {settings.rate_limit_store!r}")
         if settings.rate_limit_store == "redis" and not settings.redis_url:
             raise ValueError("PORTAL_RATE_LIMIT_STORE=redis needs PORTAL_REDIS_URL")
+        if settings.database_pooler not in POOLERS:
+            raise ValueError(f"PORTAL_DATABASE_POOLER: {settings.database_pooler!r} is not one of: pgbouncer, or empty")
+        if settings.database_replica_url and not (
+            settings.is_postgres and settings.database_replica_url.startswith(("postgres://", "postgresql://"))
+        ):
+            raise ValueError("PORTAL_DATABASE_REPLICA_URL: a postgresql:// address, beside a PostgreSQL PORTAL_DATABASE_URL")
         if not settings.database_url:
             settings = dataclasses.replace(
                 settings, database_url=f"sqlite:///{(settings.data_dir / 'portal.db').resolve()}"

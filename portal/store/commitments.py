@@ -6,6 +6,7 @@ import datetime as dt
 
 from portal.store.audit import append_audit, audit_row
 from portal.store.engine import current_engine
+from portal.store.replica import replica_read
 from portal.store.workspace.tables import Commitment, CommitmentUpdate, OpenDataRun, ReportGroup
 
 PLANNED, IN_PROGRESS, DONE, DROPPED = COMMITMENT_STATUSES = ("planned", "in_progress", "done", "dropped")
@@ -59,6 +60,7 @@ async def commitment(commitment_id: int) -> dict | None:
     return await Commitment.select(*_COLUMNS).where(Commitment.id == commitment_id).first()
 
 
+@replica_read
 async def commitments_of(service_id: int | None = None) -> list[dict]:
     """The service's commitments (every service's: None), soonest due first, each with its updates oldest first."""
     query = Commitment.select(*_COLUMNS)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from portal.store.core.tables import Feedback
 from portal.store.engine import current_engine, is_postgres
+from portal.store.replica import replica_read
 from portal.store.status import OPEN_STATUSES
 
 # What each count row adds up; a row is keyed by (period, channel, office, sentiment).
@@ -77,6 +78,7 @@ def _in_windows(windows: list) -> tuple[str, list, str, list]:
     return f"CASE {which} END", [w[3] for w in windows], f"({within})", [v for w in windows for v in (w[2], w[3])]
 
 
+@replica_read
 async def dashboard_counts(*, service_id: int | None = None, office_id: int | None = None,
                            bounds: list[dt.datetime]) -> DashboardCounts:
     """Counts per period [bounds[k], bounds[k + 1]) (local midnights, any zone, oldest first), topics over them all,

@@ -21,6 +21,7 @@ from piccolo.engine.sqlite import (
 from piccolo.querystring import QueryString
 
 from portal.settings import Settings
+from portal.store.replica import CONNECT_TIMEOUT, PrimaryWithReplica, ReplicaEngine
 from portal.store.schema import ALL_TABLES
 
 # Piccolo looks its engine up through this module (see piccolo_conf.py).
@@ -138,12 +139,26 @@ class KeptOpenSQLiteEngine(SQLiteEngine):
         return KeptOpenTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
 
+def postgres_config(url: str, settings: Settings) -> dict[str, Any]:
+    """asyncpg's connection settings for one PostgreSQL address, through a pooler or not."""
+    config: dict[str, Any] = {"dsn": url}
+    if settings.database_pooler == "pgbouncer":
+        # In transaction mode consecutive statements may reach different server connections, where
+        # a statement asyncpg prepared and cached on another one does not exist: prepare none to keep.
+        config["statement_cache_size"] = 0
+    return config
+
+
 def build_engine(settings: Settings) -> Engine:
     if settings.is_postgres:
-        return PostgresEngine(
-            config={"dsn": settings.database_url},
-            extensions=(),
-        )
+        config = postgres_config(settings.database_url, settings)
+        if settings.database_replica_url:
+            replica = ReplicaEngine(
+                config={**postgres_config(settings.database_replica_url, settings), "timeout": CONNECT_TIMEOUT},
+                extensions=(),
+            )
+            return PrimaryWithReplica(config=config, replica=replica, extensions=())
+        return PostgresEngine(config=config, extensions=())
     return KeptOpenSQLiteEngine(path=str(settings.sqlite_path), timeout=10)
 
 

@@ -11,6 +11,7 @@ from piccolo.query.functions.aggregate import Count
 from portal.store.audit import append_audit, audit_row
 from portal.store.core.tables import CitizenMail, Feedback
 from portal.store.engine import current_engine
+from portal.store.replica import replica_read
 from portal.store.status import ANSWERED, CHANGE_STATUS, CLOSED, IN_REVIEW
 
 ANSWER, STATUS, RESOLVED = MAIL_KINDS = ("answer", "status", "resolved")
@@ -175,6 +176,7 @@ async def record_resolution(feedback_id: int, answer: str, comment: str, now: dt
     return {"reopened": reopened}
 
 
+@replica_read
 async def resolution_counts(service_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
     """Per service: how many people said the problem was resolved ("yes"), not ("no"), or in part ("partly")."""
     query = Feedback.select(Feedback.service, Feedback.resolved, Count(Feedback.id, alias="n")).where(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from portal.store.replica import replica_read
 from portal.store.workspace.tables import AnswerTemplate, MeTooVote, Publication, ReportGroupMember
 
 
@@ -49,6 +50,7 @@ async def withdraw_publication(feedback_id: int) -> None:
     await Publication.update({Publication.withdrawn: True}).where(Publication.feedback == feedback_id)
 
 
+@replica_read
 async def published_feedback(limit: int, service_code: str | None = None) -> list[dict]:
     """Publications not withdrawn, newest first (of one service when given), with their feedback's rating and service."""
     query = Publication.select(

@@ -10,6 +10,7 @@ import datetime as dt
 
 from portal.store.core.tables import Feedback
 from portal.store.engine import current_engine, is_postgres
+from portal.store.replica import replica_read
 from portal.store.workspace.tables import Publication
 
 SATISFIED_FROM = 4  # a rating of 4 or 5 counts as satisfied
@@ -28,6 +29,7 @@ def _seconds(later: str, earlier: str) -> str:
     return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
 
 
+@replica_read
 async def weekly_ratings(service_id: int | None = None, since: dt.datetime | None = None,
                          before: dt.datetime | None = None) -> list[dict]:
     """Per service, week and channel: ratings given (rated), their sum and how many were satisfied (4 or 5)."""
@@ -51,6 +53,7 @@ async def weekly_ratings(service_id: int | None = None, since: dt.datetime | Non
              "satisfied": int(r["satisfied"] or 0)} for r in rows]
 
 
+@replica_read
 async def topic_trend(service_id: int, since: dt.datetime, split: dt.datetime, end: dt.datetime) -> list[dict]:
     """Per effective topic: feedback received from `split` to `end` (recent) and from `since` to `split` (before)."""
     rows = await Feedback.raw(
@@ -65,6 +68,7 @@ async def topic_trend(service_id: int, since: dt.datetime, split: dt.datetime, e
     return [{"topic": r["topic"], "recent": int(r["recent"]), "before": int(r["before"])} for r in rows]
 
 
+@replica_read
 async def median_answer_seconds(service_id: int, since: dt.datetime, end: dt.datetime) -> tuple[float | None, int]:
     """The median time from reception to public answer of feedback answered from `since` to `end`, and how many were."""
     seconds = _seconds("f.answered_at", "f.received_at")
@@ -80,6 +84,7 @@ async def median_answer_seconds(service_id: int, since: dt.datetime, end: dt.dat
     return float(rows[0]["median"]), int(rows[0]["n"])
 
 
+@replica_read
 async def published_for_open_data() -> list[dict]:
     """Every publication not withdrawn, oldest first, with what open data may say of its feedback."""
     return await Publication.select(
