@@ -58,6 +58,8 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("PORTAL_OPEN311_RATE_LIMIT", "open311_rate_limit", "60/60", "Open311 POST requests allowed per partner API key (and failed key checks per client): COUNT/SECONDS."),
     Setting("PORTAL_PUBLIC_HOLIDAYS", "public_holidays", (), "Comma-separated dates (YYYY-MM-DD) that are not working days when a due date is counted; Saturdays and Sundays never are."),
     Setting("PORTAL_REMINDER_TIME", "reminder_time", "08:00", "Local time (HH:MM, in PORTAL_TIME_ZONE) from which the scheduler sends each working day's reminder of overdue items."),
+    Setting("PORTAL_RETENTION_MONTHS", "retention_months", 12, "Months after an item is closed (and untouched) before the daily retention job erases its personal data: contact e-mail, original text, comments; 0: never by age."),
+    Setting("PORTAL_STAFF_INACTIVE_MONTHS", "staff_inactive_months", 12, "Months without a sign-in or any action after which the daily retention job deactivates a staff account (never the last administrator); 0: never."),
 )
 
 # Roles an account may get by signing up through the provider: never admin, and a clerk needs an office.
@@ -106,6 +108,8 @@ class Settings:
     open311_rate_limit: str
     public_holidays: tuple[str, ...]
     reminder_time: str
+    retention_months: int
+    staff_inactive_months: int
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
