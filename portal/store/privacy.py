@@ -78,9 +78,11 @@ async def items_held(feedback_ids: list[int]) -> list[dict]:
 
 
 async def _count_by_feedback(table, feedback_ids: list[int]) -> dict[int, int]:
-    rows = await table.select(table.feedback, table.id.count().as_alias("n")).where(
-        table.feedback.is_in(feedback_ids)).group_by(table.feedback)
-    return {r["feedback"]: r["n"] for r in rows}
+    rows = await table.select(table.feedback).where(table.feedback.is_in(feedback_ids))
+    counts: dict[int, int] = {}
+    for r in rows:
+        counts[r["feedback"]] = counts.get(r["feedback"], 0) + 1
+    return counts
 
 
 async def export_rows(feedback_ids: list[int]) -> list[dict]:
