@@ -24,7 +24,6 @@ from portal.web.formats import portal_zone
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = dt.timedelta(hours=6)  # a run left this long without a finish (its process died) is taken over
-BATCH = 500
 BY_RETENTION = "retention"  # the audit rows' client and "by": the job, not a person
 ERASE_ACTION = "erase_personal_data"
 RUN_ACTION = "retention_run"
@@ -90,14 +89,17 @@ def _erase_events(now: dt.datetime):
     return events
 
 
-async def erase_now(settings: Settings, now: dt.datetime | None = None) -> dict[str, int]:
-    """Do the retention work now (also safe twice: what is erased stays erased); returns its counts."""
+async def erase_now(settings: Settings, now: dt.datetime | None = None, batch: int = store.BATCH) -> dict[str, int]:
+    """Do the retention work now (also safe twice: what is erased stays erased), `batch` items per transaction;
+    returns its counts."""
     now = now or dt.datetime.now(dt.timezone.utc)
     cut = cutoffs(settings, now)
     done = {"items": 0, "accounts": 0, "sign_in_attempts": 0, "sessions": 0}
     if cut.items is not None:
-        while ids := await runs.items_past_retention(cut.items, BATCH):
+        last = 0
+        while ids := await runs.items_past_retention(cut.items, batch, after_id=last):
             done["items"] += await store.erase_feedback_data(ids, _erase_events(now))
+            last = ids[-1]
         done.update(await runs.forget_old_sign_in_traces(cut.items, now))
     for account in await accounts_to_deactivate(cut.accounts):
         if await account_store.set_account_active(account["id"], False):

@@ -64,7 +64,11 @@ async def items_held(feedback_ids: list[int]) -> list[dict]:
         Feedback.contact_email, Feedback.text, Feedback.redacted_text, Feedback.resolved_comment,
     ).where(Feedback.id.is_in(feedback_ids)).order_by(Feedback.id)
     mails = await _count_by_feedback(CitizenMail, feedback_ids)
-    revisions = await _count_by_feedback(CounterEntryRevision, feedback_ids)
+    revisions: dict[int, int] = {}
+    for r in await CounterEntryRevision.select(CounterEntryRevision.feedback, CounterEntryRevision.before).where(
+            CounterEntryRevision.feedback.is_in(feedback_ids)).output(load_json=True):
+        if not (r["before"] or {}).get(ERASED):
+            revisions[r["feedback"]] = revisions.get(r["feedback"], 0) + 1
     out = []
     for r in rows:
         out.append({

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from zoneinfo import ZoneInfo
 
-from portal.admin.retention import months_before, planned, run_retention_today
+from portal.admin.retention import erase_now, months_before, planned, run_retention_today
 from portal.store.core.tables import AuditEvent, CitizenMail, Feedback, FeedbackDay, StaffUser
 from portal.store.workspace.tables import LoginAttempt, RetentionRun, StaffSession
 from tests.admin.privacy_data import create_item, stored
@@ -158,3 +158,13 @@ async def test_the_command_dry_run_then_three_processes_at_once_run_it_once(db):
     assert len(done) == 1 and "3 items closed more than 12 months ago were erased" in done[0]
     assert [(await stored(i["id"]))["contact_email"] for i in items] == [None, None, None]
     assert len(await audit_of("retention_run")) == 1 and len(await audit_of("erase_personal_data")) == 3
+
+
+async def test_many_items_are_erased_batch_by_batch(db):
+    service = await create_service()
+    items = [await create_item(service, email=f"p{i}@example.fr") for i in range(5)]
+    kept = await create_item(service, closed_days_ago=3)
+    assert (await erase_now(db, batch=2))["items"] == 5
+    assert [(await stored(i["id"]))["contact_email"] for i in items] == [None] * 5
+    assert (await stored(kept["id"]))["contact_email"] == "marie.dupont@example.fr"
+    assert (await erase_now(db, batch=2))["items"] == 0  # twice: nothing more to do
