@@ -15,6 +15,7 @@ from portal.store.core.tables import AuditEvent, CitizenMail, Feedback, Feedback
 from portal.store.workspace.tables import LoginAttempt, RetentionRun, StaffSession
 from tests.admin.privacy_data import create_item, stored
 from tests.conftest import ROOT, server_env
+from tests.digests.conftest import running_app
 from tests.factories import create_service
 from tests.review.staff import create_staff
 
@@ -168,3 +169,15 @@ async def test_many_items_are_erased_batch_by_batch(db):
     assert [(await stored(i["id"]))["contact_email"] for i in items] == [None] * 5
     assert (await stored(kept["id"]))["contact_email"] == "marie.dupont@example.fr"
     assert (await erase_now(db, batch=2))["items"] == 0  # twice: nothing more to do
+
+
+async def test_the_in_process_scheduler_has_the_daily_job_and_catches_up_at_start(db, make_app, tmp_path):
+    service = await create_service()
+    item = await create_item(service)
+    async with running_app(make_app, run_scheduler=True, data_dir=tmp_path) as client:
+        assert "privacy:retention" in client.app.state.digest_scheduler.job_ids()
+        for _ in range(200):
+            if await RetentionRun.count().where(RetentionRun.finished_at.is_not_null()):
+                break
+            await asyncio.sleep(0.1)
+    assert await RetentionRun.count() == 1 and (await stored(item["id"]))["contact_email"] is None
