@@ -7,6 +7,7 @@ import importlib
 import logging
 import sys
 
+from portal.admin.cli import RETENTION_JOB
 from portal.process import command_function
 from portal.public.cli import OPEN_DATA_JOB
 from portal.review.grouping import group_pending
@@ -21,13 +22,14 @@ FEATURE_CLIS = (
     "portal.review.similar_cli",
     "portal.public.cli",
     "counters.cli",
+    "portal.admin.cli",
 )
 # What the root wires into a feature's commands, so that no feature imports another:
 # `portal worker` files newly labelled items into groups of similar reports once its queue drains.
-# `portal scheduler` also writes the day's open-data files.
+# `portal scheduler` also writes the day's open-data files and does the day's retention run.
 FEATURE_WIRING = {
     "portal.classify.cli": {"after_drain": group_pending},
-    "portal.digests.cli": {"extra_jobs": (OPEN_DATA_JOB,)},
+    "portal.digests.cli": {"extra_jobs": (OPEN_DATA_JOB, RETENTION_JOB)},
 }
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,10 +17,12 @@ from litestar.template.config import TemplateConfig
 
 from counters.api import CounterDeviceApi
 from portal.admin.api_key_pages import ApiKeyPages
+from portal.admin.cli import RETENTION_JOB
 from portal.admin.device_pages import DevicePages
 from portal.admin.invitation_pages import InvitationPages
 from portal.admin.office_pages import OfficePages
 from portal.admin.pages import AdminHome
+from portal.admin.privacy_pages import PrivacyPages
 from portal.admin.service_pages import ServicePages
 from portal.admin.staff_pages import StaffPages
 from portal.admin.subscription_pages import SubscriptionPages
@@ -123,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SubscriptionPages,
             TopicPages,
             ApiKeyPages,
+            PrivacyPages,
             TriagePages,
             AssignmentPages,
             OverviewPages,
@@ -138,7 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         # The worker files newly labelled items into groups of similar reports once its queue drains.
         lifespan=[lifespan, worker_lifespan(settings, after_drain=group_pending),
-                  scheduler_lifespan(settings, extra_jobs=(OPEN_DATA_JOB,))],
+                  scheduler_lifespan(settings, extra_jobs=(OPEN_DATA_JOB, RETENTION_JOB))],
         state=State({
             **settings_state(settings),
             **provider_state(settings),

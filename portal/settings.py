@@ -63,6 +63,8 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("PORTAL_REDIS_NAMESPACE", "redis_namespace", "guichet", "Prefix of the portal's Redis keys, so several portals can share one Redis."),
     Setting("PORTAL_DATABASE_POOLER", "database_pooler", "", "pgbouncer when PORTAL_DATABASE_URL (and the replica's) points at PgBouncer in transaction mode (statements are then not kept prepared); empty: a direct connection."),
     Setting("PORTAL_DATABASE_REPLICA_URL", "database_replica_url", "", "postgresql://... of a read replica for public results, open data and staff dashboards; empty, or the replica unreachable: they read the primary."),
+    Setting("PORTAL_RETENTION_MONTHS", "retention_months", 12, "Months after an item is closed (and untouched) before the daily retention job erases its personal data: contact e-mail, original text, comments; 0: never by age."),
+    Setting("PORTAL_STAFF_INACTIVE_MONTHS", "staff_inactive_months", 12, "Months without a sign-in or any action after which the daily retention job deactivates a staff account (never the last administrator); 0: never."),
 )
 
 # PORTAL_DATABASE_POOLER values: none (a direct connection), or PgBouncer in transaction mode.
@@ -121,6 +123,8 @@ class Settings:
     redis_namespace: str
     database_pooler: str
     database_replica_url: str
+    retention_months: int
+    staff_inactive_months: int
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":

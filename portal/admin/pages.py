@@ -21,6 +21,7 @@ SECTIONS = (
     ("topics", N_("Sujets"), N_("Ajouter un sujet à reconnaître dans les avis en le décrivant, le renommer, le retirer.")),
     ("api-keys", N_("Clés d’API des partenaires"), N_("Délivrer à un partenaire sa clé pour l’API Open311, voir quand elle a servi, la révoquer.")),
     ("subscriptions", N_("Synthèses par e-mail"), N_("Qui reçoit la synthèse des avis, sur quels services, quand et dans quelle langue.")),
+    ("privacy", N_("Données personnelles"), N_("Trouver, télécharger ou effacer les données d’une personne à sa demande ; les effacements faits avec le temps.")),
 )
 
 

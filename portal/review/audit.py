@@ -56,6 +56,11 @@ ACTIONS = (
     "resolved_answer",
     "clear_flag",
     "retry_answer_mail",
+    # Personal data over time (portal.admin.privacy, portal.admin.retention).
+    "find_personal_data",
+    "export_personal_data",
+    "erase_personal_data",
+    "retention_run",
 )
 
 

@@ -127,6 +127,10 @@ def vocabulary(lang: str) -> dict[str, dict[str, str]]:
             "revoke_api_key": t.pgettext("audit action", "Révocation d’une clé d’API partenaire"),
             "create_commitment": t.pgettext("audit action", "Engagement publié"),
             "update_commitment": t.pgettext("audit action", "Engagement mis à jour"),
+            "find_personal_data": t.pgettext("audit action", "Recherche des données d’une personne"),
+            "export_personal_data": t.pgettext("audit action", "Export des données d’une personne"),
+            "erase_personal_data": t.pgettext("audit action", "Effacement de données personnelles"),
+            "retention_run": t.pgettext("audit action", "Conservation : effacements du jour"),
         },
         # What a commitment a service published has become ("you said, we did").
         "commitment_status": {

@@ -82,6 +82,7 @@ def test_every_administration_page_passes_axe_in_both_languages_at_both_widths(b
         "new subscription": "/staff/admin/subscriptions/new",
         "a subscription": f"/staff/admin/subscriptions/{s['subscription']['id']}",
         "answer templates": "/staff/admin/templates",
+        "personal data": "/staff/admin/privacy",
     }
     # Forms sent empty: each answers with its error summary, which must be as accessible as the form.
     empty_forms = {
@@ -90,6 +91,7 @@ def test_every_administration_page_passes_axe_in_both_languages_at_both_widths(b
         "invitation form": "/staff/admin/staff/invite",
         "topics (new topic)": "/staff/admin/topics",
         "new subscription": "/staff/admin/subscriptions/new",
+        "personal data (find)": "/staff/admin/privacy",
     }
     base = live_server.url
     for lang, locale in (("fr", "fr-FR"), ("en", "en-GB")):

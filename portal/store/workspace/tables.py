@@ -1,6 +1,6 @@
 """Staff workspace tables: service assignments, sessions, sign-in attempts, answer templates,
 publications, groups of similar reports, public "me too" votes, invitations, the commitments services
-publish ("you said, we did") and the daily open-data exports."""
+publish ("you said, we did"), the daily open-data exports and the daily retention runs."""
 
 from __future__ import annotations
 
@@ -178,3 +178,14 @@ class OverdueReminder(Table, tablename="overdue_reminder"):
     last_error = Text()
     items = Integer(default=0)
     sent_at = Timestamptz(null=True, default=None)
+
+
+class RetentionRun(Table, tablename="retention_run"):
+    """The retention job of one day (personal data erased after PORTAL_RETENTION_MONTHS, idle accounts deactivated):
+    claimed by one process (the unique day), finished once, with what it did."""
+
+    id = Serial(primary_key=True)
+    day = Varchar(length=10, unique=True)  # YYYY-MM-DD in the portal's time zone
+    claimed_at = Timestamptz(default=TimestamptzNow())
+    finished_at = Timestamptz(null=True, default=None)
+    summary = Text(default="")  # JSON: the counts of what was erased and deactivated
