@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shlex
@@ -70,6 +71,43 @@ def systemd_commands() -> list[tuple[str, list[str]]]:
 
 def is_portal(argv: list[str]) -> bool:
     return bool(argv) and Path(argv[0]).name == "portal"
+
+
+def megabytes(quantity: str | int) -> float:
+    """A Kubernetes quantity (512Mi, 1Gi, 3G) or a compose size (1536m, 4g) in MB."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([KMGT]i?|[kmgt]b?)?", str(quantity))
+    assert match, f"unreadable memory size {quantity!r}"
+    unit = (match.group(2) or "").lower().rstrip("b")
+    scale = {"": 1e-6, "k": 1e-3, "m": 1, "g": 1e3, "t": 1e6, "ki": 1.024e-3, "mi": 1.048576, "gi": 1073.741824,
+             "ti": 1099511.627776}
+    return float(match.group(1)) * scale[unit]
+
+
+def measured_classifier_rss_mb() -> float:
+    """The largest RSS of the README's classification table (the worker's resident memory)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    figures = [float(n) for n in re.findall(r"\|\s*(\d+) MB \|\s*$", readme, flags=re.M)]
+    assert figures, "the README's classification table states no RSS"
+    return max(figures)
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "avis.example.org")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "fullchain.pem", folder / "privkey.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
 
 
 # The Containerfile --------------------------------------------------------------------------------
