@@ -21,7 +21,7 @@ from portal.app import create_app
 from portal.settings import SETTINGS_TABLE, Settings
 from tests.conftest import skip_or_fail
 from tests.deploy_files import (
-    COMPOSE, DEPLOY, KUBERNETES, NGINX_CONFS, PROMETHEUS, ROOT, SETTING_NAME, Containerfile, compose_argv,
+    COMPOSE, CONTAINERFILE, DEPLOY, KUBERNETES, NGINX_CONFS, PROMETHEUS, ROOT, SETTING_NAME, Containerfile, compose_argv,
     container_argv, containers, is_portal, kubernetes_documents, measured_classifier_rss_mb, megabytes, parse_nginx, pod_labels,
     pod_spec, self_signed_certificate, systemd_commands, yaml_documents,
 )
@@ -171,6 +171,8 @@ def test_compose_runs_two_web_copies_a_worker_a_scheduler_and_migrations_once():
                 f"{name} serves no HTTP: the image's /healthz check must be disabled for it"
         if is_portal(compose_argv(service)):
             assert "portal.env" in service["env_file"] and (DEPLOY / "portal.env.example").exists()
+            build = service["build"]
+            assert (DEPLOY / build["context"]).resolve() == ROOT and ROOT / build["dockerfile"] == CONTAINERFILE, name
 
 
 # Ports --------------------------------------------------------------------------------------------
