@@ -23,7 +23,7 @@ from portal.public.satisfaction import ALL, satisfaction_table, weeks_done
 from portal.settings import Settings
 from portal.store.commitments import (
     claim_open_data_day,
-    commitments_of,
+    published_commitments,
     finish_open_data_day,
     release_open_data_day,
 )
@@ -86,7 +86,7 @@ async def satisfaction_rows(today: dt.date, min_count: int) -> list[dict]:
 
 async def commitment_rows(today: dt.date, zone) -> list[dict]:
     out = []
-    for c in await commitments_of(None):
+    for c in await published_commitments(None):
         last = c["updates"][-1] if c["updates"] else None
         out.append({
             "id": c["id"], "service": c["service_code"], "raised": public_text(c["raised"]),

@@ -10,7 +10,7 @@ from portal.public import me_too
 from portal.public.disclosure import Line, protect, public_text, rate_shown, shown_count
 from portal.public.satisfaction import satisfaction_table, window
 from portal.review.publication import published
-from portal.store.commitments import FINISHED, commitments_of
+from portal.store.commitments import FINISHED, published_commitments
 from portal.store.core.tables import CHANNELS
 from portal.store.results import median_answer_seconds, topic_trend, weekly_ratings
 
@@ -47,7 +47,7 @@ def trend_word(recent: int, before: int, min_count: int) -> str | None:
 
 
 async def service_commitments(service_id: int, today: dt.date) -> list[dict]:
-    rows = await commitments_of(service_id)
+    rows = await published_commitments(service_id)
     for row in rows:
         row["late"] = is_late(row, today)
         for key in ("raised", "action", "reason", "group_title"):

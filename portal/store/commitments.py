@@ -60,9 +60,12 @@ async def commitment(commitment_id: int) -> dict | None:
     return await Commitment.select(*_COLUMNS).where(Commitment.id == commitment_id).first()
 
 
-@replica_read
 async def commitments_of(service_id: int | None = None) -> list[dict]:
-    """The service's commitments (every service's: None), soonest due first, each with its updates oldest first."""
+    """The service's commitments (every service's: None), soonest due first, each with its updates oldest first.
+
+    Read on the primary: the staff page shows it right after a change. Public pages read
+    `published_commitments`, which a replica may serve.
+    """
     query = Commitment.select(*_COLUMNS)
     if service_id is not None:
         query = query.where(Commitment.service == service_id)
@@ -76,6 +79,12 @@ async def commitments_of(service_id: int | None = None) -> list[dict]:
     for row in rows:
         row["updates"] = by_commitment.get(row["id"], [])
     return rows
+
+
+@replica_read
+async def published_commitments(service_id: int | None = None) -> list[dict]:
+    """`commitments_of` for the public results and open data, which tolerate a replica's lag."""
+    return await commitments_of(service_id)
 
 
 async def groups_for_commitments(service_id: int) -> list[dict]:

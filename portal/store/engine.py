@@ -21,7 +21,7 @@ from piccolo.engine.sqlite import (
 from piccolo.querystring import QueryString
 
 from portal.settings import Settings
-from portal.store.replica import CONNECT_TIMEOUT, PrimaryWithReplica, ReplicaEngine
+from portal.store.replica import CONNECT_TIMEOUT, STATEMENT_TIMEOUT, PrimaryWithReplica, ReplicaEngine
 from portal.store.schema import ALL_TABLES
 
 # Piccolo looks its engine up through this module (see piccolo_conf.py).
@@ -154,7 +154,8 @@ def build_engine(settings: Settings) -> Engine:
         config = postgres_config(settings.database_url, settings)
         if settings.database_replica_url:
             replica = ReplicaEngine(
-                config={**postgres_config(settings.database_replica_url, settings), "timeout": CONNECT_TIMEOUT},
+                config={**postgres_config(settings.database_replica_url, settings),
+                        "timeout": CONNECT_TIMEOUT, "command_timeout": STATEMENT_TIMEOUT},
                 extensions=(),
             )
             return PrimaryWithReplica(config=config, replica=replica, extensions=())

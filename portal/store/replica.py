@@ -28,9 +28,11 @@ R = TypeVar("R")
 
 _reading: ContextVar[bool] = ContextVar("portal_reading_from_replica", default=False)
 
-# Seconds to wait before a failing replica is tried again, and to wait for a connection to it.
+# Seconds to wait before a failing replica is tried again, to wait for a connection to it, and for
+# one of its statements (a replica that accepted the connection and then stalls must fall back too).
 REST_SECONDS = 30.0
 CONNECT_TIMEOUT = 5.0
+STATEMENT_TIMEOUT = 10.0
 
 
 @contextmanager

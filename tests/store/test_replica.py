@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import contextlib
 import dataclasses
 import logging
@@ -23,7 +24,8 @@ from portal.store.engine import (
     close_engine,
     open_engine,
 )
-from portal.store.replica import PrimaryWithReplica
+from portal.store.commitments import add_commitment, commitments_of, published_commitments
+from portal.store.replica import STATEMENT_TIMEOUT, PrimaryWithReplica
 from portal.store.results import published_for_open_data, weekly_ratings
 from tests.conftest import PG_ADMIN_URL, _pg_admin, free_port
 from tests.factories import create_feedback, create_publication, create_service
@@ -133,6 +135,21 @@ async def test_marked_reads_go_to_the_replica_and_the_rest_to_the_primary(db, co
             [row] = await weekly_ratings(service["id"])
         assert row["rating_sum"] == 30
         assert engine.replica_answers == 2
+
+
+@pytest.mark.postgres_only
+async def test_staff_read_commitments_on_the_primary_and_public_pages_may_read_the_replica(db, copy_to_replica):
+    """The staff list is shown right after a change (a replica's lag would hide it); public pages tolerate lag."""
+    service = await create_service(code="titres", name_fr="Titres d'identité")
+    staff = await create_staff(role="owner", services=[service])
+    await add_commitment(service["id"], {"raised": "Attente", "action": "Un guichet de plus", "due_on": dt.date(2027, 3, 1)}, staff)
+    replica_url = await copy_to_replica()
+    await on(replica_url, "UPDATE commitment SET action = 'Sur le réplica'")
+    await read_only(replica_url)
+    async with bound(dataclasses.replace(db, database_replica_url=replica_url)) as engine:
+        assert engine.replica.config["command_timeout"] == STATEMENT_TIMEOUT  # a stalled replica falls back too
+        assert [c["action"] for c in await commitments_of(service["id"])] == ["Un guichet de plus"]
+        assert [c["action"] for c in await published_commitments(service["id"])] == ["Sur le réplica"]
 
 
 @pytest.mark.postgres_only
