@@ -111,18 +111,24 @@ async def topic_counts_per_period(service_ids: list[int], starts: list[dt.dateti
     )
 
 
-async def comment_embeddings(service_ids: list[int], starts: list[dt.datetime], end: dt.datetime) -> list[dict]:
-    """Feedback with words and an embedding of the latest model version: id, period (bucket), embedding."""
+async def comment_embeddings(service_ids: list[int], starts: list[dt.datetime], end: dt.datetime,
+                             one_in: int = 1) -> list[dict]:
+    """Feedback with words and an embedding of the latest model version: id, period (bucket), embedding.
+
+    With `one_in` k > 1, one feedback in k, the same in every period: those whose id, scrambled by Knuth's
+    multiplicative hash (so that no pattern in how ids were handed out lines up with k), is a multiple of k.
+    """
     latest = await Feedback.raw("SELECT model_version FROM classification WHERE embedding IS NOT NULL ORDER BY id DESC LIMIT 1")
     if not latest:
         return []
     where, args = _scope(service_ids)
     bucket, bargs = _bucket(starts)
+    sample = f" AND ((f.id * 2654435761) % 4294967296) % {int(one_in)} = 0" if one_in > 1 else ""
     return await Feedback.raw(
         f"""SELECT f.id AS id, {bucket} AS bucket, c.embedding AS embedding
            FROM feedback f JOIN classification c ON c.feedback = f.id AND c.model_version = {{}}
            WHERE {where} AND f.received_at >= {{}} AND f.received_at < {{}} AND f.redacted_text <> ''
-             AND c.embedding IS NOT NULL""",
+             AND c.embedding IS NOT NULL{sample}""",
         *bargs, latest[0]["model_version"], *args, starts[0], end,
     )
 
