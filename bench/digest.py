@@ -1,6 +1,11 @@
 """Benchmark: build one weekly digest for the busiest service over 1,000,000 feedback rows, on PostgreSQL and SQLite.
 
     .venv/bin/python bench/digest.py [--rows 1000000] [--runs 5] [--only sqlite|postgres] [--keep]
+    .venv/bin/python bench/digest.py --database NAME [--runs 5]
+
+--database times the digest on a PostgreSQL database kept by `bench/inbox.py --rows N --keep`
+(bench/bigload.py's rows: seven services, two years ending at its load; no load here): the week
+digested is the last whole week before its newest feedback, for the service with the most that week.
 
 Loads the rows (with topics and a classification carrying a 384-dim embedding each) straight
 through the drivers — COPY on PostgreSQL, executemany in large transactions on SQLite — then
@@ -155,7 +160,7 @@ async def load_postgres(url: str, rows: int) -> float:
     return time.perf_counter() - started
 
 
-async def time_digest(settings: Settings, runs: int) -> dict:
+async def time_digest(settings: Settings, runs: int, newest: bool = False) -> dict:
     from portal.digests.content import build_digest
     from portal.digests.periods import period_containing
     from portal.digests.render import render_digest
@@ -165,7 +170,10 @@ async def time_digest(settings: Settings, runs: int) -> dict:
     engine = bind_engine(build_engine(settings))
     await open_engine(engine, pool_size=2)
     try:
-        week = period_containing("weekly", NOW, "Europe/Paris").previous()
+        now = NOW
+        if newest:  # a kept database: the week before its newest feedback
+            now = (await Feedback.raw("SELECT MAX(received_at) AS at FROM feedback"))[0]["at"]
+        week = period_containing("weekly", now, "Europe/Paris").previous()
         busiest = await Feedback.raw(
             "SELECT s.code AS code, COUNT(*) AS n FROM feedback f JOIN service s ON s.id = f.service "
             "WHERE f.received_at >= {} AND f.received_at < {} GROUP BY s.code ORDER BY n DESC LIMIT 1", week.start, week.end)
@@ -180,9 +188,10 @@ async def time_digest(settings: Settings, runs: int) -> dict:
             t2 = time.perf_counter()
             build.append(t1 - t0)
             total.append(t2 - t0)
-        window = await Feedback.count().where((Feedback.service == int(code.split("-")[1])) & (Feedback.received_at >= week.previous(8).start)
+        service_id = (await Feedback.raw("SELECT id FROM service WHERE code = {}", code))[0]["id"]
+        window = await Feedback.count().where((Feedback.service == service_id) & (Feedback.received_at >= week.previous(8).start)
                                               & (Feedback.received_at < week.end))
-        return {"service": code, "week_rows": content.overall.total, "window_rows": window,
+        return {"service": code, "week": f"{week.start:%Y-%m-%d %H:%M} to {week.end:%Y-%m-%d %H:%M} UTC", "week_rows": content.overall.total, "window_rows": window,
                 "emerging": [(i.kind, i.topic or "similar comments") for i in content.overall.emerging],
                 "build": statistics.median(build), "build_all": build, "with_render": statistics.median(total)}
     finally:
@@ -190,7 +199,8 @@ async def time_digest(settings: Settings, runs: int) -> dict:
 
 
 def report(name: str, load: float, result: dict, target: float) -> None:
-    print(f"{name}: loaded in {load:.0f} s; busiest service {result['service']}: {result['week_rows']} feedback this week, "
+    loaded = f"loaded in {load:.0f} s" if load else "no load (kept database)"
+    print(f"{name}: {loaded}; week {result['week']}; busiest service {result['service']}: {result['week_rows']} feedback this week, "
           f"{result['window_rows']} in the nine weeks read; emerging: {result['emerging']}")
     runs = ", ".join(f"{x:.2f}" for x in result["build_all"])
     verdict = "OK" if result["build"] < target else "OVER TARGET"
@@ -214,7 +224,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", choices=("sqlite", "postgres"))
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument("--database", help="time the digest on this kept PostgreSQL database (bench/inbox.py --keep)")
     args = parser.parse_args()
+    if args.database:
+        url = PG_ADMIN_URL.rpartition("/")[0] + f"/{args.database}"
+        settings = Settings.from_env(environ={}, data_dir="/tmp/guichet-bench-digest", database_url=url)
+        started = time.perf_counter()
+        asyncio.run(prepare(settings))
+        print(f"migrations applied (any new index built) in {time.perf_counter() - started:.1f} s")
+        report(f"PostgreSQL {args.database}", 0, asyncio.run(time_digest(settings, args.runs, newest=True)), 3.0)
+        return 0
     work = Path(os.environ.get("BENCH_DIR", "/tmp/guichet-bench-digest"))
     if args.only != "postgres":
         shutil.rmtree(work, ignore_errors=True)

@@ -31,6 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.bigload import bulk_load  # noqa: E402
 PG_ADMIN = os.environ.get("GUICHET_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 # Seven services, the busiest taking 40 % of all feedback; four offices; two years of history.
@@ -69,7 +71,7 @@ FROM generate_series(1, {rows}) AS g,
      (SELECT array_agg(id ORDER BY id) AS ids FROM service) AS s,
      (SELECT array_agg(id ORDER BY id) AS ids FROM office) AS o
 """
-TOPICS = "INSERT INTO feedback_topic (feedback, topic, score) SELECT id, topics, 1.0 FROM feedback"
+TOPICS = "INSERT INTO feedback_topic (feedback, topic, score) SELECT id, topics, 1.0 FROM feedback"  # + a WHERE
 
 
 async def _admin(sql: str) -> None:
@@ -91,8 +93,8 @@ async def timed(runs: int, work) -> float:
     return statistics.median(samples)
 
 
-async def _load(engine, rows: int) -> int:
-    """Services, offices, the benchmark's owner and `rows` feedback; the owner's id."""
+async def _load(url: str, rows: int) -> int:
+    """Services, offices, the benchmark's owner and `rows` feedback (bench/bigload.py); the owner's id."""
     from portal.store.core.tables import Feedback, Office, Service, StaffUser
 
     for n in range(7):
@@ -101,11 +103,9 @@ async def _load(engine, rows: int) -> int:
         await Office.insert(Office(code=f"office-{n}", name=f"Bureau {n}"))
     staff = (await StaffUser.insert(StaffUser(email="bench@example.fr", name="Bench", role="owner", password_hash=""))
              .returning(StaffUser.id))[0]["id"]
-    start = time.perf_counter()
-    await engine.run_ddl(LOAD.format(rows=rows, staff=staff))
-    await engine.run_ddl(TOPICS)
-    await engine.run_ddl("ANALYZE")
-    print(f"loaded {await Feedback.count():,} feedback rows in {time.perf_counter() - start:.0f} s")
+    phases = await bulk_load(url, rows, staff, LOAD, TOPICS)
+    print(f"loaded {await Feedback.count():,} feedback rows in {phases['total']:.0f} s ("
+          + ", ".join(f"{k} {v:.0f} s" for k, v in phases.items() if k not in ("total", "size")) + ")")
     return staff
 
 
@@ -131,7 +131,9 @@ async def main(rows: int, runs: int, keep: bool, database: str | None = None) ->
         if database:
             staff = (await StaffUser.select(StaffUser.id).where(StaffUser.email == "bench@example.fr").first())["id"]
         else:
-            staff = await _load(engine, rows)
+            staff = await _load(url, rows)
+        size = (await Feedback.raw("SELECT pg_database_size(current_database()) AS n"))[0]["n"]
+        print(f"database {name}: {await Feedback.count():,} feedback rows, {size / 2**30:.2f} GiB (pg_database_size)")
         print(f"a trivial query through the ORM: {await timed(runs, lambda: Service.select(Service.id).limit(1)):7.1f} ms (median)")
         counts = await Feedback.raw("SELECT service, count(*) AS n FROM feedback GROUP BY service ORDER BY n DESC")
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import numpy as np
 
 from portal.classify.calibration import CHECK_BELOW
-from portal.digests.emerging import Rise, rise_test, similar_groups
+from portal.digests.emerging import Rise, rise_test, similar_groups, thinning
 from portal.digests.periods import Period, trailing
 from portal.digests.todo import TodoEntry, todo_list
 from portal.store import digest_content, directory
@@ -203,14 +203,15 @@ async def build_scope(name: str, code: str, service_ids: list[int], period: Peri
     # Rising similar comments: a problem when most of them are not praise, quoting its own members. A group
     # with nothing left to quote (its complaints are quoted under their topic above) or of praise is left out,
     # never a heading over nothing.
-    rows = await digest_content.comment_embeddings(ids, baseline_starts, end)
+    one_in = thinning(sum(c.written for c in channels))  # a busy period is read one comment in k
+    rows = await digest_content.comment_embeddings(ids, baseline_starts, end, one_in)
     if rows:
         vectors = np.vstack([np.frombuffer(bytes(r["embedding"]), dtype=np.float32) for r in rows])
         for group in similar_groups([r["id"] for r in rows], [int(r["bucket"]) for r in rows], vectors, TREND_PERIODS):
             members = sorted({group.leader_id, *group.member_ids})
             if await _tone_of(members) != PROBLEM:
                 continue
-            issue = Issue("group", "", group.rise, count=len(group.member_ids))
+            issue = Issue("group", "", group.rise, count=len(group.member_ids) * one_in)
             issue.quotes = await quoted(PROBLEM, ids=members)
             if issue.quotes:
                 issue.title = _shorten(issue.quotes[0].text, 90)

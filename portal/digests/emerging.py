@@ -18,6 +18,16 @@ MIN_RATIO = 2.0
 ALPHA = 0.01
 # Leaders tried per scope: bounds the work on a busy period.
 MAX_LEADERS = 20
+# The most comments of one period the similar-comment groups compare one to one (a matrix of this size
+# squared). A busier period is thinned, and its trailing periods alike: one comment in k (by id), k the
+# smallest that brings the period under this; group sizes are then the sample's times k. At 10 million rows
+# the busiest service's week held 32,000 comments, a 4 GB matrix (docs/capacity.md).
+GROUP_SAMPLE = 4000
+
+
+def thinning(comments: int) -> int:
+    """One comment in how many the similar-comment groups read, for a period of this many comments (1: all)."""
+    return max(1, math.ceil(comments / GROUP_SAMPLE))
 
 
 @dataclass(frozen=True)
