@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -58,6 +59,10 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("PORTAL_OPEN311_RATE_LIMIT", "open311_rate_limit", "60/60", "Open311 POST requests allowed per partner API key (and failed key checks per client): COUNT/SECONDS."),
     Setting("PORTAL_PUBLIC_HOLIDAYS", "public_holidays", (), "Comma-separated dates (YYYY-MM-DD) that are not working days when a due date is counted; Saturdays and Sundays never are."),
     Setting("PORTAL_REMINDER_TIME", "reminder_time", "08:00", "Local time (HH:MM, in PORTAL_TIME_ZONE) from which the scheduler sends each working day's reminder of overdue items."),
+    Setting("PORTAL_METRICS_TOKEN", "metrics_token", "", "Bearer token that /metrics requires; empty: /metrics answers 404 unless PORTAL_METRICS_ALLOW names the client."),
+    Setting("PORTAL_METRICS_ALLOW", "metrics_allow", (), "Comma-separated addresses or networks (127.0.0.1,10.0.0.0/8) that may read /metrics without a token when PORTAL_METRICS_TOKEN is empty (with a token set: the only ones that may present it)."),
+    Setting("PORTAL_METRICS_DIR", "metrics_dir", "", "Folder, local to the machine, where every process of the portal writes its figures for /metrics; default: PORTAL_DATA_DIR/metrics."),
+    Setting("PORTAL_LOG_FORMAT", "log_format", "text", "Log lines as text (one readable line) or json (one JSON object a line, for a log collector)."),
 )
 
 # Roles an account may get by signing up through the provider: never admin, and a clerk needs an office.
@@ -106,6 +111,10 @@ class Settings:
     open311_rate_limit: str
     public_holidays: tuple[str, ...]
     reminder_time: str
+    metrics_token: str
+    metrics_allow: tuple[str, ...]
+    metrics_dir: str
+    log_format: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -131,7 +140,7 @@ class Settings:
                     value = Path(value)
                 elif name == "trusted_proxies":
                     value = tuple(p.strip() for p in value.split(",") if p.strip())
-                elif name == "public_holidays":
+                elif name in ("public_holidays", "metrics_allow"):
                     value = tuple(p.strip() for p in value.split(",") if p.strip())
                 elif name in ("oidc_allowed_domains", "oidc_signup_domains"):
                     value = tuple(p.strip().lower() for p in value.split(",") if p.strip())
@@ -150,6 +159,12 @@ class Settings:
         hour, _, minute = settings.reminder_time.partition(":")
         if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60 and len(minute) == 2):
             raise ValueError(f"PORTAL_REMINDER_TIME: a local time HH:MM, for example 08:00: {settings.reminder_time!r}")
+        if settings.log_format not in ("text", "json"):
+            raise ValueError(f"PORTAL_LOG_FORMAT: text or json: {settings.log_format!r}")
+        try:
+            [ipaddress.ip_network(n, strict=False) for n in settings.metrics_allow]
+        except ValueError:
+            raise ValueError(f"PORTAL_METRICS_ALLOW: addresses or networks, comma-separated (127.0.0.1,10.0.0.0/8): {settings.metrics_allow!r}") from None
         settings.oidc_signup_roles  # a wrong DOMAIN:ROLE pair stops the start, not a sign-in
         if settings.oidc_issuer and not (settings.oidc_client_id and settings.oidc_client_secret):
             raise ValueError("PORTAL_OIDC_ISSUER is set: PORTAL_OIDC_CLIENT_ID and PORTAL_OIDC_CLIENT_SECRET are needed too")
@@ -188,6 +203,11 @@ class Settings:
                 raise ValueError(f"PORTAL_OIDC_SIGNUP_DOMAINS: {pair!r} is not DOMAIN:ROLE with a role among {', '.join(SIGNUP_ROLES)}")
             roles[domain] = role
         return roles
+
+    @property
+    def metrics_path(self) -> Path:
+        """Where this machine's processes write their figures for /metrics."""
+        return Path(self.metrics_dir) if self.metrics_dir else self.data_dir / "metrics"
 
     @property
     def rate_limit_pair(self) -> tuple[int, int]:
