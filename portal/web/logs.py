@@ -109,6 +109,8 @@ class TextFormatter(logging.Formatter):
 
 
 FORMATTERS = {"json": JsonFormatter, "text": TextFormatter}
+# Loggers that write statements with their values (a citizen's words, a contact address) at DEBUG: never below WARNING.
+QUIET = ("aiosqlite", "asyncpg", "piccolo")
 
 
 def configure_logging(settings: Settings) -> None:
@@ -120,7 +122,8 @@ def configure_logging(settings: Settings) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log_level)
-    logging.getLogger("piccolo").setLevel(logging.WARNING)  # it announces the engine version on every start
+    for name in QUIET:  # piccolo also announces the engine version on every start
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def app_logging_config(settings: Settings) -> LoggingConfig:
@@ -128,6 +131,7 @@ def app_logging_config(settings: Settings) -> LoggingConfig:
     return LoggingConfig(
         formatters={"standard": {"()": FORMATTERS[settings.log_format]}},
         root={"level": settings.log_level, "handlers": ["queue_listener"]},
+        loggers={name: {"level": "WARNING", "propagate": True} for name in QUIET},
         # 500s are logged by portal.web.errors; "always" would also log every 4xx as uncaught.
         log_exceptions="never",
     )
