@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import glob
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -95,14 +96,20 @@ def method_label(method: str) -> str:
 
 # --- several processes, one machine ---------------------------------------------------------------
 
-def share_between_processes(directory: Path) -> Path:
+def share_between_processes(directory: Path) -> Path | None:
     """Make this process write its figures in `directory`, shared with the machine's other portal processes.
 
     Called by the `portal` command before anything is counted; the processes it starts inherit the
     folder through the environment. PROMETHEUS_MULTIPROC_DIR, when the environment sets it, wins only
     over the default folder (the caller passes it when PORTAL_METRICS_DIR is empty).
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        # A command on a read-only disk (a migration job) still runs; it counts in memory alone.
+        logging.getLogger("portal.metrics").warning("metrics folder %s unusable (%s): counting in memory", directory,
+                                                    exc.strerror)
+        return None
     os.environ[MULTIPROCESS_VARIABLE] = str(directory)
     if values.ValueClass is values.MutexValue:
         values.ValueClass = values.MultiProcessValue()
@@ -149,6 +156,7 @@ class StoreFigures:
     digest_runs: dict[str, int] = field(default_factory=dict)  # state -> runs
     kiosk_last_contact: list[tuple[int, str, float]] = field(default_factory=list)  # (device id, kind, seconds since)
     kiosks_never_seen: int = 0
+    readable: bool = True  # False: the store did not answer, and the figures above are left out
 
 
 class _StoreCollector:
@@ -157,6 +165,10 @@ class _StoreCollector:
 
     def collect(self):
         f = self.figures
+        yield GaugeMetricFamily("guichet_store_readable", "1 when the store answered this scrape's questions, else 0.",
+                                value=1 if f.readable else 0)
+        if not f.readable:
+            return
         queue = GaugeMetricFamily("guichet_classification_queue_items", "Feedback waiting for the classifier, by state.",
                                   labels=["state"])
         for state in ("pending", "claimed"):

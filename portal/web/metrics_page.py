@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
@@ -12,6 +13,8 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 from portal.settings import Settings
 from portal.store.metrics import operating_figures
 from portal.web.metrics import CONTENT_TYPE, StoreFigures, metrics_text
+
+log = logging.getLogger("portal.metrics")
 
 
 def _client_allowed(host: str | None, allowed: tuple[str, ...]) -> bool:
@@ -47,10 +50,15 @@ def may_read_metrics(settings: Settings, authorization: str | None, client_host:
 async def metrics(request: Request, settings: NamedDependency[Settings]) -> Response[bytes]:
     """Every process's counts on this machine, then the queue, digest runs and devices as the store has them now."""
     may_read_metrics(settings, request.headers.get("authorization"), request.client.host if request.client else None)
-    figures = await operating_figures()
-    text = metrics_text(StoreFigures(
-        queue=figures["queue"], oldest_pending_seconds=figures["oldest_pending_seconds"],
-        digest_runs=figures["digest_runs"], kiosk_last_contact=figures["devices"],
-        kiosks_never_seen=figures["never_seen"],
-    ))
+    try:
+        figures = await operating_figures()
+    except Exception:  # noqa: BLE001 - the processes' counts still matter most when the database does not answer
+        log.warning("metrics: the store did not answer; its figures are left out", exc_info=True)
+        text = metrics_text(StoreFigures(readable=False))
+    else:
+        text = metrics_text(StoreFigures(
+            queue=figures["queue"], oldest_pending_seconds=figures["oldest_pending_seconds"],
+            digest_runs=figures["digest_runs"], kiosk_last_contact=figures["devices"],
+            kiosks_never_seen=figures["never_seen"],
+        ))
     return Response(text, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})

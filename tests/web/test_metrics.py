@@ -144,3 +144,13 @@ def test_log_lines_lose_addresses_phones_references_and_keys():
     assert "GCH-AB2C" not in line and "a" * 32 not in line
     assert scrub("GET /track/{reference} 200 took 12.5 ms, feedback 123456") == \
         "GET /track/{reference} 200 took 12.5 ms, feedback 123456"
+
+
+async def test_metrics_still_answer_when_the_store_does_not(make_app, tmp_path):
+    # A database file that cannot be opened (its folder does not exist); the lifespan, which would refuse to start, is not run.
+    app = make_app(database_url=f"sqlite:///{tmp_path}/gone/portal.db", metrics_allow=("127.0.0.1",))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert sample(response.text, "guichet_store_readable") == 0
+    assert "guichet_http_requests_total" in response.text and "guichet_classification_queue_items" not in response.text
