@@ -11,6 +11,7 @@ from portal.feedback.reference import new_reference
 from portal.store.devices import TappedTopics, insert_device_feedback
 from portal.store.feedback import FeedbackRow, find_by_keys
 from portal.web.i18n import N_
+from portal.web.metrics import count_feedback_received
 
 
 @dataclass
@@ -111,6 +112,7 @@ async def _insert(
         for found in await insert_device_feedback(device_id, list(waiting.values()), [tapped[i] for i in waiting]):
             i = by_key.pop((found["source"], found["idempotency_key"]))
             results[i] = ItemResult("accepted", found["reference"], found["id"])
+            count_feedback_received(found["source"])
             del waiting[i]
         if waiting:  # not inserted: stored meanwhile under the same key, or a reference clash
             for key, stored in (await find_by_keys(list(by_key))).items():

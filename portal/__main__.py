@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
+import os
 import sys
+from pathlib import Path
 
 from portal.admin.cli import RETENTION_JOB
 from portal.process import command_function
 from portal.public.cli import OPEN_DATA_JOB
 from portal.review.grouping import group_pending
 from portal.settings import Settings
+from portal.web.logs import configure_logging
+from portal.web.metrics import MULTIPROCESS_VARIABLE, share_between_processes
 
 # Each feature contributes its subcommands through a `register(subparsers)` function.
 FEATURE_CLIS = (
@@ -64,8 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("piccolo").setLevel(logging.WARNING)  # it announces the engine version on every start
+    configure_logging(settings)
+    # Every process this command is (or starts) counts into the machine's shared folder for /metrics.
+    share_between_processes(settings.metrics_path if settings.metrics_dir or MULTIPROCESS_VARIABLE not in os.environ
+                            else Path(os.environ[MULTIPROCESS_VARIABLE]))
     try:
         return int(command_function(args.func)(args, settings) or 0)
     except Exception as exc:

@@ -9,7 +9,6 @@ from typing import AsyncIterator
 from jinja2 import Environment
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -60,6 +59,9 @@ from portal.store.engine import bind_engine, build_engine, close_engine, open_en
 from portal.web import formats, i18n, labels
 from portal.web.bodies import PortalRequest
 from portal.web.errors import EXCEPTION_HANDLERS
+from portal.web.logs import app_logging_config
+from portal.web.metrics_page import metrics
+from portal.web.observe import observe_requests
 from portal.web.openapi import StrictStructSchemaPlugin
 from portal.web.params import request_values_guard
 from portal.web.limits import RateLimits
@@ -104,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     # Counted in this process's memory, in Redis or in the database, as the settings say (portal.web.limits).
     limits = RateLimits(settings)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             CitizenPages,
             FollowUpPages,
@@ -137,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OpenDataPages,
             healthz,
             readyz,
+            metrics,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         # The worker files newly labelled items into groups of similar reports once its queue drains.
@@ -164,9 +167,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(title="Guichet API", version="1.0.0", path="/schema"),
         plugins=[StrictStructSchemaPlugin()],
-        logging_config=LoggingConfig(
-            root={"level": settings.log_level, "handlers": ["queue_listener"]},
-            # 500s are logged by portal.web.errors; "always" would also log every 4xx as uncaught.
-            log_exceptions="never",
-        ),
+        logging_config=app_logging_config(settings),
     )
+    # Outside the router, as Litestar's OpenTelemetry plugin does: unknown paths get a request id, a log line and figures too.
+    app.asgi_handler = observe_requests(app.asgi_handler, settings.trusted_proxies)
+    return app

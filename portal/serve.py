@@ -20,6 +20,7 @@ from litestar import Litestar
 from portal.app import create_app
 from portal.settings import SETTINGS_TABLE, Settings
 from portal.store.migrate import apply_migrations
+from portal.web.logs import server_log_config
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=settings.log_level.lower(),
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
-        access_log=False,
+        access_log=False,  # portal.web.observe writes one line per request, without query strings
+        log_config=server_log_config(settings),
         http=args.http,
         loop=args.loop,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -65,6 +66,10 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("PORTAL_DATABASE_REPLICA_URL", "database_replica_url", "", "postgresql://... of a read replica for public results, open data and staff dashboards; empty, or the replica unreachable: they read the primary."),
     Setting("PORTAL_RETENTION_MONTHS", "retention_months", 12, "Months after an item is closed (and untouched) before the daily retention job erases its personal data: contact e-mail, original text, comments; 0: never by age."),
     Setting("PORTAL_STAFF_INACTIVE_MONTHS", "staff_inactive_months", 12, "Months without a sign-in or any action after which the daily retention job deactivates a staff account (never the last administrator); 0: never."),
+    Setting("PORTAL_METRICS_TOKEN", "metrics_token", "", "Bearer token that /metrics requires; empty: /metrics answers 404 unless PORTAL_METRICS_ALLOW names the client."),
+    Setting("PORTAL_METRICS_ALLOW", "metrics_allow", (), "Comma-separated addresses or networks (127.0.0.1,10.0.0.0/8) that may read /metrics without a token when PORTAL_METRICS_TOKEN is empty (with a token set: the only ones that may present it)."),
+    Setting("PORTAL_METRICS_DIR", "metrics_dir", "", "Folder, local to the machine, where every process of the portal writes its figures for /metrics; default: PORTAL_DATA_DIR/metrics."),
+    Setting("PORTAL_LOG_FORMAT", "log_format", "text", "Log lines as text (one readable line) or json (one JSON object a line, for a log collector)."),
 )
 
 # PORTAL_DATABASE_POOLER values: none (a direct connection), or PgBouncer in transaction mode.
@@ -125,6 +130,10 @@ class Settings:
     database_replica_url: str
     retention_months: int
     staff_inactive_months: int
+    metrics_token: str
+    metrics_allow: tuple[str, ...]
+    metrics_dir: str
+    log_format: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -150,7 +159,7 @@ class Settings:
                     value = Path(value)
                 elif name == "trusted_proxies":
                     value = tuple(p.strip() for p in value.split(",") if p.strip())
-                elif name == "public_holidays":
+                elif name in ("public_holidays", "metrics_allow"):
                     value = tuple(p.strip() for p in value.split(",") if p.strip())
                 elif name in ("oidc_allowed_domains", "oidc_signup_domains"):
                     value = tuple(p.strip().lower() for p in value.split(",") if p.strip())
@@ -169,6 +178,12 @@ class Settings:
         hour, _, minute = settings.reminder_time.partition(":")
         if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60 and len(minute) == 2):
             raise ValueError(f"PORTAL_REMINDER_TIME: a local time HH:MM, for example 08:00: {settings.reminder_time!r}")
+        if settings.log_format not in ("text", "json"):
+            raise ValueError(f"PORTAL_LOG_FORMAT: text or json: {settings.log_format!r}")
+        try:
+            [ipaddress.ip_network(n, strict=False) for n in settings.metrics_allow]
+        except ValueError:
+            raise ValueError(f"PORTAL_METRICS_ALLOW: addresses or networks, comma-separated (127.0.0.1,10.0.0.0/8): {settings.metrics_allow!r}") from None
         settings.oidc_signup_roles  # a wrong DOMAIN:ROLE pair stops the start, not a sign-in
         if settings.oidc_issuer and not (settings.oidc_client_id and settings.oidc_client_secret):
             raise ValueError("PORTAL_OIDC_ISSUER is set: PORTAL_OIDC_CLIENT_ID and PORTAL_OIDC_CLIENT_SECRET are needed too")
@@ -217,6 +232,11 @@ class Settings:
                 raise ValueError(f"PORTAL_OIDC_SIGNUP_DOMAINS: {pair!r} is not DOMAIN:ROLE with a role among {', '.join(SIGNUP_ROLES)}")
             roles[domain] = role
         return roles
+
+    @property
+    def metrics_path(self) -> Path:
+        """Where this machine's processes write their figures for /metrics."""
+        return Path(self.metrics_dir) if self.metrics_dir else self.data_dir / "metrics"
 
     @property
     def rate_limit_pair(self) -> tuple[int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from portal.store.labels import (
     services_of,
     store_labels,
 )
+from portal.web.logs import logging_for_request
+from portal.web.metrics import channel_of, observe_labelling
 
 log = logging.getLogger("portal.classify.worker")
 
@@ -83,9 +86,31 @@ async def run_once(classifier, batch_size: int = 32, lease_seconds: int = LEASE_
         await release(claimed)
         raise
     stored = await store_labels(claimed, labelled)
+    _record_labelled(claimed.items, stored)
     if stored and touched_services is not None:
         touched_services.update(await services_of(stored))
     return len(stored)
+
+
+def _record_labelled(items: list[dict], stored: list[int]) -> None:
+    """One log line per labelled item, under the id of the request that stored it, and its labelling latency."""
+    now = dt.datetime.now(dt.timezone.utc)
+    stored_ids = set(stored)
+    for item in items:
+        if item["id"] not in stored_ids:
+            continue
+        received = item.get("received_at")
+        if isinstance(received, str):
+            received = dt.datetime.fromisoformat(received)
+        if received is not None and received.tzinfo is None:
+            received = received.replace(tzinfo=dt.timezone.utc)
+        seconds = (now - received).total_seconds() if received is not None else None
+        if seconds is not None:
+            observe_labelling(item.get("source") or "", seconds)
+        with logging_for_request(item.get("request_id")):
+            log.info("feedback %s labelled", item["id"], extra={"fields": {
+                "feedback_id": item["id"], "channel": channel_of(item.get("source") or ""),
+                "latency_ms": round(seconds * 1000) if seconds is not None else None}})
 
 
 async def _run_after_drain(after_drain: AfterDrain, touched_services: set[int]) -> None:

@@ -28,6 +28,7 @@ from portal.store.digest_runs import (
 from portal.store.subscriptions import list_subscriptions
 from portal.web import labels
 from portal.web.mail import MailError, send_email
+from portal.web.metrics import count_digest_delivery
 
 log = logging.getLogger(__name__)
 UTC = dt.timezone.utc
@@ -122,5 +123,6 @@ async def run_due(settings: Settings, *, now: dt.datetime | None = None, policy:
                 continue
             state = await deliver(settings, subscription, period, now, policy)
             if state:
+                count_digest_delivery(state)
                 getattr(report, state).append(subscription["id"])
     return report

@@ -22,6 +22,8 @@ from portal.store.feedback import (
 from portal.web.cleaning import has_control_characters, strip_control_characters
 from portal.web.errors import FieldError, FieldErrors
 from portal.web.i18n import N_
+from portal.web.logs import current_request_id
+from portal.web.metrics import count_feedback_received
 
 MAX_TEXT = 4000
 
@@ -255,6 +257,7 @@ def prepare_feedback(
         sentiment_confidence=None if text or data.rating is None else RATING_ALONE_CONFIDENCE,
         sentiment_source=None if text or data.rating is None else "rating",
         contact_language=data.contact_language,
+        request_id=current_request_id.get(),
     )
 
 
@@ -301,6 +304,7 @@ async def _store(data: FeedbackInput, row: FeedbackRow) -> Submitted:
     for _attempt in range(5):
         try:
             feedback_id = await insert_feedback(row)
+            count_feedback_received(row.source)
             if row.text:
                 _on_text_stored()
             return Submitted(row.reference, True, feedback_id)

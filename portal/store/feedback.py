@@ -53,6 +53,7 @@ class FeedbackRow(msgspec.Struct):
     sentiment_confidence: float | None = None
     sentiment_source: str | None = None  # "rating" when intake labelled a rating given without text
     contact_language: str | None = None  # the language of the pages the person wrote from, for e-mails to them
+    request_id: str | None = None  # the request that stored it, for the worker's log line
 
 
 COLUMNS: tuple[str, ...] = FeedbackRow.__struct_fields__

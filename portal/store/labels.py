@@ -18,7 +18,7 @@ LEASE_SECONDS = 120  # how long a claim holds unless the worker asks for another
 @dataclass
 class Claimed:
     claim: str
-    items: list[dict]  # {"id", "text", "rating"}
+    items: list[dict]  # {"id", "text", "rating", "source", "received_at", "request_id"}
 
 
 class ModelLabels(msgspec.Struct):
@@ -60,7 +60,7 @@ async def claim_pending(batch_size: int = 32, lease_seconds: int = LEASE_SECONDS
         "WHERE id IN (SELECT id FROM feedback WHERE classify_state = 'pending' "
         "OR (classify_state = 'claimed' AND classify_lease_until < {}) "
         f"ORDER BY id LIMIT {int(batch_size)} {lock}) "
-        "RETURNING id, text, rating",
+        "RETURNING id, text, rating, source, received_at, request_id",
         claim,
         lease_until,
         now,

@@ -12,6 +12,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from portal.web.i18n import LANG_COOKIE, N_, current_language, pick_language, translate
+from portal.web.logs import current_request_id
 from portal.web.security import loggable_path
 
 log = logging.getLogger("portal.errors")
@@ -83,7 +84,7 @@ def _error_page(request: Request, status: int, exc: Exception | None = None, hea
     title = translate(lang, TITLES.get(status, TITLES[400 if status < 500 else 500]))
     return Template(
         template_name=f"errors/{status}.html" if status in (404, 429) else "errors/error.html",
-        context={"status": status, "title": title, "detail": detail},
+        context={"status": status, "title": title, "detail": detail, "request_id": current_request_id.get()},
         status_code=status,
         headers=headers,
     )

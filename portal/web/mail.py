@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from portal.settings import Settings
+from portal.web.metrics import count_smtp_failure
 
 log = logging.getLogger(__name__)
 MODES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
@@ -81,6 +82,7 @@ async def send_email(settings: Settings, message: EmailMessage, *, attempts: int
             return str(message["Message-ID"])
         except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
             last = exc
+            count_smtp_failure(permanent=not _is_temporary(exc))
             if not _is_temporary(exc):
                 raise MailError(f"refused by {target.host}: {exc}", temporary=False) from exc
             log.warning("sending to %s failed (attempt %d of %d): %s", target.host, attempt, attempts, exc)

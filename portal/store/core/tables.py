@@ -143,6 +143,8 @@ class Feedback(Table, tablename="feedback"):
     assigned_staff = Integer(null=True, default=None)
     assigned_service = Integer(null=True, default=None)
     due_at = Timestamptz(null=True, default=None)
+    # The id of the request that stored it (its X-Request-ID), so the worker's log line joins the request's.
+    request_id = Varchar(length=64, null=True, default=None)
 
 
 # Who gave a feedback one of its effective topics: its labels (the model's, or a staff correction's),
