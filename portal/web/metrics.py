@@ -159,7 +159,9 @@ class StoreFigures:
     readable: bool = True  # False: the store did not answer, and the figures above are left out
 
 
-class _StoreCollector:
+class StoreCollector:
+    """The store's figures as metric families (gauges, not summed over processes)."""
+
     def __init__(self, figures: StoreFigures):
         self.figures = figures
 
@@ -202,5 +204,5 @@ def metrics_text(figures: StoreFigures) -> bytes:
     else:
         counted = generate_latest(REGISTRY)
     store_registry = CollectorRegistry()
-    store_registry.register(_StoreCollector(figures))
+    store_registry.register(StoreCollector(figures))
     return counted + generate_latest(store_registry)
