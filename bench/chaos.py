@@ -66,9 +66,9 @@ async def run_chaos(database: str, database_url: str, work: Path, *, seconds: fl
             record = LoadRecord()
             stop = asyncio.Event()
             tasks = start_clients(proxy.url, clients, setup, record, stop, pause)
-            kills = 0
-            while time.monotonic() - record.t0 + kill_every <= seconds:
-                await asyncio.sleep(max(0.0, kills * kill_every + kill_every - (time.monotonic() - record.t0)))
+            kills = 1
+            while kills * kill_every < seconds:  # at kill_every, 2 x kill_every, ... (later if a restart was slow)
+                await asyncio.sleep(max(0.0, kills * kill_every - (time.monotonic() - record.t0)))
                 await fleet.kill_and_restart(record.t0)
                 kills += 1
             await asyncio.sleep(max(0.0, seconds - (time.monotonic() - record.t0)))
@@ -102,7 +102,7 @@ def _requests(record: LoadRecord, fleet) -> dict:
         ms = [s.ms for s in record.samples if s.kind == kind and 0 < s.status < 500]
         out[f"{kind} p50/p99 ms"] = f"{percentile(ms, 0.5):.0f} / {percentile(ms, 0.99):.0f} ({len(ms)})"
     failures = [s for s in record.samples if s.status == 0 or s.status >= 500]
-    inside = [(s, fleet.was_down(s.at)) for s in failures]
+    inside = [(s, fleet.was_down(s.at, s.at + s.ms / 1000)) for s in failures]
     out["5xx or dropped, while a process was down"] = sum(1 for _, d in inside if d)
     out["5xx or dropped, outside downtime"] = sum(1 for _, d in inside if not d)
     out["failures by kill"] = {

@@ -143,10 +143,11 @@ class Fleet:
         for p in self.processes:
             p.stop()
 
-    def was_down(self, at: float, grace: float = 1.0) -> Downtime | None:
-        """The kill during which `at` (seconds since the load began) fell, if any."""
+    def was_down(self, sent: float, answered: float, grace: float = 1.0) -> Downtime | None:
+        """The kill a request overlapped (sent and answered in seconds since the load began), if any:
+        in flight when its process was killed, or sent before the process was back."""
         for d in self.downtimes:
-            if d.killed_at - 0.05 <= at <= (d.back_at if d.back_at is not None else float("inf")) + grace:
+            if answered >= d.killed_at - 0.05 and sent <= (d.back_at if d.back_at is not None else float("inf")) + grace:
                 return d
         return None
 
