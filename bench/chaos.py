@@ -103,13 +103,14 @@ def _requests(record: LoadRecord, fleet) -> dict:
         out[f"{kind} p50/p99 ms"] = f"{percentile(ms, 0.5):.0f} / {percentile(ms, 0.99):.0f} ({len(ms)})"
     failures = [s for s in record.samples if s.status == 0 or s.status >= 500]
     inside = [(s, fleet.was_down(s.at, s.at + s.ms / 1000)) for s in failures]
-    out["5xx or dropped, while a process was down"] = sum(1 for _, d in inside if d)
+    out["5xx or dropped, while a web process was down"] = sum(1 for _, d in inside if d)
     out["5xx or dropped, outside downtime"] = sum(1 for _, d in inside if not d)
     out["failures by kill"] = {
         f"{d.name}@{d.killed_at:.0f}s": sorted({f"{s.status or 'dropped'}" for s, dd in inside if dd is d})
         for d in fleet.downtimes if any(dd is d for _, dd in inside)
     }
-    out["failures outside downtime (s, status)"] = [(round(s.at, 1), s.status) for s, d in inside if not d][:10]
+    out["failures outside downtime"] = [f"{s.kind} sent at {s.at:.1f} s, {s.ms:.0f} ms: {s.status or s.error}"
+                                        for s, d in inside if not d][:10]
     return out
 
 

@@ -38,6 +38,7 @@ class Sample:
     at: float  # seconds since the load began, when the request was sent
     ms: float
     status: int  # 0: the connection failed or dropped
+    error: str = ""  # the client's error when status is 0
 
 
 @dataclass
@@ -53,12 +54,13 @@ class LoadRecord:
 
     async def call(self, kind: str, request) -> httpx.Response | None:
         started = time.monotonic()
+        error = ""
         try:
             response = await request
-        except httpx.HTTPError:
-            response = None
+        except httpx.HTTPError as exc:
+            response, error = None, type(exc).__name__
         self.samples.append(Sample(kind, started - self.t0, (time.monotonic() - started) * 1000,
-                                   response.status_code if response is not None else 0))
+                                   response.status_code if response is not None else 0, error))
         return response
 
 

@@ -51,6 +51,7 @@ class Downtime:
     """One kill: which process, when it was killed and when it was back (seconds since the load began)."""
 
     name: str
+    kind: str
     killed_at: float
     back_at: float | None = None
 
@@ -132,7 +133,7 @@ class Fleet:
 
     async def kill_and_restart(self, t0: float) -> Downtime:
         victim = self.rng.choice(self.processes)
-        down = Downtime(victim.name, time.monotonic() - t0)
+        down = Downtime(victim.name, victim.kind, time.monotonic() - t0)
         self.downtimes.append(down)
         victim.kill()
         await victim.start()
@@ -147,6 +148,8 @@ class Fleet:
         """The kill a request overlapped (sent and answered in seconds since the load began), if any:
         in flight when its process was killed, or sent before the process was back."""
         for d in self.downtimes:
+            if d.kind != "web":  # the web processes answer requests: a worker or scheduler down is no excuse
+                continue
             if answered >= d.killed_at - 0.05 and sent <= (d.back_at if d.back_at is not None else float("inf")) + grace:
                 return d
         return None
