@@ -40,7 +40,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def run_chaos(database: str, database_url: str, work: Path, *, seconds: float, kill_every: float, clients: int,
-                    digests: int = 8, drain_timeout: float = 150.0, pause: float = 0.1) -> dict:
+                    digests: int = 8, drain_timeout: float = 150.0, pause: float = 0.1,
+                    wait_out_leases: bool = False) -> dict:
     """One run against an empty database; returns the figures and the checks."""
     from portal.settings import Settings
 
@@ -75,7 +76,7 @@ async def run_chaos(database: str, database_url: str, work: Path, *, seconds: fl
             stop.set()
             await asyncio.gather(*tasks)
             load_seconds = time.monotonic() - record.t0
-            drained = await wait_for_classification(settings, drain_timeout)
+            drained = await wait_for_classification(settings, drain_timeout, wait_out_leases)
             await wait_for_digests(settings, 30)
             stranded = await recover_stranded_digests(settings, sink.url)
             checks = await check(settings, record.acknowledged, record.kiosk, sink.message_ids())
@@ -142,7 +143,8 @@ def main() -> None:
     args = parser.parse_args()
     for database in (("postgres", "sqlite") if args.database == "both" else (args.database,)):
         started = time.monotonic()
-        result = run(database, seconds=args.seconds, kill_every=args.kill_every, clients=args.clients, digests=args.digests)
+        result = run(database, seconds=args.seconds, kill_every=args.kill_every, clients=args.clients, digests=args.digests,
+                     drain_timeout=200, wait_out_leases=True)
         result["wall seconds"] = round(time.monotonic() - started)
         result["load average"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print_table(result)
