@@ -10,7 +10,7 @@ import msgspec
 from portal.store.bulk import insert_many
 from portal.store.core.tables import FROM_VISITOR, Feedback, FeedbackTopic
 from portal.store.counters.tables import DEVICE_KINDS, Kiosk, KioskChoice
-from portal.store.engine import current_engine
+from portal.store.engine import current_engine, retried_on_deadlock
 from portal.store.feedback import FeedbackRow, insert_new_feedback
 
 __all__ = ["DEVICE_KINDS"]  # the kinds a device may be, for the features that create one
@@ -123,6 +123,10 @@ async def insert_device_feedback(kiosk_id: int, rows: list[FeedbackRow], tapped:
     for are the feedback's effective topics at once (source "visitor"), text or not.
     """
     tapped_for = {(row.source, row.idempotency_key): chips for row, chips in zip(rows, tapped)}
+    return await retried_on_deadlock(lambda: _insert_with_choices(kiosk_id, rows, tapped_for))
+
+
+async def _insert_with_choices(kiosk_id: int, rows: list[FeedbackRow], tapped_for: dict) -> list[dict]:
     async with current_engine().transaction():
         inserted = await insert_new_feedback(rows)
         choices, topics = [], []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Optional
@@ -242,3 +243,31 @@ def is_unique_violation(exc: Exception) -> bool:
     # sqlite3.IntegrityError "UNIQUE constraint failed", asyncpg UniqueViolationError.
     text = f"{type(exc).__name__} {exc}".lower()
     return "unique" in text
+
+
+DEADLOCK_ATTEMPTS = 5
+
+
+def is_deadlock(exc: Exception) -> bool:
+    """Whether PostgreSQL chose this transaction as the victim of a deadlock (SQLSTATE 40P01): it is safe to run again."""
+    return getattr(exc, "sqlstate", None) == "40P01" or type(exc).__name__ == "DeadlockDetectedError"
+
+
+async def retried_on_deadlock(transaction_body, attempts: int = DEADLOCK_ATTEMPTS):
+    """Run `transaction_body()` (a coroutine function opening its own transaction), again if it lost a deadlock.
+
+    Concurrent writers of feedback update the same daily aggregate rows (feedback_day, kept by a
+    trigger) in the order of their own rows, so two batches can deadlock; PostgreSQL then aborts
+    one of them, which is safe to run again whole. Inside a caller's transaction it runs once:
+    only the caller can start again.
+    """
+    engine = current_engine()
+    if engine.current_transaction.get() is not None:
+        return await transaction_body()
+    for attempt in range(attempts):
+        try:
+            return await transaction_body()
+        except Exception as exc:
+            if not is_deadlock(exc) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(random.uniform(0.005, 0.05) * (attempt + 1))  # apart, so they do not meet again

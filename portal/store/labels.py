@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import msgspec
 
 from portal.store.core.tables import Classification, Feedback, StaffLabel
-from portal.store.engine import is_postgres
+from portal.store.engine import is_postgres, retried_on_deadlock
 from portal.store.feedback import apply_effective_labels
 
 LEASE_SECONDS = 120  # how long a claim holds unless the worker asks for another lease
@@ -82,6 +82,10 @@ async def store_labels(claimed: Claimed, labelled: list[ModelLabels]) -> list[in
     Items whose lease was taken over by another worker are skipped, so nothing is labelled twice.
     Staff labels, when present, stay the effective labels (with their certainty and source).
     """
+    return await retried_on_deadlock(lambda: _store_owned_labels(claimed, labelled))
+
+
+async def _store_owned_labels(claimed: Claimed, labelled: list[ModelLabels]) -> list[int]:
     ids = [i["id"] for i in claimed.items]
     engine = Feedback._meta.db
     async with engine.transaction():

@@ -1,5 +1,6 @@
 """Devices in the store: an enrolment code is traded once, and tapped topics are stored with their feedback or not at all."""
 
+import asyncio
 import datetime as dt
 import uuid
 
@@ -60,3 +61,33 @@ async def test_feedback_whose_chips_cannot_be_stored_is_not_stored_either(db):
     with pytest.raises(Exception, match="(?i)foreign key"):  # no such device: the chips' row is refused
         await devices.insert_device_feedback(kiosk_id + 1000, [_row(service, office, kiosk_id)], [devices.TappedTopics(["attente"])])
     assert await Feedback.count() == 0 and await KioskChoice.count() == 0
+
+
+@pytest.mark.postgres_only
+async def test_batches_from_many_kiosks_at_once_are_all_stored_though_they_meet_on_the_daily_counts(db):
+    """Each row a batch inserts adds to its day's aggregate row (a trigger), in the batch's order: two batches
+    meeting in opposite orders deadlock, and PostgreSQL aborts one; that one is run again, not refused."""
+    import random
+
+    services = [await create_service() for _ in range(2)]
+    office = await create_office(services=services)
+    kiosks = [await devices.create_device(office["id"], f"Tablette {i}", "kiosk", {"service": services[0]["code"]}, 30, 1500)
+              for i in range(4)]
+    rng = random.Random(7)
+
+    def batch(kiosk_id: int) -> list:
+        rows = []
+        for _ in range(60):
+            data = FeedbackInput(service_code=rng.choice(services)["code"], rating=rng.randint(1, 5), channel="kiosk",
+                                 source=f"kiosk:{kiosk_id}", given_as="kiosk", idempotency_key=str(uuid.uuid4()),
+                                 office_id=office["id"])
+            rows.append(prepare_feedback(data, next(s for s in services if s["code"] == data.service_code), NOW))
+        return rows
+
+    expected = 0
+    for _ in range(6):
+        batches = [(kiosk_id, batch(kiosk_id)) for kiosk_id in kiosks]
+        expected += sum(len(rows) for _, rows in batches)
+        results = await asyncio.gather(*(devices.insert_device_feedback(k, rows, [None] * len(rows)) for k, rows in batches))
+        assert [len(r) for r in results] == [len(rows) for _, rows in batches]
+    assert await Feedback.count() == expected
