@@ -63,8 +63,14 @@ class Found:
     feedback_ids: list[int] = field(default_factory=list)
 
     @property
-    def anything(self) -> bool:
+    def holds_data(self) -> bool:
+        """Feedback or sign-in attempts: something to download or erase here."""
         return bool(self.items or self.sign_in_attempts)
+
+    @property
+    def anything(self) -> bool:
+        """Anything linked at all, a staff account included (which is left to the staff page)."""
+        return self.holds_data or self.account is not None
 
     @property
     def to_erase(self) -> int:

@@ -4,13 +4,15 @@ downloads it as JSON, erases it once confirmed; audited without the data; the sa
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import subprocess
 import sys
 
+from portal.admin.privacy import find_person, person_from
 from portal.store.core.tables import AuditEvent, CitizenMail
 from portal.store.counters.tables import CounterEntryRevision
-from portal.store.workspace.tables import LoginAttempt
+from portal.store.workspace.tables import LoginAttempt, RetentionRun
 from tests.admin.helpers import post_form, signed_in_admin
 from tests.admin.privacy_data import create_item, stored
 from tests.conftest import ROOT, server_env
@@ -137,3 +139,50 @@ async def test_the_same_from_the_command_line(db, tmp_path):
     assert bad.returncode == 2 and "neither an e-mail address nor a valid tracking reference" in bad.stderr
     for run in (found, exported, asked, erased):  # nothing it prints to the log names the person
         assert EMAIL not in run.stderr and item["reference"] not in run.stderr
+
+
+async def test_an_address_with_an_accented_capital_is_found_however_it_is_typed(client):
+    await signed_in_admin(client)
+    service = await create_service()
+    item = await create_item(service, email="Élodie.Martin@Example.fr")
+    assert (await stored(item["id"]))["contact_email"] == "Élodie.Martin@Example.fr"  # kept as typed
+    for typed in ("élodie.martin@example.fr", "ÉLODIE.MARTIN@EXAMPLE.FR", "Élodie.Martin@Example.fr"):
+        found = await find_person(person_from(typed), None)
+        assert found.feedback_ids == [item["id"]], typed
+    page = await post_form(client, PAGE, PAGE, {"who": "élodie.martin@example.fr"})
+    assert "1 avis trouvé" in page.text
+
+
+async def test_an_address_of_a_staff_account_only_says_so(client):
+    await signed_in_admin(client)
+    staff = await create_staff("admin", email="agent.seul@example.gouv.fr")
+    page = await post_form(client, PAGE, PAGE, {"who": staff["email"]})
+    assert "Un compte d’agent utilise cette adresse" in page.text
+    assert "Aucun avis ni aucune tentative" not in page.text and "Effacer les données personnelles" not in page.text
+    nobody = await post_form(client, PAGE, PAGE, {"who": "personne@example.fr"})
+    assert "Aucun avis ni aucune tentative" in nobody.text and "Un compte d’agent" not in nobody.text
+
+
+async def test_an_item_erased_already_is_not_erased_nor_audited_again(client):
+    await signed_in_admin(client)
+    service = await create_service()
+    item = await create_item(service)
+    await post_form(client, PAGE, f"{PAGE}/erase", {"who": EMAIL, "confirm": "yes"})
+    again = await post_form(client, PAGE, f"{PAGE}/erase", {"who": item["reference"], "confirm": "yes"})
+    assert "0 avis ont été effacés" in again.text
+    assert len([e for e in await personal_events() if e["action"] == "erase_personal_data"]) == 1
+
+
+async def test_the_runs_in_words_with_plurals_dates_and_interrupted_ones(client):
+    await signed_in_admin(client)
+    now = dt.datetime.now(dt.timezone.utc)
+    await RetentionRun.insert(
+        RetentionRun(day="2026-03-04", claimed_at=now, finished_at=dt.datetime(2026, 3, 4, 2, 0, tzinfo=dt.timezone.utc),
+                     summary=json.dumps({"items": 1, "accounts": 2})),
+        RetentionRun(day="2026-03-05", claimed_at=dt.datetime(2026, 3, 5, 2, 0, tzinfo=dt.timezone.utc), summary=""),
+    )
+    page = (await client.get(PAGE)).text
+    assert "1 avis effacé, 2 comptes désactivés." in page
+    assert "Le 5 mars 2026 : interrompue" in page and "2026-03-05" not in page and "en cours" not in page
+    english = (await client.get(f"{PAGE}?lang=en")).text
+    assert "1 feedback item erased, 2 accounts deactivated." in english and "5 Mar 2026: interrupted" in english
