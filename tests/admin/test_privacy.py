@@ -8,11 +8,14 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from zoneinfo import ZoneInfo
 
 from portal.admin.privacy import find_person, person_from
 from portal.store.core.tables import AuditEvent, CitizenMail
 from portal.store.counters.tables import CounterEntryRevision
 from portal.store.workspace.tables import LoginAttempt, RetentionRun
+from portal.web.formats import format_when
+from portal.web.labels import label
 from tests.admin.helpers import post_form, signed_in_admin
 from tests.admin.privacy_data import create_item, stored
 from tests.conftest import ROOT, server_env
@@ -127,6 +130,9 @@ async def test_the_same_from_the_command_line(db, tmp_path):
     found = await asyncio.to_thread(_privacy, db, "find", EMAIL)
     assert found.returncode == 0 and "1 feedback item linked, 1 holding personal data" in found.stdout
     assert item["reference"] not in found.stdout and item["reference"][:8] in found.stdout
+    zone = ZoneInfo(db.time_zone)
+    assert f"received {format_when(item['received_at'], zone, 'en')}  {label('status', 'closed', 'en')}" in found.stdout
+    assert " time)" in found.stdout and "  closed  " not in found.stdout  # the zone named, the status in words
     exported = await asyncio.to_thread(_privacy, db, "export", item["reference"], "--output", str(tmp_path / "out.json"))
     assert exported.returncode == 0
     assert json.loads((tmp_path / "out.json").read_text())["feedback"][0]["contact_email"] == EMAIL
