@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from portal.store.audit import append_audit
-from portal.store.core.tables import CitizenMail, Classification, Feedback
+from portal.store.core.tables import AuditEvent, CitizenMail, Classification, Feedback
 from portal.store.counters.tables import CounterEntryRevision
 from portal.store.engine import UNICODE_LOWER, current_engine, is_postgres
 from portal.store.workspace.tables import LoginAttempt
@@ -19,6 +19,7 @@ BATCH = 500  # items erased per transaction
 # What a clerk's revision keeps of the version it recorded once erased (service, rating, how it was given).
 ERASED_FIELDS = ("text", "contact_email")
 ERASED = "erased"
+FAILED_SIGN_IN = "login_failed"  # the audit action of a refused sign-in: its rows may lose their address and client
 
 # A feedback still holding personal data: a contact address, an original text the redaction changed, a comment on
 # "is it resolved?", an e-mail error naming an address, or a clerk's revision not yet erased.
@@ -171,6 +172,17 @@ async def erase_feedback_data(feedback_ids: list[int], events_of) -> int:
 
 async def forget_sign_in_attempts(email: str) -> int:
     rows = await LoginAttempt.delete().where(LoginAttempt.email == email.strip().lower()).returning(LoginAttempt.id)
+    return len(rows)
+
+
+async def forget_failed_sign_ins_of(email: str) -> int:
+    """Blank the address and the client of the failed sign-ins made with this address (audit rows without an actor:
+    the one update the audit log's trigger allows); how many rows."""
+    fold = "lower" if is_postgres(current_engine()) else UNICODE_LOWER
+    rows = await AuditEvent.raw(
+        f"UPDATE audit_event SET actor_email = '', client = '' WHERE action = {{}} AND actor IS NULL "
+        f"AND actor_email <> '' AND {fold}(actor_email) = {{}} RETURNING id", FAILED_SIGN_IN, email.strip().lower(),
+    )
     return len(rows)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from portal.store.core.tables import Feedback, StaffUser
-from portal.store.privacy import HOLDS_PERSONAL_DATA
+from portal.store.core.tables import AuditEvent, Feedback, StaffUser
+from portal.store.privacy import FAILED_SIGN_IN, HOLDS_PERSONAL_DATA
 from portal.store.status import CLOSED
 from portal.store.workspace.tables import LoginAttempt, RetentionRun, StaffSession
 
@@ -63,8 +63,13 @@ async def old_sign_in_traces(cutoff: dt.datetime, now: dt.datetime) -> dict[str,
 
 
 async def forget_old_sign_in_traces(cutoff: dt.datetime, now: dt.datetime) -> dict[str, int]:
+    """Delete old sign-in attempts and expired sessions; blank the address and client of old failed sign-ins' audit
+    rows (the rows stay: a failed sign-in happened then)."""
     attempts = await LoginAttempt.delete().where(LoginAttempt.at < cutoff).returning(LoginAttempt.id)
     sessions = await StaffSession.delete().where(StaffSession.expires_at < now).returning(StaffSession.id)
+    await AuditEvent.update({AuditEvent.actor_email: "", AuditEvent.client: ""}).where(
+        (AuditEvent.action == FAILED_SIGN_IN) & AuditEvent.actor.is_null() & (AuditEvent.at < cutoff)
+        & ((AuditEvent.actor_email != "") | (AuditEvent.client != "")))
     return {"sign_in_attempts": len(attempts), "sessions": len(sessions)}
 
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from portal.admin.privacy import find_person, person_from
 from portal.store.core.tables import AuditEvent, CitizenMail
 from portal.store.counters.tables import CounterEntryRevision
@@ -87,8 +89,10 @@ async def test_erase_asks_for_confirmation_then_erases_and_keeps_the_statistics(
     assert [m["last_error"] for m in await CitizenMail.select().where(CitizenMail.feedback == item["id"])] == [""]
     assert await LoginAttempt.count().where(LoginAttempt.email == EMAIL) == 0
     erased = [e for e in await personal_events() if e["action"] == "erase_personal_data"]
-    assert len(erased) == 1 and erased[0]["feedback"] == item["id"] and erased[0]["actor_email"] == admin["email"]
+    assert len(erased) == 2 and erased[0]["feedback"] == item["id"] and erased[0]["actor_email"] == admin["email"]
     assert erased[0]["detail"] == {"by": "request", "found_by": "email"}
+    assert erased[1]["feedback"] is None and erased[1]["detail"] == {
+        "by": "request", "found_by": "email", "sign_in_attempts": 1, "failed_sign_ins": 0}
     everything = json.dumps(await personal_events(), default=str)
     assert EMAIL not in everything and item["reference"] not in everything
     again = await post_form(client, PAGE, PAGE, {"who": EMAIL})
@@ -192,3 +196,42 @@ async def test_the_runs_in_words_with_plurals_dates_and_interrupted_ones(client)
     assert "Le 5 mars 2026 : interrompue" in page and "2026-03-05" not in page and "en cours" not in page
     english = (await client.get(f"{PAGE}?lang=en")).text
     assert "1 feedback item erased, 2 accounts deactivated." in english and "5 Mar 2026: interrupted" in english
+
+
+async def test_failed_sign_ins_keep_no_unknown_address_and_old_ones_are_blanked_on_erasure(client):
+    admin = await create_staff("admin")
+    await client.get("/staff/login")
+    for typed in ("Marie.Dupont@example.fr", admin["email"]):
+        token = csrf_of((await client.get("/staff/login")).text)
+        await client.post("/staff/login", data={"email": typed, "password": "wrong password!!", "csrf_token": token})
+    rows = await AuditEvent.select(AuditEvent.actor_email).where(AuditEvent.action == "login_failed").order_by(AuditEvent.id)
+    assert [r["actor_email"] for r in rows] == ["", admin["email"]]  # a known account's address only
+    # Rows written before: the typed address and the client kept.
+    await AuditEvent.insert(
+        AuditEvent(action="login_failed", actor_email=EMAIL, client="10.9.9.9", detail={}),
+        AuditEvent(action="login_failed", actor_email="autre@example.fr", client="10.8.8.8", detail={}),
+    )
+    await signed_in(client, admin)
+    done = await post_form(client, PAGE, f"{PAGE}/erase", {"who": "MARIE.dupont@example.fr", "confirm": "yes"})
+    assert done.status_code == 200
+    rows = await AuditEvent.select(AuditEvent.actor_email, AuditEvent.client).where(
+        (AuditEvent.action == "login_failed") & (AuditEvent.client.is_in(["10.9.9.9", "10.8.8.8", ""])))
+    assert {"actor_email": "", "client": ""} in rows and {"actor_email": "autre@example.fr", "client": "10.8.8.8"} in rows
+    assert EMAIL not in json.dumps(await AuditEvent.select(), default=str)
+    [erase] = [e for e in await personal_events() if e["action"] == "erase_personal_data"]
+    assert erase["detail"]["failed_sign_ins"] == 1
+
+
+async def test_the_audit_log_refuses_every_other_change(db):
+    await AuditEvent.insert(AuditEvent(action="login_failed", actor_email=EMAIL, client="10.9.9.9", detail={}),
+                            AuditEvent(action="view_original", actor_email=EMAIL, client="10.9.9.9", detail={}))
+    refused = (
+        ({AuditEvent.actor_email: "", AuditEvent.client: ""}, "view_original"),  # not a failed sign-in
+        ({AuditEvent.actor_email: "x@example.fr", AuditEvent.client: ""}, "login_failed"),  # rewritten, not blanked
+        ({AuditEvent.actor_email: "", AuditEvent.client: "", AuditEvent.detail: {"a": 1}}, "login_failed"),
+        ({AuditEvent.actor_email: "", AuditEvent.client: "", AuditEvent.action: "login"}, "login_failed"),
+    )
+    for values, action in refused:
+        with pytest.raises(Exception, match="append-only"):
+            await AuditEvent.update(values).where(AuditEvent.action == action)
+    assert await AuditEvent.count().where(AuditEvent.actor_email == EMAIL) == 2

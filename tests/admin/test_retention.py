@@ -245,3 +245,15 @@ async def test_the_embedding_of_the_original_text_goes_with_it(db):
     rows = await Classification.select(Classification.feedback, Classification.embedding).order_by(Classification.id)
     assert [(r["feedback"], r["embedding"] is None) for r in rows] == [(item["id"], True), (kept["id"], False)]
     assert await latest_embedding(item["id"]) is None and await latest_embedding(kept["id"]) is not None
+
+
+async def test_old_failed_sign_ins_lose_their_address_and_client(db):
+    now = dt.datetime.now(dt.timezone.utc)
+    await AuditEvent.insert(
+        AuditEvent(action="login_failed", actor_email="typo@example.fr", client="10.1.1.1", detail={}, at=now - 400 * DAY),
+        AuditEvent(action="login_failed", actor_email="recent@example.fr", client="10.2.2.2", detail={}, at=now - 3 * DAY),
+    )
+    await erase_now(db)
+    rows = await AuditEvent.select(AuditEvent.actor_email, AuditEvent.client).where(
+        AuditEvent.action == "login_failed").order_by(AuditEvent.id)
+    assert rows == [{"actor_email": "", "client": ""}, {"actor_email": "recent@example.fr", "client": "10.2.2.2"}]
