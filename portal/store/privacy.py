@@ -36,16 +36,17 @@ def _ids(rows) -> list[int]:
     return [int(r["id"]) for r in rows]
 
 
+def of_email_sql(postgres: bool) -> str:
+    fold = "lower" if postgres else UNICODE_LOWER
+    return f"SELECT id FROM feedback WHERE contact_email IS NOT NULL AND {fold}(contact_email) = {{}} ORDER BY id"
+
+
 async def feedback_of_email(email: str) -> list[int]:
     """The ids of every feedback left with this contact address (any case, in any alphabet), oldest first.
 
     PostgreSQL folds the case with lower() (the index on lower(contact_email) answers); SQLite's lower() folds ASCII
     only, so there the connection's unicode_lower() does (a scan of the items with an address)."""
-    fold = "lower" if is_postgres(current_engine()) else UNICODE_LOWER
-    rows = await Feedback.raw(
-        f"SELECT id FROM feedback WHERE contact_email IS NOT NULL AND {fold}(contact_email) = {{}} ORDER BY id",
-        email.strip().lower(),
-    )
+    rows = await Feedback.raw(of_email_sql(is_postgres(current_engine())), email.strip().lower())
     return _ids(rows)
 
 

@@ -13,14 +13,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from portal.admin.privacy import find_person, person_from
-from portal.store.core.tables import AuditEvent, CitizenMail
+from portal.store.core.tables import AuditEvent, CitizenMail, Feedback
 from portal.store.counters.tables import CounterEntryRevision
+from portal.store.engine import current_engine
+from portal.store.privacy import of_email_sql
 from portal.store.workspace.tables import LoginAttempt, RetentionRun
 from portal.web.formats import format_when
 from portal.web.labels import label
 from tests.admin.helpers import post_form, signed_in_admin
 from tests.admin.privacy_data import create_item, stored
-from tests.conftest import ROOT, server_env
+from tests.conftest import ROOT, TEST_DB, server_env
 from tests.factories import create_service
 from tests.review.staff import create_staff, csrf_of, signed_in
 
@@ -235,3 +237,13 @@ async def test_the_audit_log_refuses_every_other_change(db):
         with pytest.raises(Exception, match="append-only"):
             await AuditEvent.update(values).where(AuditEvent.action == action)
     assert await AuditEvent.count().where(AuditEvent.actor_email == EMAIL) == 2
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="the expression index's plan: PostgreSQL")
+async def test_on_postgresql_the_address_is_found_through_its_index(db):
+    service = await create_service()
+    await create_item(service, email="Élodie.Martin@Example.fr")
+    async with current_engine().transaction():
+        await Feedback.raw("SET LOCAL enable_seqscan = off")
+        plan = await Feedback.raw("EXPLAIN " + of_email_sql(True), "élodie.martin@example.fr")
+    assert "feedback_contact_email_idx" in " ".join(str(r) for r in plan)
