@@ -135,15 +135,20 @@ async def erase_feedback_data(feedback_ids: list[int], events_of) -> int:
     the ids actually erased (an item already erased is neither erased again nor audited again).
 
     Returns how many items were erased. Safe to run twice, or by two processes at once: the update takes only the rows
-    that still hold personal data (PostgreSQL re-checks a row another transaction changed meanwhile), so each item is
-    erased and audited once. The embedding computed from the original text goes too (NULL: no similarity, no group
+    that still hold personal data, once any other erasure of them has committed (PostgreSQL: rows locked first; SQLite:
+    one writer at a time), so each item is erased and audited once. The embedding computed from the original text goes too (NULL: no similarity, no group
     search uses an item without one)."""
     done = 0
     engine = current_engine()
+    postgres = is_postgres(engine)
     for start in range(0, len(feedback_ids), BATCH):
         batch = feedback_ids[start:start + BATCH]
         marks = ", ".join("{}" for _ in batch)
         async with engine.transaction():
+            if postgres:
+                # Wait for another erasure of these rows to commit; the update's own snapshot, taken after, then sees
+                # its work everywhere (mails, revisions), so nothing is erased or audited twice.
+                await Feedback.raw(f"SELECT id FROM feedback WHERE id IN ({marks}) ORDER BY id FOR UPDATE", *batch)
             rows = await Feedback.raw(
                 "UPDATE feedback AS f SET contact_email = NULL, contact_consent = {}, text = redacted_text, "
                 f"resolved_comment = '', answer_mail_error = '' WHERE f.id IN ({marks}) AND {HOLDS_PERSONAL_DATA} "
