@@ -19,8 +19,18 @@ import time
 import uuid
 from pathlib import Path
 
+import asyncpg
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The portal is imported after the line above puts the repository first on sys.path (run from any folder, the
+# checkout's code is the one measured), hence below the other imports.
+from portal.admin.retention import erase_now, planned  # noqa: E402
+from portal.settings import Settings  # noqa: E402
+from portal.store.core.tables import Service  # noqa: E402
+from portal.store.engine import bind_engine, build_engine, close_engine, open_engine  # noqa: E402
+from portal.store.migrate import apply_migrations  # noqa: E402
+
 PG_ADMIN = os.environ.get("GUICHET_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 LOAD = """
@@ -38,8 +48,6 @@ FROM generate_series(1, {rows}) AS g
 
 
 async def _admin(sql: str) -> None:
-    import asyncpg  # noqa: PLC0415 - a benchmark script, not the portal
-
     conn = await asyncpg.connect(PG_ADMIN)
     try:
         await conn.execute(sql)
@@ -48,12 +56,6 @@ async def _admin(sql: str) -> None:
 
 
 async def main(rows: int) -> None:
-    from portal.admin.retention import erase_now, planned  # noqa: PLC0415
-    from portal.settings import Settings  # noqa: PLC0415
-    from portal.store.core.tables import Service  # noqa: PLC0415
-    from portal.store.engine import bind_engine, build_engine, close_engine, open_engine  # noqa: PLC0415
-    from portal.store.migrate import apply_migrations  # noqa: PLC0415
-
     name = f"guichet_bench_{uuid.uuid4().hex[:8]}"
     await _admin(f'CREATE DATABASE "{name}"')
     url = f"{PG_ADMIN.rpartition('/')[0]}/{name}"

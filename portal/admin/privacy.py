@@ -63,8 +63,14 @@ class Found:
     feedback_ids: list[int] = field(default_factory=list)
 
     @property
-    def anything(self) -> bool:
+    def holds_data(self) -> bool:
+        """Feedback or sign-in attempts: something to download or erase here."""
         return bool(self.items or self.sign_in_attempts)
+
+    @property
+    def anything(self) -> bool:
+        """Anything linked at all, a staff account included (which is left to the staff page)."""
+        return self.holds_data or self.account is not None
 
     @property
     def to_erase(self) -> int:
@@ -104,11 +110,15 @@ async def erase_person(person: Person, actor: dict | None, client: str = "") -> 
                 for i in batch]
 
     items = await store.erase_feedback_data(ids, events)
-    attempts = await store.forget_sign_in_attempts(person.value) if person.by == BY_EMAIL else 0
-    if not ids and attempts:
+    attempts = failures = 0
+    if person.by == BY_EMAIL:
+        attempts = await store.forget_sign_in_attempts(person.value)
+        failures = await store.forget_failed_sign_ins_of(person.value)
+    if attempts or failures:
         await append_audit(audit_row(ERASE_ACTION, actor, client=client, at=now,
                                      actor_email=None if actor else "command line",
-                                     detail={"by": "request", "found_by": person.by, "sign_in_attempts": attempts}))
+                                     detail={"by": "request", "found_by": person.by, "sign_in_attempts": attempts,
+                                             "failed_sign_ins": failures}))
     return {"items": items, "sign_in_attempts": attempts}
 
 

@@ -15,6 +15,10 @@ from portal.admin.retention import in_words, planned, run_retention_today
 from portal.settings import Settings
 from portal.store.engine import open_store
 from portal.store.retention import retention_runs
+from portal.web.formats import format_when, portal_zone
+from portal.web.labels import label
+
+COMMAND_LANGUAGE = "en"  # what the commands print is in English, times in the portal's zone with the zone named
 
 
 def _with_store(settings: Settings, work):
@@ -70,12 +74,15 @@ def cmd_find(args: argparse.Namespace, settings: Settings) -> int:
     if person is None:
         return 2
     found = _with_store(settings, lambda: find_person(person, None))
+    zone = portal_zone(settings.time_zone)
     for line in _describe(found):
         print(line)
     for item in found.items:
         held = [w for w, has in (("contact e-mail", item["has_email"]), ("original text", item["has_original"]),
                                  ("comment", item["has_comment"]), ("clerk's revisions", item["revisions"])) if has]
-        print(f"  {item['reference_shown']}  received {item['received_at']:%Y-%m-%d}  {item['status']}  "
+        received = format_when(item["received_at"], zone, COMMAND_LANGUAGE)
+        status = label("status", item["status"], COMMAND_LANGUAGE)
+        print(f"  {item['reference_shown']}  received {received}  {status}  "
               f"holds: {', '.join(held) or 'nothing personal any more'}")
     return 0
 

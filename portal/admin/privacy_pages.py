@@ -4,6 +4,7 @@ would be erased, erase it once confirmed, or download it as JSON. The address or
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from litestar import Controller, Request, Response, get, post
@@ -17,6 +18,7 @@ from portal.review.language import staff_language
 from portal.review.sessions import current_staff
 from portal.settings import Settings
 from portal.store.retention import retention_runs
+from portal.web.formats import portal_zone
 from portal.web.i18n import N_
 
 PAGE = f"{BASE}/privacy"
@@ -83,6 +85,7 @@ async def _page(request: Request, settings: Settings, who: str = "", errors=(), 
                 **context) -> Template:
     response = form_page(request, "admin/privacy.html", {
         "staff": await current_staff(request), "values": {"who": who}, "runs": await retention_runs(5),
+        "today": dt.datetime.now(dt.timezone.utc).astimezone(portal_zone(settings.time_zone)).date().isoformat(),
         "retention_months": settings.retention_months, "staff_inactive_months": settings.staff_inactive_months,
         **context,
     }, errors, status)

@@ -23,7 +23,8 @@ from portal.store.audit import append_audit, audit_row
 from portal.web.formats import portal_zone
 
 log = logging.getLogger(__name__)
-STALE_CLAIM = dt.timedelta(hours=6)  # a run left this long without a finish (its process died) is taken over
+# A run refreshes its claim after each batch; one silent this long (its process died) is taken over.
+STALE_CLAIM = dt.timedelta(minutes=15)
 BY_RETENTION = "retention"  # the audit rows' client and "by": the job, not a person
 ERASE_ACTION = "erase_personal_data"
 RUN_ACTION = "retention_run"
@@ -89,9 +90,14 @@ def _erase_events(now: dt.datetime):
     return events
 
 
-async def erase_now(settings: Settings, now: dt.datetime | None = None, batch: int = store.BATCH) -> dict[str, int]:
+class ClaimLost(Exception):
+    """Another runner took the day over while this one was silent: this one stops."""
+
+
+async def erase_now(settings: Settings, now: dt.datetime | None = None, batch: int = store.BATCH,
+                    still_working=None) -> dict[str, int]:
     """Do the retention work now (also safe twice: what is erased stays erased), `batch` items per transaction;
-    returns its counts."""
+    returns its counts. `still_working()`, awaited after each batch, says whether to go on (the claim's heartbeat)."""
     now = now or dt.datetime.now(dt.timezone.utc)
     cut = cutoffs(settings, now)
     done = {"items": 0, "accounts": 0, "sign_in_attempts": 0, "sessions": 0}
@@ -100,6 +106,8 @@ async def erase_now(settings: Settings, now: dt.datetime | None = None, batch: i
         while ids := await runs.items_past_retention(cut.items, batch, after_id=last):
             done["items"] += await store.erase_feedback_data(ids, _erase_events(now))
             last = ids[-1]
+            if still_working is not None and not await still_working():
+                raise ClaimLost
         done.update(await runs.forget_old_sign_in_traces(cut.items, now))
     for account in await accounts_to_deactivate(cut.accounts):
         if await account_store.set_account_active(account["id"], False):
@@ -116,10 +124,22 @@ async def run_retention_today(settings: Settings) -> bool:
     day = now.astimezone(portal_zone(settings.time_zone)).date().isoformat()
     if not await runs.claim_retention_day(day, now, STALE_CLAIM):
         return False
+    held = {"since": now}
+
+    async def heartbeat() -> bool:
+        beat = dt.datetime.now(dt.timezone.utc)
+        if not await runs.heartbeat_retention_day(day, held["since"], beat):
+            return False
+        held["since"] = beat
+        return True
+
     try:
-        done = await erase_now(settings, now)
+        done = await erase_now(settings, now, still_working=heartbeat)
+    except ClaimLost:
+        log.warning("retention: the run of %s was taken over by another process; this one stops", day)
+        return False
     except Exception:
-        await runs.release_retention_day(day)
+        await runs.release_retention_day(day, held["since"])
         log.exception("retention: the run of %s failed; the next look tries again", day)
         return False
     await append_audit(audit_row(RUN_ACTION, None, client=BY_RETENTION, detail={"day": day, **done}))

@@ -169,7 +169,9 @@ async def sign_in(email: str, password: str, client: str, user_agent: str, previ
     user = await find_login(email)
     if not await password_matches(user["password_hash"] if user else None, password) or user is None:
         await throttle.settle(attempt, succeeded=False)
-        await audit.record("login_failed", None, actor_email=email, client=client)
+        # The address is kept only when it is an account's: one typed wrong, maybe a citizen's, never enters the audit
+        # log (the attempt row, for the throttle, keeps it until the retention period is past).
+        await audit.record("login_failed", None, actor_email=email if user else None, client=client)
         return SignIn()
     await throttle.settle(attempt, succeeded=True)
     token = await begin_session(user, client, user_agent, previous_token)

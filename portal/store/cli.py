@@ -9,20 +9,25 @@ import sys
 from pathlib import Path
 
 from portal.settings import Settings
-from portal.store.backup import BackupProblem, backup, restore, row_counts
+from portal.store.backup import BackupProblem, backup, direct_settings, restore, row_counts
 from portal.store.engine import open_store
 from portal.store.migrate import apply_migrations
+
+DIRECT_URL_HELP = ("the database's direct address, instead of PORTAL_DATABASE_URL (needed when that one is PgBouncer's, "
+                   "PORTAL_DATABASE_POOLER=pgbouncer)")
 
 
 def register(sub) -> None:
     migrate = sub.add_parser("migrate", help="apply pending database migrations (SQLite or PostgreSQL)")
     migrate.set_defaults(func=cmd_migrate)
     saved = sub.add_parser("backup", help="write a copy of the whole database into DIR, while the portal runs")
-    saved.add_argument("dir", metavar="DIR", help="folder to write into (created if missing)")
+    saved.add_argument("dir", metavar="DIR", help="folder to write into (created if missing, for its owner only)")
+    saved.add_argument("--database-url", metavar="URL", help=DIRECT_URL_HELP)
     saved.set_defaults(func=cmd_backup)
     back = sub.add_parser("restore", help="put a backup made by `portal backup` into the configured, empty database")
     back.add_argument("file", metavar="FILE")
     back.add_argument("--force", action="store_true", help="replace a database that already holds rows")
+    back.add_argument("--database-url", metavar="URL", help=DIRECT_URL_HELP)
     back.set_defaults(func=cmd_restore)
 
 
@@ -46,7 +51,7 @@ def _rows(counts: dict[str, int]) -> str:
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        written = backup(settings, Path(args.dir))
+        written = backup(direct_settings(settings, args.database_url), Path(args.dir))
     except BackupProblem as exc:
         print(f"no backup written: {exc}", file=sys.stderr)
         return 2
@@ -55,6 +60,11 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        settings = direct_settings(settings, args.database_url)
+    except BackupProblem as exc:
+        print(f"nothing restored: {exc}", file=sys.stderr)
+        return 2
     before = counted(settings) if settings.is_postgres or settings.sqlite_path.exists() else {}
     if sum(before.values()) and not args.force:
         print(f"nothing restored: the database is not empty ({_rows(before)}); restore into an empty database, "

@@ -29,6 +29,11 @@ from portal.store.schema import ALL_TABLES
 os.environ.setdefault("PICCOLO_CONF", "portal.store.piccolo_conf")
 
 _bound: Engine | None = None
+UNICODE_LOWER = "unicode_lower"  # an SQL function on SQLite connections: lower() for every alphabet
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 class KeptOpenTransaction(SQLiteTransaction):
@@ -96,6 +101,8 @@ class KeptOpenSQLiteEngine(SQLiteEngine):
                 "PRAGMA cache_size=-65536",
             ):
                 await conn.execute(pragma)
+            # SQLite's own lower() folds ASCII letters only; this one folds as Python (and PostgreSQL) do.
+            await conn.create_function(UNICODE_LOWER, 1, _unicode_lower, deterministic=True)
             self._connection = conn
         return self._connection
 

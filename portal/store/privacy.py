@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 
 from portal.store.audit import append_audit
-from portal.store.core.tables import CitizenMail, Feedback
+from portal.store.core.tables import AuditEvent, CitizenMail, Classification, Feedback
 from portal.store.counters.tables import CounterEntryRevision
-from portal.store.engine import current_engine
+from portal.store.engine import UNICODE_LOWER, current_engine, is_postgres
 from portal.store.workspace.tables import LoginAttempt
 
 BATCH = 500  # items erased per transaction
 # What a clerk's revision keeps of the version it recorded once erased (service, rating, how it was given).
 ERASED_FIELDS = ("text", "contact_email")
 ERASED = "erased"
+FAILED_SIGN_IN = "login_failed"  # the audit action of a refused sign-in: its rows may lose their address and client
 
 # A feedback still holding personal data: a contact address, an original text the redaction changed, a comment on
 # "is it resolved?", an e-mail error naming an address, or a clerk's revision not yet erased.
@@ -35,12 +36,17 @@ def _ids(rows) -> list[int]:
     return [int(r["id"]) for r in rows]
 
 
+def of_email_sql(postgres: bool) -> str:
+    fold = "lower" if postgres else UNICODE_LOWER
+    return f"SELECT id FROM feedback WHERE contact_email IS NOT NULL AND {fold}(contact_email) = {{}} ORDER BY id"
+
+
 async def feedback_of_email(email: str) -> list[int]:
-    """The ids of every feedback left with this contact address (any case), oldest first."""
-    rows = await Feedback.raw(
-        "SELECT id FROM feedback WHERE contact_email IS NOT NULL AND lower(contact_email) = {} ORDER BY id",
-        email.strip().lower(),
-    )
+    """The ids of every feedback left with this contact address (any case, in any alphabet), oldest first.
+
+    PostgreSQL folds the case with lower() (the index on lower(contact_email) answers); SQLite's lower() folds ASCII
+    only, so there the connection's unicode_lower() does (a scan of the items with an address)."""
+    rows = await Feedback.raw(of_email_sql(is_postgres(current_engine())), email.strip().lower())
     return _ids(rows)
 
 
@@ -125,24 +131,38 @@ def _erased_version(version) -> dict:
 
 
 async def erase_feedback_data(feedback_ids: list[int], events_of) -> int:
-    """Erase the personal data of these items, BATCH per transaction with the audit rows `events_of(ids)` returns.
+    """Erase the personal data of these items, BATCH per transaction with the audit rows `events_of(ids)` returns for
+    the ids actually erased (an item already erased is neither erased again nor audited again).
 
-    Returns how many items were erased. Safe to run twice: an erased item stays as it is.
-    """
+    Returns how many items were erased. Safe to run twice, or by two processes at once: the update takes only the rows
+    that still hold personal data, once any other erasure of them has committed (PostgreSQL: rows locked first; SQLite:
+    one writer at a time), so each item is erased and audited once. The embedding computed from the original text goes too (NULL: no similarity, no group
+    search uses an item without one)."""
     done = 0
     engine = current_engine()
+    postgres = is_postgres(engine)
     for start in range(0, len(feedback_ids), BATCH):
-        ids = feedback_ids[start:start + BATCH]
-        marks = ", ".join("{}" for _ in ids)
+        batch = feedback_ids[start:start + BATCH]
+        marks = ", ".join("{}" for _ in batch)
         async with engine.transaction():
-            await Feedback.raw(
-                "UPDATE feedback SET contact_email = NULL, contact_consent = {}, text = redacted_text, "
-                f"resolved_comment = '', answer_mail_error = '' WHERE id IN ({marks})", False, *ids,
+            if postgres:
+                # Wait for another erasure of these rows to commit; the update's own snapshot, taken after, then sees
+                # its work everywhere (mails, revisions), so nothing is erased or audited twice.
+                await Feedback.raw(f"SELECT id FROM feedback WHERE id IN ({marks}) ORDER BY id FOR UPDATE", *batch)
+            rows = await Feedback.raw(
+                "UPDATE feedback AS f SET contact_email = NULL, contact_consent = {}, text = redacted_text, "
+                f"resolved_comment = '', answer_mail_error = '' WHERE f.id IN ({marks}) AND {HOLDS_PERSONAL_DATA} "
+                "RETURNING id", False, *batch,
             )
+            ids = sorted(_ids(rows))
+            if not ids:
+                continue
             await CitizenMail.update({CitizenMail.state: "dropped"}).where(
                 CitizenMail.feedback.is_in(ids) & (CitizenMail.state == "pending"))
             await CitizenMail.update({CitizenMail.last_error: ""}).where(
                 CitizenMail.feedback.is_in(ids) & (CitizenMail.last_error != ""))
+            await Classification.update({Classification.embedding: None}).where(
+                Classification.feedback.is_in(ids) & Classification.embedding.is_not_null())
             revisions = await CounterEntryRevision.select(
                 CounterEntryRevision.id, CounterEntryRevision.before, CounterEntryRevision.after,
             ).where(CounterEntryRevision.feedback.is_in(ids)).output(load_json=True)
@@ -158,6 +178,17 @@ async def erase_feedback_data(feedback_ids: list[int], events_of) -> int:
 
 async def forget_sign_in_attempts(email: str) -> int:
     rows = await LoginAttempt.delete().where(LoginAttempt.email == email.strip().lower()).returning(LoginAttempt.id)
+    return len(rows)
+
+
+async def forget_failed_sign_ins_of(email: str) -> int:
+    """Blank the address and the client of the failed sign-ins made with this address (audit rows without an actor:
+    the one update the audit log's trigger allows); how many rows."""
+    fold = "lower" if is_postgres(current_engine()) else UNICODE_LOWER
+    rows = await AuditEvent.raw(
+        f"UPDATE audit_event SET actor_email = '', client = '' WHERE action = {{}} AND actor IS NULL "
+        f"AND actor_email <> '' AND {fold}(actor_email) = {{}} RETURNING id", FAILED_SIGN_IN, email.strip().lower(),
+    )
     return len(rows)
 
 

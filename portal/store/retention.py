@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from portal.store.core.tables import Feedback, StaffUser
-from portal.store.privacy import HOLDS_PERSONAL_DATA
+from portal.store.core.tables import AuditEvent, Feedback, StaffUser
+from portal.store.privacy import FAILED_SIGN_IN, HOLDS_PERSONAL_DATA
 from portal.store.status import CLOSED
 from portal.store.workspace.tables import LoginAttempt, RetentionRun, StaffSession
 
@@ -63,13 +63,19 @@ async def old_sign_in_traces(cutoff: dt.datetime, now: dt.datetime) -> dict[str,
 
 
 async def forget_old_sign_in_traces(cutoff: dt.datetime, now: dt.datetime) -> dict[str, int]:
+    """Delete old sign-in attempts and expired sessions; blank the address and client of old failed sign-ins' audit
+    rows (the rows stay: a failed sign-in happened then)."""
     attempts = await LoginAttempt.delete().where(LoginAttempt.at < cutoff).returning(LoginAttempt.id)
     sessions = await StaffSession.delete().where(StaffSession.expires_at < now).returning(StaffSession.id)
+    await AuditEvent.update({AuditEvent.actor_email: "", AuditEvent.client: ""}).where(
+        (AuditEvent.action == FAILED_SIGN_IN) & AuditEvent.actor.is_null() & (AuditEvent.at < cutoff)
+        & ((AuditEvent.actor_email != "") | (AuditEvent.client != "")))
     return {"sign_in_attempts": len(attempts), "sessions": len(sessions)}
 
 
 async def claim_retention_day(day: str, now: dt.datetime, stale_after: dt.timedelta) -> bool:
-    """Claim the run of this day: True for exactly one caller (or for a taker-over of a claim left unfinished)."""
+    """Claim the run of this day: True for exactly one caller, or for a taker-over of an unfinished claim whose runner
+    has not written for `stale_after` (a working runner refreshes claimed_at after each batch)."""
     rows = await RetentionRun.raw(
         "INSERT INTO retention_run (day, claimed_at, finished_at, summary) VALUES ({}, {}, NULL, '') "
         "ON CONFLICT (day) DO NOTHING RETURNING id", day, now,
@@ -82,13 +88,24 @@ async def claim_retention_day(day: str, now: dt.datetime, stale_after: dt.timede
     return bool(taken)
 
 
+async def heartbeat_retention_day(day: str, held_since: dt.datetime, now: dt.datetime) -> bool:
+    """The run still works: move its claim's time from `held_since` (the time this runner last wrote) to `now`.
+    False when the claim is no longer this runner's (taken over after a silence, or finished)."""
+    rows = await RetentionRun.update({RetentionRun.claimed_at: now}).where(
+        (RetentionRun.day == day) & RetentionRun.finished_at.is_null() & (RetentionRun.claimed_at == held_since)
+    ).returning(RetentionRun.id)
+    return bool(rows)
+
+
 async def finish_retention_day(day: str, now: dt.datetime, summary: dict) -> None:
     await RetentionRun.update({RetentionRun.finished_at: now, RetentionRun.summary: json.dumps(summary)}).where(
         RetentionRun.day == day)
 
 
-async def release_retention_day(day: str) -> None:
-    await RetentionRun.delete().where((RetentionRun.day == day) & RetentionRun.finished_at.is_null())
+async def release_retention_day(day: str, held_since: dt.datetime) -> None:
+    """Give back a claim this runner still holds (a failed run), so the next look tries again."""
+    await RetentionRun.delete().where(
+        (RetentionRun.day == day) & RetentionRun.finished_at.is_null() & (RetentionRun.claimed_at == held_since))
 
 
 async def retention_runs(limit: int = 10) -> list[dict]:

@@ -10,8 +10,14 @@ import subprocess
 import sys
 from zoneinfo import ZoneInfo
 
-from portal.admin.retention import erase_now, months_before, planned, run_retention_today
-from portal.store.core.tables import AuditEvent, CitizenMail, Feedback, FeedbackDay, StaffUser
+import pytest
+
+from portal.admin.retention import STALE_CLAIM, ClaimLost, erase_now, months_before, planned, run_retention_today
+from portal.store.audit import audit_row
+from portal.store.core.tables import AuditEvent, CitizenMail, Classification, Feedback, FeedbackDay, StaffUser
+from portal.store.embeddings import latest_embedding
+from portal.store.privacy import erase_feedback_data
+from portal.store.retention import claim_retention_day, heartbeat_retention_day
 from portal.store.workspace.tables import LoginAttempt, RetentionRun, StaffSession
 from tests.admin.privacy_data import create_item, stored
 from tests.conftest import ROOT, server_env
@@ -181,3 +187,74 @@ async def test_the_in_process_scheduler_has_the_daily_job_and_catches_up_at_star
                 break
             await asyncio.sleep(0.1)
     assert await RetentionRun.count() == 1 and (await stored(item["id"]))["contact_email"] is None
+
+
+async def test_a_claim_refreshed_lately_is_not_taken_over_and_a_silent_one_is(db):
+    service = await create_service()
+    item = await create_item(service)
+    today = dt.datetime.now(dt.timezone.utc).astimezone(ZoneInfo(db.time_zone)).date().isoformat()
+    now = dt.datetime.now(dt.timezone.utc)
+    await RetentionRun.insert(RetentionRun(day=today, claimed_at=now - dt.timedelta(minutes=10)))
+    assert await run_retention_today(db) is False  # its runner wrote 10 minutes ago: still working
+    assert (await stored(item["id"]))["contact_email"] is not None
+    await RetentionRun.update({RetentionRun.claimed_at: now - dt.timedelta(minutes=20)}).where(RetentionRun.day == today)
+    assert await run_retention_today(db) is True
+
+
+async def test_the_heartbeat_moves_the_claim_and_a_runner_taken_over_stops(db):
+    service = await create_service()
+    items = [await create_item(service, email=f"p{i}@example.fr") for i in range(4)]
+    day, start = "2026-01-02", dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    assert await claim_retention_day(day, start, STALE_CLAIM) is True
+    beat = start + dt.timedelta(minutes=1)
+    assert await heartbeat_retention_day(day, start, beat) is True
+    assert (await RetentionRun.select().first())["claimed_at"] == beat
+    assert await heartbeat_retention_day(day, start, beat) is False  # no longer this runner's time: taken over
+    answers = iter([True, False])
+
+    async def still_working() -> bool:
+        return next(answers)
+
+    with pytest.raises(ClaimLost):
+        await erase_now(db, batch=1, still_working=still_working)
+    erased = [(await stored(i["id"]))["contact_email"] is None for i in items]
+    assert erased == [True, True, False, False]  # it stopped after the batch that found the claim lost
+
+
+async def test_two_erasures_at_once_erase_and_audit_each_item_once(db):
+    service = await create_service()
+    items = [await create_item(service, email=f"p{i}@example.fr", mail_error=f"550 <p{i}@example.fr> unknown")
+             for i in range(6)]
+    done = await asyncio.gather(erase_now(db, batch=2), erase_now(db, batch=3), erase_now(db, batch=6))
+    assert sum(d["items"] for d in done) == 6
+    events = await audit_of("erase_personal_data")
+    assert sorted(e["feedback"] for e in events) == sorted(i["id"] for i in items)
+    ids = [i["id"] for i in items]
+    assert await erase_feedback_data(ids, lambda batch: [audit_row("erase_personal_data", None, feedback_id=i)
+                                                         for i in batch]) == 0
+    assert len(await audit_of("erase_personal_data")) == 6  # given again: nothing erased, nothing audited
+
+
+async def test_the_embedding_of_the_original_text_goes_with_it(db):
+    service = await create_service()
+    item, kept = await create_item(service), await create_item(service, closed_days_ago=3)
+    for feedback_id in (item["id"], kept["id"]):
+        await Classification.insert(Classification(
+            feedback=feedback_id, model_version="e5-test", sentiment="negative", sentiment_scores={}, topics=[],
+            topic_scores={}, urgent=False, urgent_score=0.0, flags=[], language="fr", embedding=b"\x00" * 16))
+    await erase_now(db)
+    rows = await Classification.select(Classification.feedback, Classification.embedding).order_by(Classification.id)
+    assert [(r["feedback"], r["embedding"] is None) for r in rows] == [(item["id"], True), (kept["id"], False)]
+    assert await latest_embedding(item["id"]) is None and await latest_embedding(kept["id"]) is not None
+
+
+async def test_old_failed_sign_ins_lose_their_address_and_client(db):
+    now = dt.datetime.now(dt.timezone.utc)
+    await AuditEvent.insert(
+        AuditEvent(action="login_failed", actor_email="typo@example.fr", client="10.1.1.1", detail={}, at=now - 400 * DAY),
+        AuditEvent(action="login_failed", actor_email="recent@example.fr", client="10.2.2.2", detail={}, at=now - 3 * DAY),
+    )
+    await erase_now(db)
+    rows = await AuditEvent.select(AuditEvent.actor_email, AuditEvent.client).where(
+        AuditEvent.action == "login_failed").order_by(AuditEvent.id)
+    assert rows == [{"actor_email": "", "client": ""}, {"actor_email": "recent@example.fr", "client": "10.2.2.2"}]

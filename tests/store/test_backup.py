@@ -6,12 +6,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+import stat
 import subprocess
 import sys
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import pytest
 
+from portal.store.backup import tool_connection
 from portal.store.schema import ALL_TABLES
 from portal.store.subscriptions import add_subscription
 from tests.admin.privacy_data import create_item
@@ -103,3 +107,43 @@ async def test_a_file_of_the_other_kind_or_no_file_is_refused(db, tmp_path):
     finally:
         if name:
             await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_the_copy_is_for_its_owner_only_and_a_failed_one_leaves_nothing(db, tmp_path):
+    await fill(db)
+    folder = tmp_path / "new" / "backups"
+    made = await asyncio.to_thread(portal, db, "backup", str(folder))
+    assert made.returncode == 0, made.stderr
+    [file] = list(folder.iterdir())
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and stat.S_IMODE(file.stat().st_mode) == 0o600
+
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    failed_to = tmp_path / "failed"
+    broken = f"{PG_ADMIN_URL.rpartition('/')[0]}/no_such_db_{uuid.uuid4().hex[:8]}" if TEST_DB == "postgres" \
+        else f"sqlite:///{junk}"
+    failed = await asyncio.to_thread(portal, db, "backup", str(failed_to), "--database-url", broken)
+    assert failed.returncode == 2 and "no backup written" in failed.stderr and "Traceback" not in failed.stderr
+    assert list(failed_to.iterdir()) == []  # no .partial left behind
+
+
+def test_the_password_travels_in_the_environment_not_on_the_command_line():
+    url, env = tool_connection("postgresql://guichet:s%40cret@db.internal:5432/portal?sslmode=require")
+    assert url == "postgresql://guichet@db.internal:5432/portal?sslmode=require" and env["PGPASSWORD"] == "s@cret"
+    assert tool_connection("postgresql://guichet@db:5432/portal")[0] == "postgresql://guichet@db:5432/portal"
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="PgBouncer and pg_dump: PostgreSQL only")
+async def test_through_pgbouncer_a_direct_address_is_asked_for(db, tmp_path):
+    await fill(db)
+    refused = await asyncio.to_thread(portal, db, "backup", str(tmp_path / "b"), PORTAL_DATABASE_POOLER="pgbouncer")
+    assert refused.returncode == 2 and "--database-url" in refused.stderr and not (tmp_path / "b").exists()
+    parts = urlsplit(db.database_url)
+    with_password = urlunsplit(parts._replace(netloc=f"{parts.username}:never-shown@{parts.hostname}:{parts.port}"))
+    made = await asyncio.to_thread(portal, db, "backup", str(tmp_path / "b"), "--database-url", with_password,
+                                   PORTAL_DATABASE_POOLER="pgbouncer")
+    assert made.returncode == 0, made.stderr
+    [file] = list((tmp_path / "b").iterdir())
+    assert file.suffix == ".pgdump" and "never-shown" not in made.stdout + made.stderr
+    back = await asyncio.to_thread(portal, db, "restore", str(file), PORTAL_DATABASE_POOLER="pgbouncer")
+    assert back.returncode == 2 and "--database-url" in back.stderr
