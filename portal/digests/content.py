@@ -79,6 +79,7 @@ class Issue:
     tone: str = PROBLEM  # digest_content.QUOTE_TONES: what its quotes may be
     title: str = ""  # a group's: its first quote, shortened
     href: str = ""  # the inbox filtered on it
+    one_in: int = 1  # a group found on one comment in k of a busy period: its figures are estimates (× k)
 
 
 @dataclass
@@ -211,7 +212,7 @@ async def build_scope(name: str, code: str, service_ids: list[int], period: Peri
             members = sorted({group.leader_id, *group.member_ids})
             if await _tone_of(members) != PROBLEM:
                 continue
-            issue = Issue("group", "", group.rise, count=len(group.member_ids) * one_in)
+            issue = Issue("group", "", group.rise, count=len(group.member_ids) * one_in, one_in=one_in)
             issue.quotes = await quoted(PROBLEM, ids=members)
             if issue.quotes:
                 issue.title = _shorten(issue.quotes[0].text, 90)
