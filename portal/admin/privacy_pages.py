@@ -38,25 +38,17 @@ class PrivacyPages(Controller):
 
     @post("/", status_code=200)
     async def find(self, request: Request, settings: NamedDependency[Settings]) -> Response:
-        p = await posted(request)
-        if not p.csrf_valid:
-            return await _page(request, settings, who=p.get("who"), errors=expired(), status=400)
-        try:
-            person = person_from(p.get("who"))
-        except FormErrors as exc:
-            return await _page(request, settings, who=p.get("who"), errors=exc.errors)
+        p, person, refused = await _person_posted(request, settings)
+        if refused is not None:
+            return refused
         staff, client = await actor(request)
         return await _page(request, settings, who=p.get("who"), found=await find_person(person, staff, client))
 
     @post("/erase", status_code=200)
     async def erase(self, request: Request, settings: NamedDependency[Settings]) -> Response:
-        p = await posted(request)
-        if not p.csrf_valid:
-            return await _page(request, settings, who=p.get("who"), errors=expired(), status=400)
-        try:
-            person = person_from(p.get("who"))
-        except FormErrors as exc:
-            return await _page(request, settings, who=p.get("who"), errors=exc.errors)
+        p, person, refused = await _person_posted(request, settings)
+        if refused is not None:
+            return refused
         staff, client = await actor(request)
         if p.get("confirm") != "yes":
             found = await find_person(person, staff, client)
@@ -65,13 +57,9 @@ class PrivacyPages(Controller):
 
     @post("/export", status_code=200)
     async def export(self, request: Request, settings: NamedDependency[Settings]) -> Response:
-        p = await posted(request)
-        if not p.csrf_valid:
-            return await _page(request, settings, who=p.get("who"), errors=expired(), status=400)
-        try:
-            person = person_from(p.get("who"))
-        except FormErrors as exc:
-            return await _page(request, settings, who=p.get("who"), errors=exc.errors)
+        p, person, refused = await _person_posted(request, settings)
+        if refused is not None:
+            return refused
         staff, client = await actor(request)
         document = await export_person(person, staff, client)
         return Response(
@@ -79,6 +67,17 @@ class PrivacyPages(Controller):
             media_type="application/json; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{EXPORT_NAME}"', "Cache-Control": "no-store"},
         )
+
+
+async def _person_posted(request: Request, settings: Settings):
+    """The posted form and the person it names, or the page that refuses it (expired form, unreadable entry)."""
+    p = await posted(request)
+    if not p.csrf_valid:
+        return p, None, await _page(request, settings, who=p.get("who"), errors=expired(), status=400)
+    try:
+        return p, person_from(p.get("who")), None
+    except FormErrors as exc:
+        return p, None, await _page(request, settings, who=p.get("who"), errors=exc.errors)
 
 
 async def _page(request: Request, settings: Settings, who: str = "", errors=(), status: int | None = None,
