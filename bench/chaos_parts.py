@@ -18,7 +18,7 @@ import httpx
 from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL_CACHE = Path(os.environ.get("PORTAL_TEST_MODEL_CACHE", "/work/main/var/test-model-cache"))
+MODEL_CACHE = Path(os.environ.get("PORTAL_TEST_MODEL_CACHE", ROOT / "var" / "test-model-cache"))
 # Clients all come from 127.0.0.1 through the proxy: the per-client limits are raised for the bench.
 RAISED_LIMITS = {"PORTAL_RATE_LIMIT": "1000000/60", "PORTAL_LOOKUP_LIMIT": "1000000/60",
                  "PORTAL_LOOKUP_MISS_LIMIT": "1000000/60"}
