@@ -15,7 +15,7 @@ from tests.conftest import TEST_DB
 pytestmark = pytest.mark.model
 
 
-def test_killed_processes_under_load_lose_nothing_and_repeat_nothing(tmp_path, model_cache_dir):
+def test_killed_processes_under_load_lose_nothing_and_repeat_nothing(tmp_path, prepared_model_dir):
     with scratch_database(TEST_DB, tmp_path) as url:
         result = asyncio.run(run_chaos(TEST_DB, url, tmp_path, seconds=17, kill_every=7, clients=8, digests=4,
                                        drain_timeout=60))
