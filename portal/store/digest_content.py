@@ -192,7 +192,7 @@ async def urgent_open(service_ids: list[int], end: dt.datetime, limit: int) -> t
     rows = await Feedback.raw(
         f"""SELECT f.id AS id, f.received_at AS received_at, f.redacted_text AS text, s.code AS service
            FROM feedback f JOIN service s ON s.id = f.service
-           WHERE {where} AND {open_} ORDER BY f.received_at LIMIT {int(limit)}""",
+           WHERE {where} AND {open_} ORDER BY f.received_at, f.id LIMIT {int(limit)}""",
         *args, *oargs,
     )
     return int(count[0]["n"]), rows
