@@ -38,7 +38,10 @@ SERVICE_WEIGHTS = {
 # The recent rise that digests should call "emerging": login codes on the tax account.
 SPIKE_SERVICE = "impots-en-ligne"
 SPIKE_SHARE = 0.07
-SPIKE_DAYS = 9
+# Most of the rise lands in the last complete week (Monday to Sunday), each day busier than the one
+# before, so that the "last week" digest shows it whatever day the demo is loaded; the rest goes on
+# through the current week so far.
+SPIKE_IN_LAST_WEEK = 0.8
 WEEKDAY_WEIGHTS = (1.35, 1.2, 1.05, 1.15, 1.0, 0.35, 0.2)
 # Online feedback by hour of day (local time): office hours, then a second wave in the evening.
 WEB_HOUR_WEIGHTS = (0.3, 0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 1.8, 2.6, 3.0, 2.8, 2.0, 2.2, 2.8,
@@ -222,14 +225,14 @@ def pick_times(item: PlannedFeedback, office: dict | None, now: dt.datetime, rng
     tz = ZoneInfo(office["timezone"] if office else "Europe/Paris")
     hours = office["hours"] if office else None
     for _ in range(100):
-        if item.spike:  # rising: each day of the spike busier than the one before
-            days_ago = rng.choices(range(SPIKE_DAYS), weights=[SPIKE_DAYS - d for d in range(SPIKE_DAYS)])[0]
+        if item.spike:
+            days_ago = _spike_days_ago(now.astimezone(tz).weekday(), rng)
         else:
             days_ago = rng.randint(0, WEEKS * 7 - 1)
         day = (now.astimezone(tz) - dt.timedelta(days=days_ago)).date()
         weekday = day.weekday()
         if hours is None:
-            if rng.random() > WEEKDAY_WEIGHTS[weekday] / max(WEEKDAY_WEIGHTS):
+            if not item.spike and rng.random() > WEEKDAY_WEIGHTS[weekday] / max(WEEKDAY_WEIGHTS):
                 continue
             hour = rng.choices(range(24), weights=WEB_HOUR_WEIGHTS)[0] + rng.random()
         else:
@@ -248,6 +251,14 @@ def pick_times(item: PlannedFeedback, office: dict | None, now: dt.datetime, rng
         if received < now:
             return submitted, received
     return now - dt.timedelta(hours=1), now - dt.timedelta(minutes=59)
+
+
+def _spike_days_ago(weekday: int, rng: random.Random) -> int:
+    """A day of the rise: in the last complete week, weighted towards its Sunday, or in the current week so far."""
+    if rng.random() < SPIKE_IN_LAST_WEEK:
+        last_week = range(weekday + 7, weekday, -1)  # its Monday .. its Sunday, as days ago
+        return rng.choices(last_week, weights=range(1, 8))[0]
+    return rng.randint(0, weekday)
 
 
 def _delay(item: PlannedFeedback, rng: random.Random) -> dt.timedelta:

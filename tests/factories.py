@@ -5,12 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from zoneinfo import ZoneInfo
+
 from portal.feedback.intake import FeedbackInput, submit_feedback
 from portal.public.open311_keys import issue_key
+from portal.public.results import today_in
 from portal.store.core.tables import Office, OfficeService, Service
 from portal.store.publications import publish_feedback
 
 _counter = itertools.count(1)
+
+
+def portal_today() -> dt.date:
+    """Today in the tests' portal time zone (Europe/Paris, the default), which the machine's UTC date is not
+    between 23:00 and midnight UTC in winter (22:00 in summer)."""
+    return today_in(ZoneInfo("Europe/Paris"))
 
 
 async def create_service(code: str | None = None, name_fr: str = "Service de test", name_en: str = "Test service", **kw) -> dict:

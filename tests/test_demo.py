@@ -63,3 +63,29 @@ def test_plan_has_the_requested_mix():
     assert 0.15 <= english_share <= 0.35
     assert sum(item.spike for item in plan) >= 10
     assert {item.channel for item in plan} == {"web", "counter", "kiosk", "api"}
+
+
+def test_the_rise_lands_mostly_in_the_last_complete_week_whatever_the_day():
+    """The "last week" digest of the demo shows the rise on a Monday morning as on a Sunday night."""
+    import datetime as dt
+    import random
+    from zoneinfo import ZoneInfo
+
+    from portal.demo import pick_times
+
+    places, texts = read_data()
+    plan = [item for item in plan_feedback(places, texts, 300, random.Random(7)) if item.spike]
+    paris = ZoneInfo("Europe/Paris")
+    # Monday 30 November 2026 00:30 to Sunday 6 December 23:30, Paris time.
+    for hours in range(0, 7 * 24, 23):
+        now = (dt.datetime(2026, 11, 30, 0, 30, tzinfo=paris) + dt.timedelta(hours=hours)).astimezone(dt.timezone.utc)
+        today = now.astimezone(paris).date()
+        monday = today - dt.timedelta(days=today.weekday() + 7)
+        rng = random.Random(hours)
+        days = [pick_times(item, None, now, rng)[0].astimezone(paris).date() for item in plan]
+        last_week = [d for d in days if monday <= d < monday + dt.timedelta(days=7)]
+        assert all(d >= monday and d <= today for d in days), (today, days)
+        assert len(last_week) >= 0.6 * len(days), (today, len(last_week), len(days))
+        # Busier towards the end of that week.
+        first_half = sum(d < monday + dt.timedelta(days=3) for d in last_week)
+        assert first_half < len(last_week) - first_half, (today, last_week)

@@ -15,7 +15,7 @@ from portal.review.publication import publish
 from portal.store.core.tables import Feedback
 from portal.store.workspace.tables import Commitment
 from tests.citizen.test_accessibility import assert_no_violations
-from tests.factories import create_feedback, create_service
+from tests.factories import create_feedback, create_service, portal_today
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def results(store, base_settings):
                                        name_en="Rhône prefecture")
         agent = await create_user(f"agent-{uuid.uuid4().hex[:6]}@interieur.gouv.fr", "Léa Agent", "agent",
                                   "correct horse battery staple", services=[service["code"]])
-        start = period_starts(dt.date.today())[-1]
+        start = period_starts(portal_today())[-1]
         received = dt.datetime.combine(start + dt.timedelta(days=1), dt.time(9), tzinfo=dt.timezone.utc)
         ids = []
         for k, (rating, channel) in enumerate([(5, "web")] * 8 + [(2, "counter")] * 3):
@@ -37,7 +37,7 @@ def results(store, base_settings):
             ids.append(item.feedback_id)
         await publish(agent, {"id": ids[0], "service": service["id"]})
         await Commitment.insert(Commitment(service=service["id"], raised="Pas de rendez-vous en ligne",
-                                           action="Ouvrir des créneaux le samedi", due_on=dt.date.today() - dt.timedelta(days=2),
+                                           action="Ouvrir des créneaux le samedi", due_on=portal_today() - dt.timedelta(days=2),
                                            status="planned", reason=""))
         await export(base_settings, folder_of(base_settings))
         return service["code"]

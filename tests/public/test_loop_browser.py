@@ -13,7 +13,7 @@ import pytest
 from portal.feedback.follow_up_mail import deliver_pending
 from portal.store.core.tables import AuditEvent, Feedback
 from tests.citizen.store import Store
-from tests.factories import create_service
+from tests.factories import create_service, portal_today
 from tests.review.staff import PASSWORD, create_staff
 
 pytestmark = pytest.mark.browser
@@ -71,7 +71,7 @@ def test_a_citizen_sees_the_loop_closed(browser, mailing_server, base_settings, 
         desk.goto(f"{base}/staff/services/{service['code']}/commitments")
         desk.fill("#raised", TEXT[lang])
         desk.fill("#action", ACTION[lang])
-        desk.fill("#due_on", (dt.date.today() + dt.timedelta(days=60)).isoformat())
+        desk.fill("#due_on", (portal_today() + dt.timedelta(days=60)).isoformat())
         desk.click("form[action$='/commitments'] button[type=submit]")
         desk.wait_for_selector(f"text={ACTION[lang]}")
 

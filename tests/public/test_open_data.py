@@ -18,7 +18,7 @@ from portal.store.core.tables import Feedback
 from portal.store.publications import publish_feedback
 from portal.store.workspace.tables import Commitment, OpenDataRun
 from tests.conftest import ROOT, server_env
-from tests.factories import create_feedback, create_service
+from tests.factories import create_feedback, create_service, portal_today
 from tests.review.staff import create_staff
 
 PERSONAL = "Écrivez à jean.dupont@example.fr ou au 06 12 34 56 78, NIR 1 85 05 78 006 084 91, IBAN FR76 3000 6000 0112 3456 7890 189, carte 4970 1012 3456 7890"
@@ -28,7 +28,7 @@ FILES = ("feedback.csv", "feedback.json", "satisfaction.csv", "commitments.csv",
 async def _data() -> dict:
     service = await create_service(code="caf-open")
     agent = await create_staff("agent", services=[service])
-    last_week = dt.datetime.combine(monday(dt.date.today()) - dt.timedelta(days=5), dt.time(9), tzinfo=dt.timezone.utc)
+    last_week = dt.datetime.combine(monday(portal_today()) - dt.timedelta(days=5), dt.time(9), tzinfo=dt.timezone.utc)
     items = []
     for k, (rating, channel) in enumerate([(5, "web")] * 7 + [(2, "counter")] * 2):
         item = await create_feedback(service, text=f"Avis {k}, écrivez-moi : marie{k}@example.org", rating=rating,
@@ -41,7 +41,7 @@ async def _data() -> dict:
     await publish_feedback(items[1].feedback_id, f"{PERSONAL} ; ma référence {items[1].reference}",
                            f"Réponse à {items[1].reference}", agent["id"], dt.datetime.now(dt.timezone.utc))
     await Commitment.insert(Commitment(service=service["id"], raised=f"Joignable au 01 23 45 67 89 ({items[2].reference})",
-                                       action="Rappeler sous 48 h", due_on=dt.date.today() - dt.timedelta(days=3),
+                                       action="Rappeler sous 48 h", due_on=portal_today() - dt.timedelta(days=3),
                                        status="planned", reason=""))
     return {"service": service, "items": items}
 

@@ -7,7 +7,7 @@ from portal.public.satisfaction import ALL, period_starts
 from portal.store.core.tables import Feedback, FeedbackTopic
 from portal.store.workspace.tables import Commitment, CommitmentUpdate
 from portal.web.formats import portal_zone
-from tests.factories import create_feedback, create_service
+from tests.factories import create_feedback, create_service, portal_today
 
 ZONE = portal_zone("Europe/Paris")
 
@@ -81,7 +81,7 @@ async def test_topics_trend_and_the_median_answer_time_need_enough_reports(db):
 
 async def test_commitments_show_their_status_updates_and_lateness(client):
     service = await create_service()
-    past, future = dt.date.today() - dt.timedelta(days=10), dt.date.today() + dt.timedelta(days=30)
+    past, future = portal_today() - dt.timedelta(days=10), portal_today() + dt.timedelta(days=30)
     late = await Commitment.insert(Commitment(service=service["id"], raised="Trop d’attente au guichet",
                                               action="Ouvrir un deuxième guichet le lundi", due_on=past, status="planned",
                                               reason="")).returning(Commitment.id)

@@ -10,7 +10,7 @@ import pytest
 from portal.review.grouping import group_pending
 from portal.store.core.tables import AuditEvent, Feedback, StaffLabel
 from portal.store.workspace.tables import AnswerTemplate, ReportGroupMember
-from tests.factories import create_feedback, create_office, create_service
+from tests.factories import create_feedback, create_office, create_service, portal_today
 from tests.review.similar_data import classified, close_vectors
 from tests.review.staff import create_staff, csrf_of, signed_in
 
@@ -154,7 +154,7 @@ async def test_office_filter_in_range_still_works(client):
     admin = await create_staff("admin")
     await create_feedback(service, text="Au guichet", channel="counter", office_id=office["id"], given_as="spoken")
     await signed_in(client, admin)
-    page = await client.get("/staff/inbox", params={"office": office["id"], "until": dt.date.today().isoformat()})
+    page = await client.get("/staff/inbox", params={"office": office["id"], "until": portal_today().isoformat()})
     assert page.status_code == 200 and "Au guichet" in page.text
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 from portal.store.core.tables import AuditEvent
 from portal.store.workspace.tables import Commitment, CommitmentUpdate, ReportGroup
-from tests.factories import create_service
+from tests.factories import create_service, portal_today
 from tests.review.staff import create_staff, csrf_of, signed_in
 
 
@@ -21,7 +21,7 @@ async def test_an_agent_publishes_a_commitment_and_updates_it_and_both_are_audit
     await signed_in(client, agent)
     code = service["code"]
     token = await _form(client, code)
-    due = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+    due = (portal_today() + dt.timedelta(days=20)).isoformat()
     created = await client.post(f"/staff/services/{code}/commitments", data={
         "csrf_token": token, "raised": "Impossible d’avoir un rendez-vous", "action": "Ouvrir 200 créneaux de plus par semaine",
         "report_group": str(group[0]["id"]), "topic": "access", "due_on": due, "status": "planned"})
@@ -73,7 +73,7 @@ async def test_bad_input_is_a_message_with_the_form_kept_never_a_500(client):
 
 async def test_staff_reach_only_their_services_commitments(client):
     service, other = await create_service(), await create_service()
-    theirs = await Commitment.insert(Commitment(service=other["id"], raised="a", action="b", due_on=dt.date.today(),
+    theirs = await Commitment.insert(Commitment(service=other["id"], raised="a", action="b", due_on=portal_today(),
                                                 status="planned", reason="")).returning(Commitment.id)
     agent = await create_staff("agent", services=[service])
     await signed_in(client, agent)

@@ -12,7 +12,7 @@ from portal.store.core.tables import (
     StaffLabel,
 )
 from portal.store.workspace.tables import Publication
-from tests.factories import create_feedback, create_office, create_service
+from tests.factories import create_feedback, create_office, create_service, portal_today
 from tests.review.staff import create_staff, csrf_of, signed_in
 
 SECRET = "Mon numéro est le 06 12 34 56 78, rappelez-moi"
@@ -78,7 +78,7 @@ async def test_inbox_filters_and_search_read_only_redacted_text(client):
     assert await ids(topic="responsiveness") == {b}
     assert await ids(q="06 12 34") == set()  # the phone number is masked, so not searchable
     assert "06 12 34 56 78" not in (await client.get("/staff/inbox")).text
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (portal_today() + dt.timedelta(days=1)).isoformat()
     assert await ids(since=tomorrow) == set()
     ref = (await Feedback.select(Feedback.reference).where(Feedback.id == c).first())["reference"]
     assert await ids(q=ref.lower()) == {c}
