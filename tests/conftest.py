@@ -135,18 +135,28 @@ async def db(settings):
     try:
         yield settings
     finally:
+        bind_engine(engine)  # an app built during the test bound its own; empty the tables through this one
         await clean_tables()
         await close_engine(engine)
 
 
 @pytest.fixture
-def make_app(settings):
+async def make_app(settings):
+    """Builds apps on the test settings (with overrides); afterwards closes every engine they bound, so that
+    one used outside its app's lifespan (a query from the test itself) leaves no connection thread behind."""
     from portal.app import create_app
+    from portal.store.engine import bound_engine, close_engine
+
+    engines = []
 
     def factory(**overrides):
-        return create_app(dataclasses.replace(settings, **overrides) if overrides else settings)
+        app = create_app(dataclasses.replace(settings, **overrides) if overrides else settings)
+        engines.append(bound_engine())
+        return app
 
-    return factory
+    yield factory
+    for engine in engines:
+        await close_engine(engine)
 
 
 @pytest.fixture

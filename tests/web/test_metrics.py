@@ -10,7 +10,6 @@ import pytest
 from portal.store.core.tables import Feedback
 from portal.store.counters.tables import Kiosk
 from portal.store.digests.tables import DigestRun
-from portal.store.engine import bound_engine, close_engine
 from portal.web.logs import scrub
 from portal.web.metrics import channel_of
 from tests.conftest import clean_tables
@@ -150,13 +149,9 @@ def test_log_lines_lose_addresses_phones_references_and_keys():
 async def test_metrics_still_answer_when_the_store_does_not(make_app, tmp_path):
     # A database without the portal's tables (never migrated); the lifespan, which would refuse to start, is not run.
     app = make_app(database_url=f"sqlite:///{tmp_path}/gone/portal.db", metrics_allow=("127.0.0.1",))
-    engine = bound_engine()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-            response = await client.get("/metrics")
-    finally:
-        # Outside a lifespan nobody closes the connection the scrape opened, and its thread would keep pytest alive.
-        await close_engine(engine)
+    # Outside a lifespan the connection the scrape opens is closed by the make_app fixture afterwards.
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        response = await client.get("/metrics")
     assert response.status_code == 200
     assert sample(response.text, "guichet_store_readable") == 0
     assert "guichet_http_requests_total" in response.text and "guichet_classification_queue_items" not in response.text
