@@ -86,7 +86,14 @@ def _seconds(wait: float) -> int:
     return max(1, math.ceil(wait)) if wait > 0 else 0
 
 
-class MemoryLimit:
+class _Limit:
+    """What every backend shares: a plain hit is a reservation that is never refunded."""
+
+    async def hit(self, key: str) -> int:
+        return (await self.reserve(key))[0]  # type: ignore[attr-defined]
+
+
+class MemoryLimit(_Limit):
     """Counted in this process's memory."""
 
     def __init__(self, name: str, count: int, seconds: int):
@@ -97,9 +104,6 @@ class MemoryLimit:
         now = time.monotonic()
         wait = self.window.hit(key, now)
         return (wait, None) if wait else (0, now)
-
-    async def hit(self, key: str) -> int:
-        return (await self.reserve(key))[0]
 
     async def refund(self, key: str, stamp: object) -> None:
         if isinstance(stamp, float):
@@ -143,7 +147,7 @@ class RedisOutage:
                         type(exc).__name__)
 
 
-class RedisLimit:
+class RedisLimit(_Limit):
     """Counted in Redis, shared by every process; in memory while Redis does not answer."""
 
     def __init__(self, name: str, count: int, seconds: int, store: WindowStore, outage: RedisOutage):
@@ -161,9 +165,6 @@ class RedisLimit:
             self.outage.begin(exc)
             return await self.fallback.reserve(key)
         return (_seconds(wait_ms / 1000), None) if wait_ms else (0, member)
-
-    async def hit(self, key: str) -> int:
-        return (await self.reserve(key))[0]
 
     async def refund(self, key: str, stamp: object) -> None:
         if not isinstance(stamp, str):
@@ -185,7 +186,7 @@ class RedisLimit:
         return _seconds(wait_ms / 1000)
 
 
-class DatabaseLimit:
+class DatabaseLimit(_Limit):
     """Counted in the portal's database, shared by every process that uses it."""
 
     def __init__(self, name: str, count: int, seconds: int, sweeper: "Sweeper"):
@@ -197,9 +198,6 @@ class DatabaseLimit:
         hit_id, free_at = await rate_limits.take_hit(self.name, key[:128], self.count, self.seconds, now)
         # A hit that waited for the lock may find hits stamped after its `now`: never more than the window.
         return (0, hit_id) if hit_id is not None else (_seconds(min(free_at - now, self.seconds)), None)
-
-    async def hit(self, key: str) -> int:
-        return (await self.reserve(key))[0]
 
     async def refund(self, key: str, stamp: object) -> None:
         if isinstance(stamp, int):
