@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -159,16 +160,32 @@ async def make_app(settings):
         await close_engine(engine)
 
 
-@pytest.fixture
-async def client(make_app):
-    """An HTTP client talking to the app in this event loop (lifespan entered here)."""
-    app = make_app()
+@contextlib.asynccontextmanager
+async def app_client(make_app, settings: Settings, **overrides):
+    """An HTTP client talking to an app built with `overrides`, its lifespan entered in this task; the client
+    carries the app and its settings; the tables are emptied on the way out."""
+    app = make_app(**overrides)
     async with app.lifespan():
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", follow_redirects=False) as c:
             c.app = app  # type: ignore[attr-defined]
+            c.settings = dataclasses.replace(settings, **overrides) if overrides else settings  # type: ignore[attr-defined]
             yield c
         await clean_tables()
+
+
+@pytest.fixture
+async def client(make_app, settings):
+    """An HTTP client talking to the app in this event loop (lifespan entered here)."""
+    async with app_client(make_app, settings) as c:
+        yield c
+
+
+@pytest.fixture
+async def mail_client(make_app, settings, smtp_server):
+    """Like `client`, with the app's e-mail going to the real SMTP test server (`smtp_server`)."""
+    async with app_client(make_app, settings, smtp_url=smtp_server.url) as c:
+        yield c
 
 
 class LiveServer:

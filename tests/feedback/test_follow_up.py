@@ -9,7 +9,6 @@ import json
 import re
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from portal.feedback import follow_up
@@ -20,22 +19,10 @@ from portal.review import answers
 from portal.review.inbox import bulk_set_status
 from portal.store.core.tables import AuditEvent, CitizenMail, Feedback, Service
 from portal.store.follow_up import outbox_of
-from tests.conftest import clean_tables
 from tests.factories import create_feedback, create_service
 from tests.review.staff import create_staff, csrf_of, signed_in
 
 UTC = dt.timezone.utc
-
-
-@pytest.fixture
-async def mail_client(make_app, smtp_server):
-    """The app with its e-mail going to the real SMTP test server (lifespan entered here)."""
-    app = make_app(smtp_url=smtp_server.url)
-    async with app.lifespan():
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", follow_redirects=False) as c:
-            yield c
-        await clean_tables()
 
 
 @pytest.fixture

@@ -1,31 +1,12 @@
 """The e-mail state of an answer, shown to the agent: sent, failed with the reason, no e-mail set up; and a retry."""
 
-import dataclasses
 import datetime as dt
 
-import httpx
-import pytest
 
 from portal.feedback.follow_up_mail import MAX_ATTEMPTS, deliver_pending
 from portal.store.core.tables import AuditEvent, CitizenMail, Feedback
-from tests.conftest import clean_tables
 from tests.factories import create_feedback, create_service
 from tests.review.staff import create_staff, csrf_of, signed_in
-
-
-@pytest.fixture
-async def mail_client(make_app, settings, smtp_server):
-    """The client fixture's pattern, with the portal sending through the real test SMTP server (its
-    scheduler off: the tests run the citizens' outbox themselves, as the scheduler would)."""
-    overrides = {"smtp_url": smtp_server.url, "base_url": "https://guichet.example.fr"}
-    app = make_app(**overrides)
-    async with app.lifespan():
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", follow_redirects=False) as c:
-            c.app = app  # type: ignore[attr-defined]
-            c.settings = dataclasses.replace(settings, **overrides)  # type: ignore[attr-defined]
-            yield c
-        await clean_tables()
 
 
 async def _answered(client, text="Votre carte est prête.", **contact):

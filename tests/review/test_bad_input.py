@@ -1,7 +1,6 @@
 """Bad input on staff pages: a clear 4xx with the form kept, never a 500, on both databases."""
 
 import base64
-import datetime as dt
 import json
 import re
 

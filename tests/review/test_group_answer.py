@@ -1,34 +1,17 @@
 """One answer for a whole group of similar reports: on each tracking page, e-mailed to each who agreed, audited per item."""
 
-import dataclasses
 
-import httpx
-import pytest
 
 from portal.feedback.follow_up_mail import deliver_pending
 from portal.feedback.tracking import private_path
 from portal.review.grouping import group_pending
 from portal.store.core.tables import AuditEvent, Feedback
 from portal.store.workspace.tables import ReportGroupMember
-from tests.conftest import clean_tables
 from tests.factories import create_service
 from tests.review.similar_data import classified, close_vectors
 from tests.review.staff import create_staff, csrf_of, signed_in
 
 ANSWER = "Les créneaux de rendez-vous rouvrent lundi ; nous vous écrivons dès qu’un créneau se libère."
-
-
-@pytest.fixture
-async def mail_client(make_app, settings, smtp_server):
-    overrides = {"smtp_url": smtp_server.url, "base_url": "https://guichet.example.fr"}
-    app = make_app(**overrides)
-    async with app.lifespan():
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", follow_redirects=False) as c:
-            c.app = app  # type: ignore[attr-defined]
-            c.settings = dataclasses.replace(settings, **overrides)  # type: ignore[attr-defined]
-            yield c
-        await clean_tables()
 
 
 async def _group_of_three(service) -> tuple[int, list[int]]:
