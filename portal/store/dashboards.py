@@ -109,14 +109,15 @@ async def dashboard_counts(*, service_id: int | None = None, office_id: int | No
     # count every row), so they are taken off again here, by their UTC day; they are few, and found
     # through the partial index feedback_withdrawn_idx.
     utc_day = "(f.received_at AT TIME ZONE 'UTC')::date" if pg else "date(f.received_at)"
+    # What is counted of feedback rows, by channel, office and sentiment: the daily tables' measures.
+    measured = ("f.channel AS channel, coalesce(f.office, 0) AS office, coalesce(f.sentiment, '') AS sentiment, "
+                "count(*) AS n, count(f.rating) AS rated, coalesce(sum(f.rating), 0) AS rating_sum, "
+                f"count(f.answered_at) AS answered, coalesce(sum({seconds}), 0) AS answer_seconds")
     withdrawn_period, withdrawn_args = _period_case(utc_day, days)
     start, end = (dt.datetime.combine(d, dt.time(), dt.timezone.utc) for d in (days[0], days[-1]))
     queries += [
         Feedback.raw(
-            f"SELECT {withdrawn_period} AS k, f.channel AS channel, coalesce(f.office, 0) AS office, "
-            "coalesce(f.sentiment, '') AS sentiment, count(*) AS n, count(f.rating) AS rated, "
-            f"coalesce(sum(f.rating), 0) AS rating_sum, count(f.answered_at) AS answered, "
-            f"coalesce(sum({seconds}), 0) AS answer_seconds FROM feedback f WHERE f.withdrawn_at IS NOT NULL "
+            f"SELECT {withdrawn_period} AS k, {measured} FROM feedback f WHERE f.withdrawn_at IS NOT NULL "
             f"AND {raw_scope} AND f.received_at >= {{}} AND f.received_at < {{}} GROUP BY 1, 2, 3, 4",
             *withdrawn_args, value, start, end),
         Feedback.raw(
@@ -128,10 +129,7 @@ async def dashboard_counts(*, service_id: int | None = None, office_id: int | No
         which, which_args, within, within_args = _in_windows(windows)
         queries += [
             Feedback.raw(
-                f"SELECT {which} AS win, f.channel AS channel, coalesce(f.office, 0) AS office, "
-                "coalesce(f.sentiment, '') AS sentiment, count(*) AS n, count(f.rating) AS rated, "
-                f"coalesce(sum(f.rating), 0) AS rating_sum, count(f.answered_at) AS answered, "
-                f"coalesce(sum({seconds}), 0) AS answer_seconds FROM feedback f WHERE {raw_scope} AND {within} "
+                f"SELECT {which} AS win, {measured} FROM feedback f WHERE {raw_scope} AND {within} "
                 "AND f.withdrawn_at IS NULL GROUP BY 1, 2, 3, 4", *which_args, value, *within_args),
             Feedback.raw(
                 f"SELECT {which} AS win, t.topic AS topic, count(*) AS n FROM feedback f "
