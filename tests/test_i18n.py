@@ -114,6 +114,15 @@ def test_catalogue_compiles_and_translates():
     assert i18n.translate("en", "Le titre dépasse %(max)s caractères.", {"max": 200}) == "The title is longer than 200 characters."
 
 
+def test_plurals_follow_each_languages_rule_at_zero():
+    # French takes the singular for 0 ("0 avis urgent"), English the plural ("0 urgent items").
+    french, english = i18n.translations("fr"), i18n.translations("en")
+    one, many = "Répondre à %(num)s avis urgent en attente", "Répondre aux %(num)s avis urgents en attente"
+    assert [french.ngettext(one, many, n) for n in (0, 1, 2)] == [one, one, many]
+    assert [english.ngettext(one, many, n) % {"num": n} for n in (0, 1, 2)] == [
+        "Answer the 0 urgent items waiting", "Answer 1 urgent item waiting", "Answer the 2 urgent items waiting"]
+
+
 async def test_english_pages_show_no_french_interface_text(client):
     french_only = {m.id for m in catalogue() if m.id and m.string and m.string != m.id}
     for path in ("/", "/track", "/track?reference=nope", "/no-such-page"):

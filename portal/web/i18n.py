@@ -20,12 +20,20 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 current_language: contextvars.ContextVar[str] = contextvars.ContextVar("current_language", default=DEFAULT_LANGUAGE)
 
 
+class FrenchSource(gettext.NullTranslations):
+    """The source strings themselves, French: 0 takes the singular as 1 does ("0 avis urgent en attente",
+    gettext's plural rule for French, n > 1), where the default rule for untranslated text is English's."""
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return msgid2 if n > 1 else msgid1
+
+
 @lru_cache(maxsize=None)
 def translations(lang: str) -> gettext.NullTranslations:
     """Catalogue for a language, compiled in memory from its .po file (source strings are French)."""
     po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
     if lang == DEFAULT_LANGUAGE or not po.exists():
-        return gettext.NullTranslations()
+        return FrenchSource()
     with po.open("rb") as fh:
         catalog = read_po(fh, locale=lang)
     buffer = io.BytesIO()
