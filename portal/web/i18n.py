@@ -21,8 +21,8 @@ current_language: contextvars.ContextVar[str] = contextvars.ContextVar("current_
 
 
 class FrenchSource(gettext.NullTranslations):
-    """The source strings themselves, French: 0 takes the singular as 1 does ("0 avis urgent en attente",
-    gettext's plural rule for French, n > 1), where the default rule for untranslated text is English's."""
+    """The French source strings as they are, with French's plural rule (n > 1: "0 avis urgent en attente").
+    gettext's own fallback, NullTranslations, follows English's rule (n != 1)."""
 
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
         return msgid2 if n > 1 else msgid1
