@@ -208,8 +208,10 @@ async def open_engine(engine: Engine, pool_size: int = 10) -> None:
 
 
 async def close_engine(engine: Engine) -> None:
+    """Close the engine's connections; an engine already closed (or never opened) is left as it is."""
     if isinstance(engine, PostgresEngine):
-        await engine.close_connection_pool()
+        if engine.pool is not None:
+            await engine.close_connection_pool()
     elif isinstance(engine, KeptOpenSQLiteEngine):
         await engine.close()
 
