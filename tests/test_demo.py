@@ -76,7 +76,7 @@ def test_the_rise_lands_mostly_in_the_last_complete_week_whatever_the_day():
     places, texts = read_data()
     plan = [item for item in plan_feedback(places, texts, 300, random.Random(7)) if item.spike]
     paris = ZoneInfo("Europe/Paris")
-    # Monday 30 November 2026 00:30 to Sunday 6 December 23:30, Paris time.
+    # Every 23 hours from Monday 30 November 2026 00:30 to Sunday 6 December 17:30, Paris time.
     for hours in range(0, 7 * 24, 23):
         now = (dt.datetime(2026, 11, 30, 0, 30, tzinfo=paris) + dt.timedelta(hours=hours)).astimezone(dt.timezone.utc)
         today = now.astimezone(paris).date()
