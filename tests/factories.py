@@ -10,16 +10,21 @@ from zoneinfo import ZoneInfo
 from portal.feedback.intake import FeedbackInput, submit_feedback
 from portal.public.open311_keys import issue_key
 from portal.public.results import today_in
+from portal.settings import SETTINGS_TABLE
 from portal.store.core.tables import Office, OfficeService, Service
 from portal.store.publications import publish_feedback
 
 _counter = itertools.count(1)
 
 
+# The tests' settings keep PORTAL_TIME_ZONE's default (Europe/Paris), read where the default is stated.
+TEST_ZONE = ZoneInfo(next(s.default for s in SETTINGS_TABLE if s.name == "time_zone"))
+
+
 def portal_today() -> dt.date:
-    """Today in the tests' portal time zone (Europe/Paris, the default), which the machine's UTC date is not
-    between 23:00 and midnight UTC in winter (22:00 in summer)."""
-    return today_in(ZoneInfo("Europe/Paris"))
+    """Today in the tests' portal time zone, which the machine's UTC date is not between 23:00 and
+    midnight UTC in winter (22:00 in summer)."""
+    return today_in(TEST_ZONE)
 
 
 async def create_service(code: str | None = None, name_fr: str = "Service de test", name_en: str = "Test service", **kw) -> dict:

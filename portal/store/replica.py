@@ -117,7 +117,5 @@ class PrimaryWithReplica(PostgresEngine):
         await self.replica.start_connection_pool(**{**kwargs, "min_size": 0})
 
     async def close_connection_pool(self) -> None:
-        if self.replica.pool is not None:
-            await self.replica.close_connection_pool()
-        if self.pool is not None:
-            await super().close_connection_pool()
+        await self.replica.close_connection_pool()
+        await super().close_connection_pool()
