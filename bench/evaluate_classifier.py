@@ -1,6 +1,7 @@
 """Quality of the heads recipe: 5-fold cross-validation on a labelled CSV plus the seed set.
 
-Each fold trains exactly as `portal train` does (seed + CSV training folds) and scores the texts
+Each fold trains exactly as `portal train` does (seed + CSV training folds, and every written review of
+portal/classify/written/ at its reduced weight; `--no-written` leaves them out) and scores the texts
 of the held-out fold: sentiment macro-F1 and topic presence macro-F1 on the CSV rows (the five
 aspect_* columns, non-empty = present), and the same figures on the English seed examples.
 Each backend gets heads trained on its own features, with the same folds, in one run.
@@ -18,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def main() -> None:
     from portal.classify.encoder import Encoder
-    from portal.classify.examples import load_labelled_csv, load_seed_examples
+    from portal.classify.examples import load_labelled_csv, load_seed_examples, load_written_examples
     from portal.classify.prepare import prepare_model
 
     parser = argparse.ArgumentParser()
@@ -26,21 +27,25 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("var/bench-data"))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--backends", default="onnx-int8,torch")
+    parser.add_argument("--no-written", action="store_true", help="train without the written reviews")
     args = parser.parse_args()
     examples = load_seed_examples() + load_labelled_csv(args.csv)
+    always_trained = [] if args.no_written else load_written_examples()
     for backend in args.backends.split(","):
         encoder = Encoder(prepare_model(args.data_dir), backend=backend)
-        cross_validate(encoder, examples, args.folds)
+        cross_validate(encoder, examples, args.folds, always_trained)
 
 
-def cross_validate(encoder, examples, folds: int) -> None:
+def cross_validate(encoder, examples, folds: int, always_trained=()) -> None:
+    """The folds split `examples` (numpy seed 0); `always_trained` are in every fold's training rows, never scored."""
     import numpy as np
 
     from portal.classify.train import evaluate, fit_heads
 
-    encoded = encoder.encode([e.text for e in examples])
     rng = np.random.default_rng(0)
-    fold_of = rng.permutation(np.arange(len(examples)) % folds)
+    fold_of = np.concatenate([rng.permutation(np.arange(len(examples)) % folds), np.full(len(always_trained), -1)])
+    examples = list(examples) + list(always_trained)
+    encoded = encoder.encode([e.text for e in examples])
 
     groups = {
         "csv": lambda e: e.source.startswith("csv"),

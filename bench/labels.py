@@ -1,15 +1,16 @@
 """How far the labels can be trusted: calibration, "to check", and the citizen's rating.
 
 Prints, for the heads recipe of `portal train` on the current encoder:
-1. 5-fold cross-validation on a labelled CSV (+ the seed set), the folds of
+1. 5-fold cross-validation on a labelled CSV (+ the seed set; the written reviews of
+   portal/classify/written/ are in every fold's training rows, unless --no-written), the folds of
    bench/evaluate_classifier.py: sentiment macro-F1, expected calibration error before and after
    temperature scaling (each fold's temperature fitted on out-of-fold predictions of its own
    training rows only), the share of "to check" and the accuracy on either side of the threshold.
 2. The rating fusion, cross-validated on the rated examples (portal/classify/rated/): accuracy and
    macro-F1 text only vs text + rating.
-3. The clear-cut set (bench/data/clear_cut_reviews.jsonl, never trained on): opposite polarity and
-   neutral shares, text only and with the rating; 1-2 rated complaints labelled positive and
-   5-rated praise labelled negative.
+3. The clear-cut sets (bench/data/clear_cut_reviews.jsonl, and clear_cut_second_writer.jsonl written
+   apart by another writer; never trained on): opposite polarity and neutral shares, text only and with
+   the rating; 1-2 rated complaints labelled positive and 5-rated praise labelled negative.
 
 Usage: python bench/labels.py ../shared/data/servicespublics-sample.csv [--data-dir var/test-model-cache]
 """
@@ -27,13 +28,14 @@ sys.path.insert(0, str(ROOT))
 from portal.classify.calibration import (  # noqa: E402
     CHECK_BELOW, expected_calibration_error, softmax, to_check)
 from portal.classify.encoder import Encoder  # noqa: E402
-from portal.classify.examples import load_labelled_csv, load_seed_examples  # noqa: E402
+from portal.classify.examples import load_labelled_csv, load_seed_examples, load_written_examples  # noqa: E402
 from portal.classify.labels import SENTIMENTS  # noqa: E402
 from portal.classify.prepare import prepare_model  # noqa: E402
 from portal.classify.rating import fit_fusion, load_rated_examples  # noqa: E402
 from portal.classify.train import fit_heads, out_of_fold_temperature  # noqa: E402
 
-CLEAR_CUT = ROOT / "bench" / "data" / "clear_cut_reviews.jsonl"
+CLEAR_CUT_SETS = (ROOT / "bench" / "data" / "clear_cut_reviews.jsonl",
+                  ROOT / "bench" / "data" / "clear_cut_second_writer.jsonl")
 
 
 def sentiment_logits(heads, features):
@@ -52,11 +54,16 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "test-model-cache")
     parser.add_argument("--backend", default="onnx-int8")
     parser.add_argument("--folds", type=int, default=5)
-    args = parser.parse_args()
 
-    examples = load_seed_examples() + load_labelled_csv(args.csv)
+    parser.add_argument("--no-written", action="store_true", help="train without the written reviews")
+    args = parser.parse_args()
+    scored = load_seed_examples() + load_labelled_csv(args.csv)  # split into folds
+    # The written reviews, in every fold's training rows as in `portal train`, never scored.
+    examples = scored + ([] if args.no_written else load_written_examples())
     rated = load_rated_examples()
-    clear = [json.loads(line) for line in CLEAR_CUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    clear_sets = [[json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+                  for path in CLEAR_CUT_SETS]
+    clear = [c for one_set in clear_sets for c in one_set]
     encoder = Encoder(prepare_model(args.data_dir), backend=args.backend)
     encoded = encoder.encode([e.text for e in examples] + [r.text for r in rated] + [c["text"] for c in clear])
     n, m = len(examples), len(rated)
@@ -64,7 +71,8 @@ def main() -> None:
     rated_features, clear_features = encoded.features[n:n + m], encoded.features[n + m:]
 
     # 1. Cross-validated calibration on the labelled CSV rows.
-    fold_of = np.random.default_rng(0).permutation(np.arange(n) % args.folds)
+    fold_of = np.concatenate([np.random.default_rng(0).permutation(np.arange(len(scored)) % args.folds),
+                              np.full(n - len(scored), -1)])
     raw, calibrated, truth_all = [], [], []
     for fold in range(args.folds):
         mask = fold_of != fold
@@ -104,6 +112,13 @@ def main() -> None:
           f"{np.mean(fused_oof.argmax(1) == rated_truth):.1%} macro-F1 {macro_f1(rated_truth, fused_oof.argmax(1)):.3f}")
 
     fusion = fit_fusion(rated_probs, ratings, [r.sentiment for r in rated])
+    start = 0
+    for path, one_set in zip(CLEAR_CUT_SETS, clear_sets):
+        report_clear_cut(path.name, one_set, heads, fusion, clear_features[start:start + len(one_set)])
+        start += len(one_set)
+
+
+def report_clear_cut(name_of_set, clear, heads, fusion, clear_features) -> None:
     clear_probs = heads.sentiment.scores(clear_features)
     clear_ratings = [int(c["rating"]) for c in clear]
     clear_fused = fusion.combine(clear_probs, clear_ratings)
@@ -115,7 +130,7 @@ def main() -> None:
         neutral = np.mean(pred == neu)
         low_positive = sum(1 for p, r in zip(pred, clear_ratings) if r <= 2 and p == pos)
         five_negative = sum(1 for p, r in zip(pred, clear_ratings) if r == 5 and p == neg)
-        print(f"clear-cut set ({len(clear)}), {name}: opposite polarity {opposite:.1%}, neutral {neutral:.1%}, "
+        print(f"{name_of_set} ({len(clear)}), {name}: opposite polarity {opposite:.1%}, neutral {neutral:.1%}, "
               f"1-2 rated labelled positive {low_positive}, 5 rated labelled negative {five_negative}, "
               f"to check {to_check(probs).mean():.1%}")
 

@@ -10,7 +10,8 @@ import numpy as np
 from portal.classify import versions
 from portal.classify.adapter import copy_adapter, has_adapter, read_adapter_meta
 from portal.classify.encoder import Encoder
-from portal.classify.examples import Example, corrections_to_examples, load_labelled_csv, load_seed_examples
+from portal.classify.examples import (Example, corrections_to_examples, load_labelled_csv, load_seed_examples,
+                                     load_written_examples)
 from portal.classify.heads import Heads, LinearHead, with_prototypes
 from portal.classify.calibration import fit_temperature
 from portal.classify.labels import DEFAULT_TOPIC_NAMES, DEFAULT_TOPICS, FLAGS, SENTIMENTS, description_phrases
@@ -114,8 +115,9 @@ def train(
 
 def training_examples(csv_paths: list[Path] = (), corrections: list[tuple[str, dict]] = (),
                       include_seed: bool = True) -> list[Example]:
-    """What `portal train` and `portal model finetune` learn from: the seed set, labelled CSV files, corrections."""
-    examples: list[Example] = load_seed_examples() if include_seed else []
+    """What `portal train` and `portal model finetune` learn from: the seed set and the written reviews (unless
+    `include_seed` is false), labelled CSV files, corrections."""
+    examples: list[Example] = load_seed_examples() + load_written_examples() if include_seed else []
     for path in csv_paths:
         examples += load_labelled_csv(path)
     return examples + corrections_to_examples(corrections)
