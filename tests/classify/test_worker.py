@@ -184,13 +184,13 @@ async def test_the_worker_inside_the_portal_files_similar_reports_too(make_app, 
 
 async def test_the_worker_combines_the_rating_given_with_the_text(db, classifier):
     service = await create_service()
-    text = "On m'a donné une information différente à chaque fois. Qui croire ?"  # neutral, text alone
+    text = "Rendez-vous pris en ligne, reçu à l'heure."  # not a complaint, read alone
     alone = await create_feedback(service, text=text)
     rated = await create_feedback(service, text=text + " ", rating=1)
     await run_once(classifier)
     rows = {r["id"]: r["sentiment"] for r in await Feedback.select(Feedback.id, Feedback.sentiment)}
-    assert rows[alone.feedback_id] == "neutral"
-    assert rows[rated.feedback_id] == "negative"
+    assert rows[alone.feedback_id] != "negative"
+    assert rows[rated.feedback_id] == "negative"  # a 1 is never labelled positive; here it decides
 
 
 async def test_the_worker_stores_how_sure_the_sentiment_is_and_where_it_came_from(db, classifier):
