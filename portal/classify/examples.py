@@ -3,10 +3,10 @@ corrections."""
 
 import csv
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portal.classify.jsonl import folder_records
 from portal.classify.labels import DEFAULT_TOPIC_NAMES, FLAGS, SENTIMENTS
 from portal.classify.rating import parse_rating
 
@@ -39,6 +39,7 @@ class Example:
     flags: dict[str, bool] = field(default_factory=dict)
     weight: float = 1.0
     rating: int | None = None  # the 1-5 rating given with the text, when the file has one
+    always_trained: bool = False  # corrections and written reviews: never in the held-out fifth
 
     @property
     def held_out(self) -> bool:
@@ -47,34 +48,27 @@ class Example:
         Corrections and written reviews are always trained on: the held-out fifth stays the same
         texts whatever is added to the training data, so versions remain comparable.
         """
-        if self.source == "correction" or self.source.startswith("written:"):
+        if self.always_trained:
             return False
         digest = hashlib.sha256(self.text.strip().lower().encode("utf-8")).digest()
         return digest[0] % 5 == 0
 
 
 def load_seed_examples(folder: Path = SEED_DIR) -> list[Example]:
-    examples = []
-    for path in sorted(Path(folder).glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                examples.append(from_label(json.loads(line), source=f"seed:{path.stem}"))
-    return examples
+    return [from_label(record, source=f"seed:{path.stem}") for path, record in folder_records(folder)]
 
 
 def load_written_examples(folder: Path = WRITTEN_DIR, weight: float = WRITTEN_WEIGHT) -> list[Example]:
     """The written reviews, at their reduced weight; a line's `rating` is kept with it."""
     examples = []
-    for path in sorted(Path(folder).glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                record = json.loads(line)
-                example = from_label(record, source=f"written:{path.stem}", weight=weight)
-                example.rating = parse_rating(record.get("rating"), str(path))
-                # Written for sentiment and topics: whether a text is urgent, abusive or spam was not
-                # asked of the writers, so those labels stay unknown (the seed set teaches them).
-                example.urgent, example.flags = None, {}
-                examples.append(example)
+    for path, record in folder_records(folder):
+        example = from_label(record, source=f"written:{path.stem}", weight=weight)
+        example.rating = parse_rating(record.get("rating"), str(path))
+        example.always_trained = True
+        # Written for sentiment and topics: whether a text is urgent, abusive or spam was not
+        # asked of the writers, so those labels stay unknown (the seed set teaches them).
+        example.urgent, example.flags = None, {}
+        examples.append(example)
     return examples
 
 
@@ -97,11 +91,11 @@ def from_label(record: dict, source: str, topic_names=DEFAULT_TOPIC_NAMES, weigh
 
 def corrections_to_examples(corrections, topic_names=DEFAULT_TOPIC_NAMES) -> list[Example]:
     """Staff corrections as (text, label dict) pairs; the label dict has the classifier's keys."""
-    return [
-        from_label({**labels, "text": text}, source="correction", topic_names=topic_names,
-                   weight=CORRECTION_WEIGHT)
-        for text, labels in corrections
-    ]
+    examples = [from_label({**labels, "text": text}, source="correction", topic_names=topic_names,
+                           weight=CORRECTION_WEIGHT) for text, labels in corrections]
+    for example in examples:
+        example.always_trained = True
+    return examples
 
 
 def load_labelled_csv(path: Path) -> list[Example]:

@@ -14,12 +14,12 @@ decides instead of the model.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from portal.classify.jsonl import folder_records
 from portal.classify.labels import SENTIMENTS
 from portal.store.core.tables import RATING_ALONE_CONFIDENCE, RATING_SENTIMENT
 
@@ -132,14 +132,8 @@ def fit_fusion(text_probs: np.ndarray, ratings: list[int], truth: list[str], C: 
 
 def load_rated_examples(folder: Path = RATED_DIR) -> list[RatedExample]:
     """The hand-written rated examples shipped with the code (French and English)."""
-    examples = []
-    for path in sorted(folder.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                record = json.loads(line)
-                examples.append(RatedExample(record["text"], int(record["rating"]), record["sentiment"],
-                                             record.get("language", path.stem)))
-    return examples
+    return [RatedExample(record["text"], int(record["rating"]), record["sentiment"], record.get("language", path.stem))
+            for path, record in folder_records(folder)]
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:

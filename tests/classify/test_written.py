@@ -6,7 +6,7 @@ from pathlib import Path
 from portal.classify.examples import WRITTEN_WEIGHT, load_seed_examples, load_written_examples
 from portal.classify.labels import DEFAULT_TOPIC_NAMES, SENTIMENTS
 from portal.classify.train import training_examples
-from portal.demo import read_data
+from tests.classify.test_demo_labels import demo_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,8 +20,7 @@ def _measuring_texts() -> set[str]:
     for path in (ROOT / "bench" / "data").glob("clear_cut_*.jsonl"):
         texts |= {_normalised(json.loads(line)["text"]) for line in path.read_text(encoding="utf-8").splitlines()
                   if line.strip()}
-    _, demo = read_data()
-    texts |= {_normalised(entry[3]) for groups in demo.values() for entries in groups.values() for entry in entries}
+    texts |= {_normalised(text) for _, text, _, _ in demo_texts()}
     return texts
 
 
